@@ -1,0 +1,252 @@
+// Package pgcluster starts throwaway PostgreSQL clusters from the server
+// binaries installed on the machine (initdb + postgres on a unix socket in a
+// temporary directory). It is the one implementation behind guard's embedded
+// default, its shadow-database fallback and the test harness.
+//
+// When the calling process runs as root, the cluster runs as the "postgres"
+// system user, because PostgreSQL refuses to run as root.
+package pgcluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrNoBinaries is returned by Start when no PostgreSQL server binaries
+// (initdb, postgres) can be found.
+var ErrNoBinaries = errors.New("no PostgreSQL server binaries found (install postgresql, or set GUARD_PG_BIN to the directory holding initdb and postgres)")
+
+// dirPrefix names every cluster directory so leftovers can be found.
+const dirPrefix = "guard-pg-"
+
+// Cluster is a running throwaway PostgreSQL server. Its methods are safe for
+// concurrent use.
+type Cluster struct {
+	dir    string // temporary directory holding data/ and the socket
+	port   int
+	cmd    *exec.Cmd
+	exited chan struct{}
+	once   sync.Once
+	err    error
+}
+
+// BinDir returns the directory holding initdb and postgres: $GUARD_PG_BIN,
+// else the directory of initdb on $PATH, else the newest
+// /usr/lib/postgresql/*/bin. It returns ErrNoBinaries when none is found.
+func BinDir() (string, error) {
+	if d := os.Getenv("GUARD_PG_BIN"); d != "" {
+		if hasBinaries(d) {
+			return d, nil
+		}
+		return "", fmt.Errorf("GUARD_PG_BIN=%s does not hold initdb and postgres", d)
+	}
+	if p, err := exec.LookPath("initdb"); err == nil && hasBinaries(filepath.Dir(p)) {
+		return filepath.Dir(p), nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
+	for _, d := range dirs {
+		if hasBinaries(d) {
+			return d, nil
+		}
+	}
+	return "", ErrNoBinaries
+}
+
+func versionOf(binDir string) float64 {
+	v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
+	return v
+}
+
+func hasBinaries(dir string) bool {
+	for _, b := range []string{"initdb", "postgres"} {
+		if st, err := os.Stat(filepath.Join(dir, b)); err != nil || st.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+// Start initialises and starts a new cluster and waits until it accepts
+// connections. Stop it with Stop; if the calling process dies, the server is
+// signalled to shut down too, and the next Start removes the leftover directory.
+func Start(ctx context.Context) (*Cluster, error) {
+	bin, err := BinDir()
+	if err != nil {
+		return nil, err
+	}
+	CollectLeftovers()
+	dir, err := os.MkdirTemp("", dirPrefix+"*")
+	if err != nil {
+		return nil, fmt.Errorf("start ephemeral cluster: %w", err)
+	}
+	cred, err := credential()
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, fmt.Errorf("start ephemeral cluster: %w", err)
+		}
+	}
+	c := &Cluster{dir: dir, port: 5432, exited: make(chan struct{})}
+	data := filepath.Join(dir, "data")
+	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
+		"-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.Dir = dir
+	var out bytes.Buffer
+	initdb.Stdout, initdb.Stderr = &out, &out
+	if err := initdb.Run(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("start ephemeral cluster: initdb: %w: %s", err, lastLine(out.String()))
+	}
+	logf, err := os.Create(filepath.Join(dir, "postgres.log"))
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("start ephemeral cluster: %w", err)
+	}
+	c.cmd = exec.Command(filepath.Join(bin, "postgres"),
+		"-D", data,
+		"-k", dir,
+		"-p", strconv.Itoa(c.port),
+		"-c", "listen_addresses=",
+		"-c", "fsync=off",
+		"-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off",
+		"-c", "max_connections=200",
+		"-c", "shared_buffers=128MB",
+		"-c", "max_locks_per_transaction=256",
+	)
+	c.cmd.Dir = dir
+	c.cmd.Stdout, c.cmd.Stderr = logf, logf
+	// Pdeathsig: the server goes down with us even on kill -9.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
+	if err := c.cmd.Start(); err != nil {
+		_ = logf.Close()
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("start ephemeral cluster: postgres: %w", err)
+	}
+	go func() {
+		_ = c.cmd.Wait()
+		_ = logf.Close()
+		close(c.exited)
+	}()
+	if err := c.waitReady(ctx); err != nil {
+		return nil, errors.Join(err, c.Stop())
+	}
+	return c, nil
+}
+
+func (c *Cluster) waitReady(ctx context.Context) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		conn, err := pgx.Connect(ctx, c.URL("postgres"))
+		if err == nil {
+			return conn.Close(ctx)
+		}
+		select {
+		case <-c.exited:
+			log, _ := os.ReadFile(filepath.Join(c.dir, "postgres.log"))
+			return fmt.Errorf("start ephemeral cluster: postgres exited: %s", lastLine(string(log)))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("start ephemeral cluster: server not ready after 60s: %w", err)
+		}
+	}
+}
+
+// URL returns a connection URL for database db on the cluster, as the
+// superuser "postgres", over the unix socket.
+func (c *Cluster) URL(db string) string {
+	return fmt.Sprintf("postgres://postgres@/%s?host=%s&port=%d&sslmode=disable", db, c.dir, c.port)
+}
+
+// Dir returns the cluster's temporary directory (which holds the socket).
+func (c *Cluster) Dir() string { return c.dir }
+
+// Stop shuts the server down (fast shutdown: open sessions are disconnected)
+// and removes its directory. It is idempotent.
+func (c *Cluster) Stop() error {
+	c.once.Do(func() {
+		if c.cmd != nil && c.cmd.Process != nil {
+			_ = c.cmd.Process.Signal(syscall.SIGINT)
+			select {
+			case <-c.exited:
+			case <-time.After(30 * time.Second):
+				_ = c.cmd.Process.Kill()
+				<-c.exited
+			}
+		}
+		c.err = os.RemoveAll(c.dir)
+	})
+	return c.err
+}
+
+// CollectLeftovers removes the directories of clusters whose server is no
+// longer running (left by a process that was killed). It never touches a
+// running cluster.
+func CollectLeftovers() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	for _, d := range dirs {
+		pidFile := filepath.Join(d, "data", "postmaster.pid")
+		b, err := os.ReadFile(pidFile)
+		if err == nil {
+			pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+			if pid > 0 && syscall.Kill(pid, 0) == nil {
+				continue // still running
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if st, err := os.Stat(d); err != nil || (errors.Is(readErr(pidFile), fs.ErrNotExist) && time.Since(st.ModTime()) < 5*time.Minute) {
+			continue // gone already, or a cluster still being initialised
+		}
+		_ = os.RemoveAll(d)
+	}
+}
+
+func readErr(path string) error {
+	_, err := os.Stat(path)
+	return err
+}
+
+// credential returns the postgres system user's credential when running as
+// root, nil otherwise.
+func credential() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("start ephemeral cluster: running as root needs a \"postgres\" system user to run the server as: %w", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
