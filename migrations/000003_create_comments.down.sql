@@ -1,0 +1,2 @@
+DROP VIEW published_posts;
+DROP TABLE comments;
