@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -22,9 +23,43 @@ func Parse(connString string) (*pgx.ConnConfig, error) {
 	}
 	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
-		return nil, fmt.Errorf("invalid database URL %q: %s", Redact(connString), parseReason(err))
+		reason := parseReason(err)
+		if pw := RawPassword(connString); pw != "" {
+			// pgx quotes the offending token, which may be part of the password.
+			reason = quoted.ReplaceAllStringFunc(reason, func(tok string) string {
+				if t := strings.Trim(tok, `"`); t != "" && (strings.Contains(pw, t) || strings.Contains(t, pw)) {
+					return `"xxxxx"`
+				}
+				return tok
+			})
+		}
+		return nil, fmt.Errorf("invalid database URL %q: %s", Redact(connString), reason)
 	}
 	return cfg, nil
+}
+
+var quoted = regexp.MustCompile(`"[^"]*"`)
+
+// RawPassword returns the password as written in connString, best effort,
+// for scrubbing error messages about a string pgx could not parse.
+func RawPassword(connString string) string {
+	if isURL(connString) {
+		rest := connString[strings.Index(connString, "://")+3:]
+		at := strings.LastIndex(rest, "@")
+		if at < 0 {
+			return ""
+		}
+		if c := strings.Index(rest[:at], ":"); c >= 0 {
+			return rest[c+1 : at]
+		}
+		return ""
+	}
+	for _, f := range strings.Fields(connString) {
+		if k, v, ok := strings.Cut(f, "="); ok && strings.TrimSpace(k) == "password" {
+			return strings.Trim(v, "'")
+		}
+	}
+	return ""
 }
 
 func parseReason(err error) string {
