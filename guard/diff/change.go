@@ -1,0 +1,111 @@
+package diff
+
+import "fmt"
+
+// Impact is how a change affects the code that is running now (the previous
+// binary, during a rolling deploy): will its reads and writes still work?
+type Impact int
+
+// Impacts, in increasing order of harm. The zero value is not a valid impact.
+const (
+	Safe     Impact = iota + 1 // old reads and writes keep working
+	Risky                      // old code probably works, but some writes or clients may fail
+	Breaking                   // old reads or writes fail
+)
+
+// String returns "safe", "risky" or "breaking".
+func (i Impact) String() string {
+	switch i {
+	case Safe:
+		return "safe"
+	case Risky:
+		return "risky"
+	case Breaking:
+		return "breaking"
+	}
+	return fmt.Sprintf("Impact(%d)", int(i))
+}
+
+// MarshalText encodes the impact as its name.
+func (i Impact) MarshalText() ([]byte, error) {
+	if i < Safe || i > Breaking {
+		return nil, fmt.Errorf("invalid impact %d", int(i))
+	}
+	return []byte(i.String()), nil
+}
+
+// UnmarshalText decodes "safe", "risky" or "breaking".
+func (i *Impact) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "safe":
+		*i = Safe
+	case "risky":
+		*i = Risky
+	case "breaking":
+		*i = Breaking
+	default:
+		return fmt.Errorf("unknown impact %q (want safe, risky or breaking)", b)
+	}
+	return nil
+}
+
+// Kind identifies what changed. Kinds are stable identifiers: they appear in
+// JSON output and are never renamed.
+type Kind string
+
+// The kinds of change. See the package documentation (and the README) for
+// the impact of each.
+const (
+	TableAdded           Kind = "table_added"
+	TableRemoved         Kind = "table_removed"
+	ColumnAdded          Kind = "column_added"
+	ColumnRemoved        Kind = "column_removed"
+	ColumnRenamed        Kind = "column_renamed"
+	ColumnTypeChanged    Kind = "column_type_changed"
+	ColumnNotNullAdded   Kind = "column_not_null_added"
+	ColumnNotNullDropped Kind = "column_not_null_dropped"
+	ColumnDefaultAdded   Kind = "column_default_added"
+	ColumnDefaultChanged Kind = "column_default_changed"
+	ColumnDefaultRemoved Kind = "column_default_removed"
+	PrimaryKeyChanged    Kind = "primary_key_changed"
+	UniqueAdded          Kind = "unique_added"
+	UniqueRemoved        Kind = "unique_removed"
+	CheckAdded           Kind = "check_added"
+	CheckRemoved         Kind = "check_removed"
+	ForeignKeyAdded      Kind = "foreign_key_added"
+	ForeignKeyRemoved    Kind = "foreign_key_removed"
+	IndexAdded           Kind = "index_added"
+	IndexRemoved         Kind = "index_removed"
+	EnumAdded            Kind = "enum_added"
+	EnumRemoved          Kind = "enum_removed"
+	EnumValueAdded       Kind = "enum_value_added"
+	EnumValueRemoved     Kind = "enum_value_removed"
+	ViewAdded            Kind = "view_added"
+	ViewRemoved          Kind = "view_removed"
+	ViewColumnChanged    Kind = "view_column_changed"
+
+	ColumnIdentityAdded    Kind = "column_identity_added"
+	ColumnIdentityRemoved  Kind = "column_identity_removed"
+	ColumnIdentityChanged  Kind = "column_identity_changed"
+	ColumnGeneratedAdded   Kind = "column_generated_added"
+	ColumnGeneratedRemoved Kind = "column_generated_removed"
+	ColumnGeneratedChanged Kind = "column_generated_changed"
+	ColumnCollationChanged Kind = "column_collation_changed"
+	EnumValueRenamed       Kind = "enum_value_renamed"
+	EnumValuesReordered    Kind = "enum_values_reordered"
+	ViewColumnAdded        Kind = "view_column_added"
+	ViewDefinitionChanged  Kind = "view_definition_changed"
+)
+
+// Change is one difference between two schemas, classified.
+type Change struct {
+	Kind    Kind   `json:"kind"`
+	Impact  Impact `json:"impact"`
+	Table   string `json:"table,omitempty"` // qualified table (or view) the change belongs to; empty for enums
+	Object  string `json:"object"`          // qualified object: table, table.column, constraint, index, enum or view
+	Message string `json:"message"`         // one line, naming the object
+	Hint    string `json:"hint,omitempty"`  // a safer way, where there is one
+}
+
+// String returns "impact kind: message".
+func (c Change) String() string { return fmt.Sprintf("%s %s: %s", c.Impact, c.Kind, c.Message) }

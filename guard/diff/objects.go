@@ -1,0 +1,154 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/schemaguard/guard/guard/schema"
+)
+
+// enum reports the changes of an enum type. A value removed where a new
+// value now stands (same place in the sort order) is a probable rename.
+func (d *differ) enum(b, a *schema.Enum) {
+	switch {
+	case b == nil && a == nil:
+		return
+	case b == nil:
+		q := a.QualifiedName()
+		d.add(Change{Kind: EnumAdded, Impact: Safe, Object: q, Message: fmt.Sprintf("enum %q was added", q)})
+		return
+	case a == nil:
+		q := b.QualifiedName()
+		d.add(Change{Kind: EnumRemoved, Impact: Breaking, Object: q, Message: fmt.Sprintf("enum %q was removed", q),
+			Hint: "deploy code that no longer uses the type first, then drop it"})
+		return
+	}
+	if slices.Equal(b.Values, a.Values) {
+		return
+	}
+	q := a.QualifiedName()
+	inBefore := make(map[string]bool, len(b.Values))
+	for _, v := range b.Values {
+		inBefore[v] = true
+	}
+	inAfter := make(map[string]bool, len(a.Values))
+	for _, v := range a.Values {
+		inAfter[v] = true
+	}
+	renamedTo := make(map[string]string)
+	renamedFrom := make(map[string]bool)
+	for i, v := range b.Values {
+		if !inAfter[v] && i < len(a.Values) && !inBefore[a.Values[i]] {
+			renamedTo[v] = a.Values[i]
+			renamedFrom[a.Values[i]] = true
+		}
+	}
+	for _, v := range b.Values {
+		switch to, renamed := renamedTo[v]; {
+		case renamed:
+			d.add(Change{Kind: EnumValueRenamed, Impact: Breaking, Object: sub(q, v),
+				Message: fmt.Sprintf("enum %q value %q was renamed to %q (probable)", q, v, to),
+				Hint:    "add the new value, move rows and code to it, and retire the old value in a later release"})
+		case !inAfter[v]:
+			d.add(Change{Kind: EnumValueRemoved, Impact: Breaking, Object: sub(q, v),
+				Message: fmt.Sprintf("enum %q value %q was removed", q, v),
+				Hint:    "deploy code that no longer writes or expects the value, update the rows that hold it, then remove it"})
+		}
+	}
+	for _, v := range a.Values {
+		if !inBefore[v] && !renamedFrom[v] {
+			d.add(Change{Kind: EnumValueAdded, Impact: Safe, Object: sub(q, v),
+				Message: fmt.Sprintf("enum %q value %q was added", q, v)})
+		}
+	}
+	// The values both versions have: same relative order?
+	var common, commonAfter []string
+	for _, v := range b.Values {
+		if inAfter[v] {
+			common = append(common, v)
+		}
+	}
+	for _, v := range a.Values {
+		if inBefore[v] {
+			commonAfter = append(commonAfter, v)
+		}
+	}
+	if !slices.Equal(common, commonAfter) {
+		d.add(Change{Kind: EnumValuesReordered, Impact: Risky, Object: q,
+			Message: fmt.Sprintf("enum %q values changed order", q),
+			Hint:    "ORDER BY and comparisons on the type change; check the queries that rely on them"})
+	}
+}
+
+// view reports the changes of a view. A removed column or a column whose
+// type changed is breaking (a widening type change is risky, as for tables);
+// an added column is safe. The definition is reported only when the columns
+// did not change: a view that returns the same columns from a different
+// query (or became materialized or stopped being) is risky, since old reads
+// still work but may return other rows.
+func (d *differ) view(b, a *schema.View) {
+	switch {
+	case b == nil && a == nil:
+		return
+	case b == nil:
+		q := a.QualifiedName()
+		d.add(Change{Kind: ViewAdded, Impact: Safe, Table: q, Object: q, Message: fmt.Sprintf("view %q was added", q)})
+		return
+	case a == nil:
+		q := b.QualifiedName()
+		d.add(Change{Kind: ViewRemoved, Impact: Breaking, Table: q, Object: q, Message: fmt.Sprintf("view %q was removed", q),
+			Hint: "deploy code that no longer reads the view first, then drop it"})
+		return
+	}
+	q := a.QualifiedName()
+	afterCols := make(map[string]string, len(a.Columns))
+	for _, c := range a.Columns {
+		afterCols[c.Name] = c.Type
+	}
+	beforeCols := make(map[string]bool, len(b.Columns))
+	columnsChanged := false
+	for _, c := range b.Columns {
+		beforeCols[c.Name] = true
+		typ, ok := afterCols[c.Name]
+		switch {
+		case !ok:
+			columnsChanged = true
+			d.add(Change{Kind: ViewColumnChanged, Impact: Breaking, Table: q, Object: sub(q, c.Name),
+				Message: fmt.Sprintf("view column %q was removed", c.Name),
+				Hint:    "keep the column in the view (or add a new view) until no code reads it"})
+		case typ != c.Type && widening(c.Type, typ):
+			columnsChanged = true
+			d.add(Change{Kind: ViewColumnChanged, Impact: Risky, Table: q, Object: sub(q, c.Name),
+				Message: fmt.Sprintf("view column %q changed type from %s to %s (widening)", c.Name, c.Type, typ),
+				Hint:    "old reads still work; check that clients accept the wider values"})
+		case typ != c.Type:
+			columnsChanged = true
+			d.add(Change{Kind: ViewColumnChanged, Impact: Breaking, Table: q, Object: sub(q, c.Name),
+				Message: fmt.Sprintf("view column %q changed type from %s to %s", c.Name, c.Type, typ),
+				Hint:    "add a new column (or view) with the new type and move readers before changing the old one"})
+		}
+	}
+	for _, c := range a.Columns {
+		if !beforeCols[c.Name] {
+			columnsChanged = true
+			d.add(Change{Kind: ViewColumnAdded, Impact: Safe, Table: q, Object: sub(q, c.Name),
+				Message: fmt.Sprintf("view column %q was added", c.Name)})
+		}
+	}
+	if columnsChanged {
+		return
+	}
+	switch {
+	case b.Materialized != a.Materialized && a.Materialized:
+		d.add(Change{Kind: ViewDefinitionChanged, Impact: Risky, Table: q, Object: q,
+			Message: fmt.Sprintf("view %q became a materialized view", q),
+			Hint:    "a materialized view only changes on REFRESH; make sure readers can live with stale rows"})
+	case b.Materialized != a.Materialized:
+		d.add(Change{Kind: ViewDefinitionChanged, Impact: Risky, Table: q, Object: q,
+			Message: fmt.Sprintf("view %q is no longer materialized", q)})
+	case b.Definition != a.Definition:
+		d.add(Change{Kind: ViewDefinitionChanged, Impact: Risky, Table: q, Object: q,
+			Message: fmt.Sprintf("view %q changed its query (same columns)", q),
+			Hint:    "old reads still work but may return other rows; check that the code expects them"})
+	}
+}

@@ -1,0 +1,305 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/schemaguard/guard/guard/schema"
+)
+
+func (d *differ) tableAdded(t *schema.Table) {
+	q := t.QualifiedName()
+	d.add(Change{Kind: TableAdded, Impact: Safe, Table: q, Object: q, Message: fmt.Sprintf("table %q was added", q)})
+}
+
+// tablesRemoved reports removed tables. A removed table whose columns (names
+// and types) match an added one's was probably renamed; the message says so.
+func (d *differ) tablesRemoved(removed, added []*schema.Table) {
+	var bySignature map[string]string
+	if len(removed) > 0 && len(added) > 0 {
+		bySignature = make(map[string]string, len(added))
+		for _, t := range added {
+			if s := signature(t); bySignature[s] == "" {
+				bySignature[s] = t.QualifiedName()
+			}
+		}
+	}
+	for _, t := range removed {
+		q := t.QualifiedName()
+		msg := fmt.Sprintf("table %q was removed", q)
+		if to := bySignature[signature(t)]; to != "" {
+			msg = fmt.Sprintf("table %q was removed (probably renamed to %q)", q, to)
+		}
+		d.add(Change{
+			Kind: TableRemoved, Impact: Breaking, Table: q, Object: q, Message: msg,
+			Hint: "deploy code that no longer uses the table first; for a rename, keep a view under the old name until readers move",
+		})
+	}
+}
+
+func signature(t *schema.Table) string {
+	var b strings.Builder
+	for _, c := range t.Columns {
+		b.WriteString(c.Name)
+		b.WriteByte(0)
+		b.WriteString(c.Type)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// table reports the changes between two versions of a table whose columns
+// were matched.
+func (d *differ) table(before, after *schema.Table, m columnMatch) {
+	q := after.QualifiedName()
+	d.columns(q, m)
+	own := d.renames[objKey{before.Schema, before.Name}]
+	d.primaryKey(q, before.PrimaryKey, after.PrimaryKey, own)
+	d.uniques(q, before, after, own)
+	d.checks(q, before.Checks, after.Checks, own)
+	d.foreignKeys(q, before.ForeignKeys, after.ForeignKeys, own)
+	d.indexes(q, before.Indexes, after.Indexes, own)
+}
+
+func mapNames(cols []string, renames map[string]string) []string {
+	if len(renames) == 0 {
+		return cols
+	}
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c
+		if to, ok := renames[c]; ok {
+			out[i] = to
+		}
+	}
+	return out
+}
+
+// columnList renders columns as SQL: (a, "B").
+func columnList(cols []string) string {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = schema.QuoteIdent(c)
+	}
+	return "(" + strings.Join(quoted, ", ") + ")"
+}
+
+func (d *differ) primaryKey(table string, b, a *schema.PrimaryKey, renames map[string]string) {
+	const hint = "build the new key's unique index CONCURRENTLY, switch with ADD PRIMARY KEY USING INDEX, and make sure no code relies on the old key"
+	switch {
+	case b == nil && a == nil:
+	case b == nil:
+		d.add(Change{
+			Kind: PrimaryKeyChanged, Impact: Breaking, Table: table, Object: sub(table, a.Name),
+			Message: fmt.Sprintf("primary key %s was added", columnList(a.Columns)), Hint: hint,
+		})
+	case a == nil:
+		d.add(Change{
+			Kind: PrimaryKeyChanged, Impact: Breaking, Table: table, Object: sub(table, b.Name),
+			Message: fmt.Sprintf("primary key %s was removed", columnList(b.Columns)), Hint: hint,
+		})
+	case !slices.Equal(mapNames(b.Columns, renames), a.Columns):
+		d.add(Change{
+			Kind: PrimaryKeyChanged, Impact: Breaking, Table: table, Object: sub(table, a.Name),
+			Message: fmt.Sprintf("primary key changed from %s to %s", columnList(b.Columns), columnList(a.Columns)), Hint: hint,
+		})
+	}
+}
+
+// uniqueness is a UNIQUE constraint or a unique index, keyed by definition.
+type uniqueness struct {
+	key, name, desc string
+	index           bool
+}
+
+func uniquesOf(t *schema.Table, renames map[string]string) []uniqueness {
+	var out []uniqueness
+	for _, u := range t.Uniques {
+		cols := mapNames(u.Columns, renames)
+		out = append(out, uniqueness{key: "(" + strings.Join(cols, "\x00") + ")", name: u.Name, desc: columnList(u.Columns)})
+	}
+	for _, ix := range t.Indexes {
+		def, ok := parseIndexDef(ix.Definition)
+		if !(ok && def.unique) && !(!ok && ix.Unique) {
+			continue
+		}
+		u := uniqueness{key: ix.Definition, name: ix.Name, desc: ix.Definition, index: true}
+		if ok {
+			u.key = renameIdents(def.rest, renames)
+			u.desc = def.rest
+			if cols, plain := plainColumns(u.key); plain {
+				// The same thing as a UNIQUE constraint on those columns.
+				u.key = "(" + strings.Join(cols, "\x00") + ")"
+			}
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func (d *differ) uniques(table string, before, after *schema.Table, renames map[string]string) {
+	if slices.Equal(before.Indexes, after.Indexes) && slices.EqualFunc(before.Uniques, after.Uniques, func(a, b schema.Unique) bool {
+		return a.Name == b.Name && slices.Equal(a.Columns, b.Columns)
+	}) {
+		return
+	}
+	key := func(u uniqueness) string { return u.key }
+	removed, added := matchKeyedSides(uniquesOf(before, renames), uniquesOf(after, nil), key, key)
+	what := func(u uniqueness) string {
+		if u.index {
+			return fmt.Sprintf("unique index %q", u.name)
+		}
+		return fmt.Sprintf("unique constraint %q %s", u.name, u.desc)
+	}
+	for _, u := range removed {
+		d.add(Change{Kind: UniqueRemoved, Impact: Safe, Table: table, Object: sub(table, u.name),
+			Message: what(u) + " was removed"})
+	}
+	for _, u := range added {
+		hint := "deduplicate first, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … UNIQUE USING INDEX"
+		if u.index {
+			hint = "deduplicate first and CREATE UNIQUE INDEX CONCURRENTLY, once no code writes duplicates"
+		}
+		d.add(Change{Kind: UniqueAdded, Impact: Risky, Table: table, Object: sub(table, u.name),
+			Message: what(u) + " was added", Hint: hint})
+	}
+}
+
+// checkKey is a CHECK's definition with NOT VALID dropped: validating a
+// constraint changes nothing for the code.
+func checkKey(c schema.Check, renames map[string]string) string {
+	return renameIdents(strings.TrimSuffix(c.Expression, " NOT VALID"), renames)
+}
+
+func (d *differ) checks(table string, before, after []schema.Check, renames map[string]string) {
+	if slices.Equal(before, after) {
+		return
+	}
+	removed, added := matchKeyedSides(before, after,
+		func(c schema.Check) string { return checkKey(c, renames) },
+		func(c schema.Check) string { return checkKey(c, nil) })
+	for _, c := range removed {
+		d.add(Change{Kind: CheckRemoved, Impact: Safe, Table: table, Object: sub(table, c.Name),
+			Message: fmt.Sprintf("check constraint %q was removed: %s", c.Name, c.Expression)})
+	}
+	for _, c := range added {
+		d.add(Change{Kind: CheckAdded, Impact: Risky, Table: table, Object: sub(table, c.Name),
+			Message: fmt.Sprintf("check constraint %q was added: %s", c.Name, c.Expression),
+			Hint:    "ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a separate step, once no code writes rows that fail it"})
+	}
+}
+
+func (d *differ) fkKey(fk schema.ForeignKey, own map[string]string, mapRefs bool) string {
+	cols, refs := fk.Columns, fk.ReferencedColumns
+	if mapRefs {
+		cols = mapNames(cols, own)
+		refs = mapNames(refs, d.renames[objKey{fk.ReferencedSchema, fk.ReferencedTable}])
+	}
+	return strings.Join(cols, "\x00") + "\x01" + fk.ReferencedSchema + "\x00" + fk.ReferencedTable + "\x01" +
+		strings.Join(refs, "\x00") + "\x01" + fk.OnDelete + "\x01" + fk.OnUpdate
+}
+
+func fkDesc(fk schema.ForeignKey) string {
+	s := fmt.Sprintf("%s references %s %s", columnList(fk.Columns),
+		schema.Qualify(fk.ReferencedSchema, fk.ReferencedTable), columnList(fk.ReferencedColumns))
+	if fk.OnDelete != "" && fk.OnDelete != "NO ACTION" {
+		s += " ON DELETE " + fk.OnDelete
+	}
+	if fk.OnUpdate != "" && fk.OnUpdate != "NO ACTION" {
+		s += " ON UPDATE " + fk.OnUpdate
+	}
+	return s
+}
+
+func (d *differ) foreignKeys(table string, before, after []schema.ForeignKey, own map[string]string) {
+	if slices.EqualFunc(before, after, fkEqual) {
+		return
+	}
+	removed, added := matchKeyedSides(before, after,
+		func(fk schema.ForeignKey) string { return d.fkKey(fk, own, true) },
+		func(fk schema.ForeignKey) string { return d.fkKey(fk, nil, false) })
+	for _, fk := range removed {
+		d.add(Change{Kind: ForeignKeyRemoved, Impact: Safe, Table: table, Object: sub(table, fk.Name),
+			Message: fmt.Sprintf("foreign key %q %s was removed", fk.Name, fkDesc(fk))})
+	}
+	for _, fk := range added {
+		d.add(Change{Kind: ForeignKeyAdded, Impact: Risky, Table: table, Object: sub(table, fk.Name),
+			Message: fmt.Sprintf("foreign key %q %s was added", fk.Name, fkDesc(fk)),
+			Hint:    "ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a separate step, once no code writes orphan rows"})
+	}
+}
+
+func fkEqual(a, b schema.ForeignKey) bool {
+	return a.Name == b.Name && a.ReferencedSchema == b.ReferencedSchema && a.ReferencedTable == b.ReferencedTable &&
+		a.OnDelete == b.OnDelete && a.OnUpdate == b.OnUpdate &&
+		slices.Equal(a.Columns, b.Columns) && slices.Equal(a.ReferencedColumns, b.ReferencedColumns)
+}
+
+// indexKey is a non-unique index's definition without its name and table.
+func indexKey(ix schema.Index, renames map[string]string) (string, bool) {
+	def, ok := parseIndexDef(ix.Definition)
+	if !ok {
+		return ix.Definition, ix.Unique
+	}
+	return renameIdents(def.rest, renames), def.unique
+}
+
+// indexes reports non-unique indexes; unique ones are compared with the
+// UNIQUE constraints.
+func (d *differ) indexes(table string, before, after []schema.Index, renames map[string]string) {
+	if slices.Equal(before, after) {
+		return
+	}
+	nonUnique := func(ixs []schema.Index, renames map[string]string) (out []schema.Index, keys map[string]string) {
+		keys = make(map[string]string, len(ixs))
+		for _, ix := range ixs {
+			if k, unique := indexKey(ix, renames); !unique {
+				out = append(out, ix)
+				keys[ix.Name] = k
+			}
+		}
+		return out, keys
+	}
+	b, bk := nonUnique(before, renames)
+	a, ak := nonUnique(after, nil)
+	removed, added := matchKeyedSides(b, a,
+		func(ix schema.Index) string { return bk[ix.Name] },
+		func(ix schema.Index) string { return ak[ix.Name] })
+	for _, ix := range removed {
+		d.add(Change{Kind: IndexRemoved, Impact: Safe, Table: table, Object: sub(table, ix.Name),
+			Message: fmt.Sprintf("index %q was removed", ix.Name),
+			Hint:    "use DROP INDEX CONCURRENTLY, and check that no query depends on it for speed"})
+	}
+	for _, ix := range added {
+		d.add(Change{Kind: IndexAdded, Impact: Safe, Table: table, Object: sub(table, ix.Name),
+			Message: fmt.Sprintf("index %q was added", ix.Name),
+			Hint:    "use CREATE INDEX CONCURRENTLY so that writes are not blocked while it builds"})
+	}
+}
+
+// matchKeyedSides matches two lists by key, as multisets, and returns what
+// is only in before and only in after, in list order. The keys of before may
+// be computed differently (with column renames applied).
+func matchKeyedSides[T any](before, after []T, beforeKey, afterKey func(T) string) (removed, added []T) {
+	pending := make(map[string]int, len(before))
+	for _, x := range before {
+		pending[beforeKey(x)]++
+	}
+	for _, x := range after {
+		k := afterKey(x)
+		if pending[k] > 0 {
+			pending[k]--
+		} else {
+			added = append(added, x)
+		}
+	}
+	for _, x := range before {
+		k := beforeKey(x)
+		if pending[k] > 0 {
+			pending[k]--
+			removed = append(removed, x)
+		}
+	}
+	return removed, added
+}
