@@ -1,0 +1,9 @@
+package migrator_test
+
+import (
+	"testing"
+
+	"github.com/schemaguard/guard/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
