@@ -1,0 +1,78 @@
+package shadow
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// ErrShadowIsTarget is returned (inside a *TargetError) when the shadow
+// server or database would be the target database itself.
+var ErrShadowIsTarget = errors.New("the shadow database would be the target database")
+
+// ErrFailed is returned when replaying into a shadow whose last migration
+// failed: its schema is then unknown.
+var ErrFailed = errors.New("shadow is in an unknown state after a failed migration")
+
+// TargetError refuses a shadow that is the target. Nothing was run on it.
+type TargetError struct {
+	Shadow string // the shadow database, described without password
+	Target string // the target database, described without password
+	How    string // how it was found out: "by connection settings" or "by server identity"
+}
+
+func (e *TargetError) Error() string {
+	return fmt.Sprintf("refuse shadow %s: it is the target database %s (%s)", e.Shadow, e.Target, e.How)
+}
+
+func (e *TargetError) Unwrap() error { return ErrShadowIsTarget }
+
+// Hint returns what to do about the error.
+func (e *TargetError) Hint() string {
+	return "point --shadow-url at another database (guard creates throwaway databases there), or leave it out"
+}
+
+// UnavailableError says that no shadow database could be had anywhere, with
+// the reason for each place tried.
+type UnavailableError struct {
+	Reasons []string
+}
+
+func (e *UnavailableError) Error() string {
+	return "no place for a shadow database: " + strings.Join(e.Reasons, "; ")
+}
+
+// Hint returns what to do about the error.
+func (e *UnavailableError) Hint() string {
+	return "pass --shadow-url or grant CREATEDB to the target's user (or install the PostgreSQL server binaries, or set GUARD_PG_BIN)"
+}
+
+// MigrationError is a migration file that failed in a shadow database. Err
+// is usually a *pgconn.PgError; errors.As reaches it.
+type MigrationError struct {
+	File    string // file name within the source
+	Version uint64
+	Line    int // 1-based line of the error in the file, 0 when unknown
+	Column  int // 1-based column, 0 when unknown
+	Err     error
+}
+
+func (e *MigrationError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("replay %s in shadow (line %d, column %d): %v", e.File, e.Line, e.Column, e.Err)
+	}
+	return fmt.Sprintf("replay %s in shadow: %v", e.File, e.Err)
+}
+
+func (e *MigrationError) Unwrap() error { return e.Err }
+
+// Hint returns PostgreSQL's hint for the error, if it gave one.
+func (e *MigrationError) Hint() string {
+	var pgErr *pgconn.PgError
+	if errors.As(e.Err, &pgErr) {
+		return pgErr.Hint
+	}
+	return ""
+}

@@ -1,0 +1,471 @@
+package shadow
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+
+	"github.com/schemaguard/guard/internal/dburl"
+	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/internal/pgcluster"
+)
+
+// Prefix starts the name of every shadow database; leftovers are found by it.
+const Prefix = "guard_shadow_"
+
+// DefaultLeftoverGrace is how old a shadow database with no connection must
+// be before another run collects it, when its creator cannot be seen to be
+// gone.
+const DefaultLeftoverGrace = 5 * time.Minute
+
+// cleanupTimeout bounds dropping shadows, which runs even after the
+// caller's context ended.
+const cleanupTimeout = 30 * time.Second
+
+// Placement is where a provider creates its shadow databases.
+type Placement string
+
+// The places, in order of preference.
+const (
+	PlacementShadowURL Placement = "shadow-url"    // the server of --shadow-url
+	PlacementTarget    Placement = "target-server" // the target's own server
+	PlacementEphemeral Placement = "ephemeral"     // a local cluster guard started
+)
+
+// Option configures NewProvider and New.
+type Option func(*options) error
+
+type options struct {
+	target    *pgx.ConnConfig
+	shadowURL *pgx.ConnConfig
+	logger    *slog.Logger
+	grace     time.Duration
+}
+
+// WithTarget names the database being migrated. Shadows are then created on
+// its server when its user may (CREATEDB), and a shadow that is the target is
+// refused.
+func WithTarget(cfg *pgx.ConnConfig) Option {
+	return func(o *options) error {
+		if cfg == nil {
+			return errors.New("nil target config")
+		}
+		o.target = cfg.Copy()
+		return nil
+	}
+}
+
+// WithShadowURL sets the server where shadows are created (guard's
+// --shadow-url): its database is where CREATE DATABASE runs.
+func WithShadowURL(url string) Option {
+	return func(o *options) error {
+		cfg, err := dburl.Parse(url)
+		if err != nil {
+			return fmt.Errorf("shadow URL: %w", err)
+		}
+		o.shadowURL = cfg
+		return nil
+	}
+}
+
+// WithLogger logs placement decisions and collected leftovers. The default
+// discards.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithLeftoverGrace sets how old an unused shadow of an unknown creator must
+// be before it is collected (default DefaultLeftoverGrace).
+func WithLeftoverGrace(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("leftover grace must be positive, got %v", d)
+		}
+		o.grace = d
+		return nil
+	}
+}
+
+// Provider creates shadow databases in one place, chosen when it is made.
+// Its methods are safe for concurrent use. Close it to drop every shadow it
+// made that is still there (and stop its ephemeral cluster).
+type Provider struct {
+	opts      options
+	log       *slog.Logger
+	placement Placement
+	admin     *pgx.ConnConfig    // where CREATE DATABASE runs
+	cluster   *pgcluster.Cluster // PlacementEphemeral only
+	target    *identity          // nil without a target
+
+	mu        sync.Mutex // guards what follows
+	adminConn *pgx.Conn
+	shadows   map[string]*Shadow
+	closed    bool
+}
+
+// NewProvider chooses where shadows live: the shadow URL's server when given;
+// else the target's server when its user has CREATEDB; else an ephemeral
+// cluster started from the PostgreSQL binaries on this machine. It then drops
+// leftovers of killed runs there. It fails with *TargetError when the shadow
+// URL is the target, and with *UnavailableError when no place works.
+func NewProvider(ctx context.Context, opts ...Option) (*Provider, error) {
+	o := options{grace: DefaultLeftoverGrace}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("shadow: %w", err)
+		}
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Provider{opts: o, log: o.logger, shadows: map[string]*Shadow{}}
+	if err := p.place(ctx); err != nil {
+		return nil, errors.Join(err, p.closeAdmin(ctx))
+	}
+	p.collect(ctx)
+	return p, nil
+}
+
+func (p *Provider) place(ctx context.Context) error {
+	o := p.opts
+	var targetConn *pgx.Conn
+	if o.target != nil {
+		conn, err := connect(ctx, o.target)
+		if err != nil {
+			return fmt.Errorf("shadow: connect to target %s: %w", dburl.Describe(o.target), err)
+		}
+		id, err := identify(ctx, conn)
+		if err != nil {
+			_ = conn.Close(ctx)
+			return fmt.Errorf("shadow: identify target %s: %w", dburl.Describe(o.target), err)
+		}
+		p.target, targetConn = &id, conn
+	}
+
+	if o.shadowURL != nil {
+		if targetConn != nil {
+			_ = targetConn.Close(ctx)
+		}
+		if o.target != nil && sameSettings(ctx, o.shadowURL, o.target) {
+			return &TargetError{Shadow: dburl.Describe(o.shadowURL), Target: dburl.Describe(o.target), How: "by connection settings"}
+		}
+		conn, err := connect(ctx, o.shadowURL)
+		if err != nil {
+			return fmt.Errorf("shadow: connect to shadow server %s: %w", dburl.Describe(o.shadowURL), err)
+		}
+		p.adminConn, p.admin, p.placement = conn, o.shadowURL, PlacementShadowURL
+		// Before anything else runs there.
+		if err := p.refuseTarget(ctx, conn, o.shadowURL); err != nil {
+			return err
+		}
+		p.log.Debug("shadow databases on the shadow server", "server", dburl.Describe(o.shadowURL))
+		return nil
+	}
+
+	var reasons []string
+	if targetConn != nil {
+		var may bool
+		err := targetConn.QueryRow(ctx, `SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&may)
+		switch {
+		case err != nil:
+			_ = targetConn.Close(ctx)
+			return fmt.Errorf("shadow: check CREATEDB on target %s: %w", dburl.Describe(o.target), err)
+		case may:
+			p.adminConn, p.admin, p.placement = targetConn, o.target, PlacementTarget
+			p.log.Debug("shadow databases on the target's server", "server", dburl.Describe(o.target))
+			return nil
+		}
+		_ = targetConn.Close(ctx)
+		reasons = append(reasons, fmt.Sprintf("user %q of the target may not create databases (no CREATEDB)", o.target.User))
+		p.log.Info("target's user lacks CREATEDB: starting a local PostgreSQL for shadow databases", "user", o.target.User)
+	} else {
+		reasons = append(reasons, "no target or shadow URL given")
+	}
+
+	c, err := pgcluster.Start(ctx)
+	if err != nil {
+		if errors.Is(err, pgcluster.ErrNoBinaries) {
+			return &UnavailableError{Reasons: append(reasons, "no local PostgreSQL server binaries for an ephemeral cluster")}
+		}
+		return fmt.Errorf("shadow: %w", err)
+	}
+	admin, err := pgx.ParseConfig(c.URL("postgres"))
+	if err == nil {
+		p.adminConn, err = connect(ctx, admin)
+	}
+	if err != nil {
+		return errors.Join(fmt.Errorf("shadow: connect to ephemeral cluster: %w", err), c.Stop())
+	}
+	p.cluster, p.admin, p.placement = c, admin, PlacementEphemeral
+	p.log.Debug("shadow databases on an ephemeral cluster", "dir", c.Dir())
+	return nil
+}
+
+// refuseTarget fails when conn is connected to the target database.
+func (p *Provider) refuseTarget(ctx context.Context, conn *pgx.Conn, cfg *pgx.ConnConfig) error {
+	if p.target == nil {
+		return nil
+	}
+	id, err := identify(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("shadow: identify %s: %w", dburl.Describe(cfg), err)
+	}
+	if id.same(*p.target) {
+		return &TargetError{Shadow: dburl.Describe(cfg), Target: dburl.Describe(p.opts.target), How: "by server identity"}
+	}
+	return nil
+}
+
+// Placement returns where the provider creates shadows.
+func (p *Provider) Placement() Placement { return p.placement }
+
+// New creates an empty shadow database. Drop it when done (Close drops it
+// too). The database is named Prefix+random and carries a comment naming
+// this process, so that the next run collects it if this one is killed.
+func (p *Provider) New(ctx context.Context) (s *Shadow, err error) {
+	name := Prefix + randomHex(6)
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errors.New("shadow: provider is closed")
+	}
+	err = p.withAdmin(ctx, func(conn *pgx.Conn) error {
+		var now time.Time
+		if err := conn.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
+			return err
+		}
+		if _, err := conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+			return err
+		}
+		c := comment{PID: pid, Host: hostHash, Created: now}
+		_, err := conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{name}.Sanitize()+` IS `+quoteLiteral(c.String()))
+		return err
+	})
+	if err != nil {
+		p.mu.Unlock()
+		err = fmt.Errorf("shadow: create database %s on %s: %w", name, dburl.Describe(p.admin), err)
+		return nil, errors.Join(err, p.dropDatabase(ctx, name))
+	}
+	s = &Shadow{p: p, name: name}
+	p.shadows[name] = s
+	p.mu.Unlock()
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.Drop(ctx))
+		}
+	}()
+
+	s.cfg = p.admin.Copy()
+	s.cfg.Database = name
+	if s.cfg.RuntimeParams == nil {
+		s.cfg.RuntimeParams = map[string]string{}
+	}
+	s.cfg.RuntimeParams["application_name"] = "guard-shadow"
+	s.cfg.RuntimeParams["synchronous_commit"] = "off"
+	if cs := p.admin.ConnString(); cs != "" {
+		if s.url, err = dburl.WithDatabase(cs, name); err != nil {
+			return nil, fmt.Errorf("shadow: %w", err)
+		}
+	}
+	if s.conn, err = connect(ctx, s.cfg); err != nil {
+		return nil, fmt.Errorf("shadow: connect to %s: %w", dburl.Describe(s.cfg), err)
+	}
+	if err := p.refuseTarget(ctx, s.conn, s.cfg); err != nil {
+		return nil, err
+	}
+	p.log.Debug("shadow database created", "name", name, "placement", p.placement)
+	return s, nil
+}
+
+// withAdmin runs f on the admin connection, reconnecting if it was lost.
+// p.mu must be held.
+func (p *Provider) withAdmin(ctx context.Context, f func(*pgx.Conn) error) error {
+	if p.adminConn == nil || p.adminConn.IsClosed() {
+		conn, err := connect(ctx, p.admin)
+		if err != nil {
+			return err
+		}
+		p.adminConn = conn
+	}
+	return f(p.adminConn)
+}
+
+// dropDatabase drops a shadow database, forcing its connections off, even
+// when ctx has ended. p.mu must not be held.
+func (p *Provider) dropDatabase(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
+		return err
+	})
+	delete(p.shadows, name)
+	if err != nil {
+		return fmt.Errorf("shadow: drop database %s on %s: %w", name, dburl.Describe(p.admin), err)
+	}
+	return nil
+}
+
+// Close drops every shadow of the provider still there and stops its
+// ephemeral cluster. It works even when ctx has ended (cleanup gets a
+// bounded time of its own) and is idempotent.
+func (p *Provider) Close(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	var left []*Shadow
+	for _, s := range p.shadows {
+		left = append(left, s)
+	}
+	p.mu.Unlock()
+	var errs []error
+	for _, s := range left {
+		errs = append(errs, s.Drop(ctx))
+	}
+	errs = append(errs, p.closeAdmin(ctx))
+	if p.cluster != nil {
+		errs = append(errs, p.cluster.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Provider) closeAdmin(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.adminConn == nil {
+		return nil
+	}
+	err := p.adminConn.Close(ctx)
+	p.adminConn = nil
+	return err
+}
+
+// Shadow is a throwaway database where migrations are replayed. It holds one
+// connection, on which the files run. A Shadow is not safe for concurrent
+// use, except Drop, which may be called at any time and more than once.
+type Shadow struct {
+	p       *Provider
+	owned   bool // made by New: Drop closes the provider too
+	name    string
+	cfg     *pgx.ConnConfig
+	url     string
+	conn    *pgx.Conn
+	applied []migrator.Migration // in order; the top is the version
+	failed  bool
+
+	dropOnce sync.Once
+	dropErr  error
+}
+
+// New creates a shadow database with a provider of its own (see
+// NewProvider), which Drop closes. For several shadows in one run, use one
+// Provider.
+func New(ctx context.Context, opts ...Option) (*Shadow, error) {
+	p, err := NewProvider(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.New(ctx)
+	if err != nil {
+		return nil, errors.Join(err, p.Close(ctx))
+	}
+	s.owned = true
+	return s, nil
+}
+
+// Name returns the shadow database's name.
+func (s *Shadow) Name() string { return s.name }
+
+// Placement returns where the shadow lives.
+func (s *Shadow) Placement() Placement { return s.p.placement }
+
+// Config returns a copy of the shadow database's connection config.
+func (s *Shadow) Config() *pgx.ConnConfig { return s.cfg.Copy() }
+
+// URL returns a connection string for the shadow database, or "" when the
+// provider's server was given as a config built by hand. It holds the
+// password, if any: never show it.
+func (s *Shadow) URL() string { return s.url }
+
+// String describes the shadow without password.
+func (s *Shadow) String() string { return dburl.Describe(s.cfg) }
+
+// Conn returns the shadow's connection, on which migrations are replayed,
+// for introspection between steps. Do not close it.
+func (s *Shadow) Conn() *pgx.Conn { return s.conn }
+
+// Drop drops the shadow database (forcing any connection off). It works even
+// when ctx has ended, as after Ctrl-C or SIGTERM, within a bounded time of
+// its own, and is idempotent.
+func (s *Shadow) Drop(ctx context.Context) error {
+	s.dropOnce.Do(func() {
+		var errs []error
+		if s.conn != nil {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			_ = s.conn.Close(cctx) // DROP … WITH (FORCE) ends it anyway
+			cancel()
+		}
+		errs = append(errs, s.p.dropDatabase(ctx, s.name))
+		if s.owned {
+			errs = append(errs, s.p.Close(ctx))
+		}
+		s.dropErr = errors.Join(errs...)
+		if s.dropErr == nil {
+			s.p.log.Debug("shadow database dropped", "name", s.name)
+		}
+	})
+	return s.dropErr
+}
+
+func connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
+	cfg = cfg.Copy()
+	// Cancel a running statement on the server (a cancel request) when ctx
+	// ends, rather than only dropping the socket.
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: 2 * time.Second}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil && cfg.Password != "" {
+		return nil, errors.New(dburl.Scrub(err.Error(), cfg.Password))
+	}
+	return conn, err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func quoteLiteral(s string) string {
+	out := []byte{'\''}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+		out = append(out, s[i])
+	}
+	return string(append(out, '\''))
+}
