@@ -199,10 +199,13 @@ func (p *Provider) place(ctx context.Context) error {
 
 	c, err := pgcluster.Start(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("shadow: %w", err)
+		}
 		if errors.Is(err, pgcluster.ErrNoBinaries) {
 			return &UnavailableError{Reasons: append(reasons, "no local PostgreSQL server binaries for an ephemeral cluster")}
 		}
-		return fmt.Errorf("shadow: %w", err)
+		return &UnavailableError{Reasons: append(reasons, "cannot "+err.Error())}
 	}
 	admin, err := pgx.ParseConfig(c.URL("postgres"))
 	if err == nil {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/schemaguard/guard/internal/dburl"
 )
@@ -164,6 +166,11 @@ func OpenDB(ctx context.Context, cfg *pgx.ConnConfig, src *Source, opts ...Optio
 		d.cfg.RuntimeParams = map[string]string{}
 	}
 	d.cfg.RuntimeParams["application_name"] = d.appName
+	// A statement timeout ends the statement with a cancel request, keeping
+	// the session usable, rather than by closing the socket (pgx's default).
+	d.cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: 5 * time.Second}
+	}
 	d.sqlDB = stdlib.OpenDB(*d.cfg)
 
 	var schema *string

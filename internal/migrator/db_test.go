@@ -455,3 +455,30 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+func TestStatementTimeoutKeepsTheSession(t *testing.T) {
+	src, err := migrator.Load(fstest.MapFS{
+		"1_slow.up.sql": {Data: []byte("SELECT pg_sleep(30);\n")},
+		"2_ok.up.sql":   {Data: []byte("CREATE TABLE ok (id int);\n")},
+	}, ".", "mapfs")
+	assert.NoError(t, err)
+	dbURL := pgtest.DB(t)
+	db := openDB(t, dbURL, src, migrator.WithStatementTimeout(100*time.Millisecond))
+
+	_, err = db.Up(t.Context(), 0)
+	var me *migrator.MigrationError
+	assert.True(t, errors.As(err, &me), "got %v", err)
+	assert.Equal(t, "1_slow.up.sql", me.File)
+	assert.False(t, me.Canceled)
+	var pgErr *pgconn.PgError
+	assert.True(t, errors.As(err, &pgErr), "the server cancelled the statement: %v", err)
+	assert.Equal(t, pgerrcode.QueryCanceled, pgErr.Code)
+	assert.Equal(t, []versionRow{{1, true}}, rows(t, dbURL, "schema_migrations"))
+
+	// The session survived the timeout: force past the slow file and go on.
+	assert.NoError(t, db.Force(t.Context(), 1))
+	applied, err := db.Up(t.Context(), 0)
+	assert.NoError(t, err)
+	assert.Equal(t, 1, len(applied))
+	assert.Equal(t, []versionRow{{2, false}}, rows(t, dbURL, "schema_migrations"))
+}
