@@ -1,0 +1,46 @@
+// Package readiness tells an orchestrator whether the database is at the
+// schema version the running binary was built for.
+//
+// A Checker compares the version golang-migrate recorded in the database
+// (schema_migrations, or the table named by WithMigrationsTable) with the
+// head of the migrations embedded in the binary, and is the http.Handler for
+// /health/ready:
+//
+//	200 ready: db=5 expected=5     the database is at the head
+//	503 drift: db=4 expected=5     the database is behind: migrations are pending
+//	503 dirty: db=5                a migration failed half-way
+//	503 unreachable: …             no answer within the budget (500 ms)
+//	200 ahead: db=6 expected=5     a newer binary migrated it (503 with WithAheadNotReady)
+//	200 no_table: db=none …        no version table (503 with WithMissingTableNotReady)
+//
+// A ready answer with a caveat carries a "warning: …" line. Clients that
+// send "Accept: application/json" get the Result as JSON. The check never
+// takes a lock, never creates anything and never builds a golang-migrate
+// driver: it asks to_regclass whether the table exists, then reads it, and
+// a read still running at the budget is cancelled on the server. Answers are
+// cached for a TTL (2 s)
+// and concurrent probes share one query, so a thousand probes a second cost
+// at most one query per TTL.
+//
+// Live returns the /health/live handler, which never touches the database:
+// a pod whose database is behind is taken out of service, not restarted.
+// CheckOnStartup logs the answer once at startup, at LevelCritical when the
+// database lags or is dirty, and never blocks startup.
+//
+// Usage with net/http (the readinesschi subpackage mounts both probes on a
+// chi router):
+//
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL")) // or a *sql.DB
+//	...
+//	ready, err := readiness.New(pool, migrations.FS, ".")
+//	if err != nil {
+//		log.Fatal(err) // bad migration folder or option: a build problem
+//	}
+//	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{
+//		ReplaceAttr: readiness.ReplaceLevelNames, // prints "CRITICAL"
+//	}))
+//	readiness.CheckOnStartup(ctx, ready, logger)
+//	mux := http.NewServeMux()
+//	mux.Handle(readiness.ReadyPath, ready)
+//	mux.Handle(readiness.LivePath, readiness.Live())
+package readiness

@@ -1,0 +1,225 @@
+package readiness
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/schemaguard/guard/internal/migrator"
+	"golang.org/x/sync/singleflight"
+)
+
+// Checker compares the database's migration version with the head of the
+// migrations built into the binary. It is an http.Handler for
+// /health/ready. A Checker is safe for concurrent use.
+type Checker struct {
+	cfg  config
+	head uint64
+	read reader
+	now  func() time.Time // the clock of the cache; tests replace it
+
+	group singleflight.Group
+
+	mu       sync.Mutex
+	cached   Result
+	cachedAt time.Time // when the cached answer's check started; zero: none
+	gen      uint64    // generation of the newest shared check
+	started  time.Time // when the newest shared check started; zero: none running
+	logged   Status    // last status logged, to log changes only
+}
+
+// New returns a Checker for db, a *sql.DB or a *pgxpool.Pool, against the
+// migrations in directory dir of fsys (for example an embed.FS). It computes
+// the head version once, here: a migration folder golang-migrate would read
+// differently (a .sql file whose name it would silently skip, duplicate
+// versions) or an empty one is an error, as are a nil db and a bad option
+// (a *ConfigError). New does not touch the database.
+func New[H Handle](db H, fsys fs.FS, dir string, opts ...Option) (*Checker, error) {
+	var read reader
+	switch h := any(db).(type) {
+	case *sql.DB:
+		if h == nil {
+			return nil, &ConfigError{Setting: "db", Err: ErrNilDB, Advice: "pass the application's *sql.DB or *pgxpool.Pool"}
+		}
+		read = sqlReader(h)
+	case *pgxpool.Pool:
+		if h == nil {
+			return nil, &ConfigError{Setting: "db", Err: ErrNilDB, Advice: "pass the application's *sql.DB or *pgxpool.Pool"}
+		}
+		read = poolReader(h)
+	}
+	src, err := migrator.Load(fsys, dir, fmt.Sprintf("%q", dir))
+	if err != nil {
+		return nil, fmt.Errorf("configure readiness: %w", err)
+	}
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.table, err = resolveTable(cfg.tableRaw, cfg.tableQuoted); err != nil {
+		return nil, err
+	}
+	return &Checker{cfg: cfg, head: src.Head(), read: read, now: time.Now}, nil
+}
+
+// Head returns the head version of the binary's migrations.
+func (c *Checker) Head() uint64 { return c.head }
+
+// Check returns whether the database is at the head, asking it at most once
+// per TTL: within the TTL it returns the cached answer, and concurrent calls
+// share one query. It returns within the budget (or sooner if ctx ends),
+// with an unreachable Result when the database has not answered by then,
+// even if the query is still stuck. It never fails otherwise, never takes a
+// lock and never creates anything. Check is safe for concurrent use.
+func (c *Checker) Check(ctx context.Context) Result {
+	now := c.now()
+	c.mu.Lock()
+	if r, ok := c.fresh(now); ok {
+		c.mu.Unlock()
+		return r
+	}
+	if !c.started.IsZero() && now.Sub(c.started) > c.cfg.budget {
+		// The shared check outlived its budget without returning (a driver
+		// that ignores its context). Start a new one rather than have every
+		// later caller join the stuck one.
+		c.group.Forget("check")
+		c.started = time.Time{}
+	}
+	c.mu.Unlock()
+
+	ch := c.group.DoChan("check", func() (any, error) {
+		// The shared check has a budget of its own, so it neither dies with
+		// the first caller's request nor outlives the budget.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.budget)
+		defer cancel()
+		return c.run(sctx), nil
+	})
+	timer := time.NewTimer(c.cfg.budget)
+	defer timer.Stop()
+	select {
+	case res := <-ch:
+		return res.Val.(Result)
+	case <-timer.C:
+		c.mu.Lock()
+		at := c.started
+		c.mu.Unlock()
+		if at.IsZero() {
+			at = now
+		}
+		r := failure(&c.cfg, c.head, context.DeadlineExceeded, true)
+		r.CheckedAt = at
+		return c.store(ctx, r, at)
+	case <-ctx.Done():
+		r := failure(&c.cfg, c.head, ctx.Err(), false)
+		r.CheckedAt = now
+		return r
+	}
+}
+
+// run is the shared check.
+func (c *Checker) run(ctx context.Context) Result {
+	start := c.now()
+	c.mu.Lock()
+	if r, ok := c.fresh(start); ok {
+		// A check that ended between the caller's cache look-up and this
+		// call already answered.
+		c.mu.Unlock()
+		return r
+	}
+	c.gen++
+	gen := c.gen
+	c.started = start
+	c.mu.Unlock()
+
+	st, err := c.read(ctx, c.cfg.table)
+	var r Result
+	if err != nil {
+		r = failure(&c.cfg, c.head, err, ctx.Err() == context.DeadlineExceeded)
+	} else {
+		r = evaluate(&c.cfg, c.head, st)
+	}
+	r.CheckedAt = start
+
+	c.mu.Lock()
+	if c.gen == gen {
+		c.started = time.Time{}
+	}
+	c.mu.Unlock()
+	return c.store(ctx, r, start)
+}
+
+// fresh returns the cached answer if it is younger than the TTL. c.mu held.
+func (c *Checker) fresh(now time.Time) (Result, bool) {
+	if c.cachedAt.IsZero() || now.Sub(c.cachedAt) >= c.cfg.ttl || now.Before(c.cachedAt) {
+		return Result{}, false
+	}
+	return c.cached, true
+}
+
+// store caches r, the answer of a check started at at, unless a newer check
+// already answered, and logs a change of status. It returns r.
+func (c *Checker) store(ctx context.Context, r Result, at time.Time) Result {
+	c.mu.Lock()
+	if !c.cachedAt.IsZero() && at.Before(c.cachedAt) {
+		c.mu.Unlock()
+		return r
+	}
+	c.cached, c.cachedAt = r, at
+	changed := c.logged != r.Status
+	c.logged = r.Status
+	c.mu.Unlock()
+	if changed {
+		c.log(ctx, r)
+	}
+	return r
+}
+
+func (c *Checker) log(ctx context.Context, r Result) {
+	level := slog.LevelInfo
+	switch {
+	case !r.Ready:
+		level = slog.LevelError
+	case r.Warning != "":
+		level = slog.LevelWarn
+	}
+	attrs := resultAttrs(r)
+	if r.cause != nil {
+		attrs = append(attrs, slog.String("cause", r.cause.Error()))
+	}
+	c.cfg.logger.LogAttrs(ctx, level, "readiness changed: "+r.Message, attrs...)
+}
+
+// resultAttrs are the log fields of a Result.
+func resultAttrs(r Result) []slog.Attr {
+	attrs := []slog.Attr{
+		slog.String("status", string(r.Status)),
+		dbAttr(r.DB),
+		slog.Uint64("expected", r.Expected),
+		slog.Bool("dirty", r.Dirty),
+	}
+	if r.Warning != "" {
+		attrs = append(attrs, slog.String("warning", r.Warning))
+	}
+	if r.Reason != "" {
+		attrs = append(attrs, slog.String("reason", r.Reason))
+	}
+	return attrs
+}
+
+// dbAttr is the version as a number, or "none".
+func dbAttr(v *uint64) slog.Attr {
+	if v == nil {
+		return slog.String("db", "none")
+	}
+	return slog.Uint64("db", *v)
+}

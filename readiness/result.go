@@ -1,0 +1,149 @@
+package readiness
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Status is the outcome of a check. The values are stable: they appear in
+// JSON answers and in `guard check --format json`.
+type Status string
+
+// The statuses. Ready answers are StatusReady, and by default StatusAhead
+// and StatusNoTable (each with a warning).
+const (
+	StatusReady       Status = "ready"       // the database is at the head
+	StatusAhead       Status = "ahead"       // the database is above the head (a newer binary migrated it)
+	StatusDrift       Status = "drift"       // the database is behind the head, or has no version recorded
+	StatusDirty       Status = "dirty"       // a migration failed half-way; the version is marked dirty
+	StatusNoTable     Status = "no_table"    // there is no version table
+	StatusUnreachable Status = "unreachable" // no answer within the budget, or no connection
+	StatusError       Status = "error"       // the server answered with an error reading the version table
+)
+
+// Result is the answer of one check. Results are values; a cached Result is
+// shared by every caller that gets it and must not be modified.
+type Result struct {
+	Status Status `json:"status"`
+	// Ready is whether a readiness probe should pass (HTTP 200).
+	Ready bool `json:"ready"`
+	// Message is the one-line answer, e.g. "drift: db=4 expected=5".
+	Message string `json:"message"`
+	// DB is the version recorded in the database; nil when none is (no
+	// table, an empty table, or the database could not be read).
+	DB *uint64 `json:"db"`
+	// Expected is the head version of the binary's migrations.
+	Expected uint64 `json:"expected"`
+	Dirty    bool   `json:"dirty"`
+	// Warning explains a ready answer that is not plainly "ready".
+	Warning string `json:"warning,omitempty"`
+	// Reason says why the database could not be read. It never contains a
+	// host, port, user or password.
+	Reason string `json:"reason,omitempty"`
+	// CheckedAt is when the check that produced this answer started.
+	CheckedAt time.Time `json:"checked_at"`
+
+	cause error
+}
+
+// Cause returns the underlying error of an unreachable or error result, or
+// nil. Unlike Reason it may name the server (never the password); it is
+// meant for logs and the operator's terminal, not for HTTP answers.
+func (r Result) Cause() error { return r.cause }
+
+func dbText(v *uint64) string {
+	if v == nil {
+		return "none"
+	}
+	return fmt.Sprint(*v)
+}
+
+// evaluate turns what the version table says into a Result.
+func evaluate(cfg *config, head uint64, st dbState) Result {
+	r := Result{Expected: head}
+	if st.hasVersion && st.version >= 0 {
+		v := uint64(st.version)
+		r.DB = &v
+	}
+	r.Dirty = st.hasVersion && st.dirty
+	switch {
+	case !st.tableFound:
+		r.Status = StatusNoTable
+		r.Ready = !cfg.missingNotReady
+		if r.Ready {
+			r.Warning = fmt.Sprintf("no version table %s; treated as current", cfg.table)
+		}
+	case r.Dirty:
+		r.Status = StatusDirty
+		r.Message = "dirty: db=" + dbText(r.DB)
+		return r
+	case r.DB == nil || *r.DB < head:
+		r.Status = StatusDrift
+	case *r.DB == head:
+		r.Status, r.Ready = StatusReady, true
+	default:
+		r.Status = StatusAhead
+		r.Ready = !cfg.aheadNotReady
+		if r.Ready {
+			r.Warning = fmt.Sprintf("database version %d is above this binary's head %d; serving anyway", *r.DB, head)
+		}
+	}
+	r.Message = fmt.Sprintf("%s: db=%s expected=%d", r.Status, dbText(r.DB), head)
+	return r
+}
+
+// failure turns an error of the check into an unreachable or error Result
+// whose Reason is safe to show to anyone who can reach the probe.
+func failure(cfg *config, head uint64, err error, timedOut bool) Result {
+	st, reason := classify(err, timedOut, cfg.budget)
+	if cfg.label != "" {
+		reason = cfg.label + ": " + reason
+	}
+	return Result{Status: st, Expected: head, Reason: reason,
+		Message: string(st) + ": " + reason, cause: err}
+}
+
+func classify(err error, timedOut bool, budget time.Duration) (Status, string) {
+	noAnswer := fmt.Sprintf("no answer within %v", budget)
+	if timedOut || errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
+		return StatusUnreachable, noAnswer
+	}
+	if errors.Is(err, context.Canceled) {
+		return StatusUnreachable, "check canceled"
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "57014": // query_canceled: statement_timeout
+			return StatusUnreachable, noAnswer
+		case strings.HasPrefix(pe.Code, "08"):
+			return StatusUnreachable, "connection failed"
+		case strings.HasPrefix(pe.Code, "28"):
+			return StatusUnreachable, "authentication failed"
+		case pe.Code == "3D000":
+			return StatusUnreachable, "database does not exist"
+		case pe.Code == "53300":
+			return StatusUnreachable, "too many connections"
+		case strings.HasPrefix(pe.Code, "57P"):
+			return StatusUnreachable, "server is shutting down or starting up"
+		}
+		return StatusError, "reading the version table failed (SQLSTATE " + pe.Code + ")"
+	}
+	var re *readError
+	if !errors.As(err, &re) {
+		return StatusUnreachable, "cannot connect"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) {
+		return StatusUnreachable, "connection lost"
+	}
+	return StatusError, "reading the version table failed"
+}
