@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -277,6 +278,11 @@ func (p *Provider) New(ctx context.Context) (s *Shadow, err error) {
 	s.cfg.Database = name
 	if s.cfg.RuntimeParams == nil {
 		s.cfg.RuntimeParams = map[string]string{}
+	}
+	if p.opts.target != nil {
+		// Replay with the target's session settings (search_path, …), as
+		// golang-migrate would run the files there.
+		maps.Copy(s.cfg.RuntimeParams, p.opts.target.RuntimeParams)
 	}
 	s.cfg.RuntimeParams["application_name"] = "guard-shadow"
 	s.cfg.RuntimeParams["synchronous_commit"] = "off"

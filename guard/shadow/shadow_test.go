@@ -358,3 +358,23 @@ func TestSIGTERMDropsShadow(t *testing.T) {
 	assert.Contains(t, stderr.String(), "canceling statement due to user request")
 	assert.False(t, databaseExists(t, name), "SIGTERM must drop the shadow")
 }
+
+func TestShadowReplaysWithTheTargetsSessionSettings(t *testing.T) {
+	src, err := migrator.Load(fstest.MapFS{
+		"1_app.up.sql": {Data: []byte("CREATE SCHEMA app;\nCREATE TABLE t (id int);\n")},
+	}, ".", "mapfs")
+	assert.NoError(t, err)
+	u, err := url.Parse(pgtest.DB(t))
+	assert.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", "app")
+	u.RawQuery = q.Encode()
+
+	sh, err := shadow.New(t.Context(), shadow.WithTarget(parse(t, u.String())), shadow.WithShadowURL(pgtest.Server(t)))
+	assert.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, sh.Drop(context.Background())) })
+	assert.NoError(t, sh.Migrate(t.Context(), src, 1))
+	var schema string
+	assert.NoError(t, sh.Conn().QueryRow(t.Context(), `SELECT relnamespace::regnamespace::text FROM pg_class WHERE relname = 't'`).Scan(&schema))
+	assert.Equal(t, "app", schema)
+}
