@@ -241,8 +241,18 @@ func (p *Provider) Placement() Placement { return p.placement }
 // New creates an empty shadow database. Drop it when done (Close drops it
 // too). The database is named Prefix+random and carries a comment naming
 // this process, so that the next run collects it if this one is killed.
-func (p *Provider) New(ctx context.Context) (s *Shadow, err error) {
+func (p *Provider) New(ctx context.Context) (*Shadow, error) {
+	return p.create(ctx, "", nil)
+}
+
+// create makes a shadow database, as a copy of template when one is named
+// (a database holding the replay of applied, for warm runs to start from).
+func (p *Provider) create(ctx context.Context, template string, applied []migrator.Migration) (s *Shadow, err error) {
 	name := Prefix + randomHex(6)
+	create := `CREATE DATABASE ` + pgx.Identifier{name}.Sanitize()
+	if template != "" {
+		create += ` TEMPLATE ` + pgx.Identifier{template}.Sanitize()
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -253,7 +263,7 @@ func (p *Provider) New(ctx context.Context) (s *Shadow, err error) {
 		if err := conn.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
 			return err
 		}
-		if _, err := conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+		if _, err := conn.Exec(ctx, create); err != nil {
 			return err
 		}
 		c := comment{PID: pid, Host: hostHash, Created: now}
@@ -265,7 +275,7 @@ func (p *Provider) New(ctx context.Context) (s *Shadow, err error) {
 		err = fmt.Errorf("shadow: create database %s on %s: %w", name, dburl.Describe(p.admin), err)
 		return nil, errors.Join(err, p.dropDatabase(ctx, name))
 	}
-	s = &Shadow{p: p, name: name}
+	s = &Shadow{p: p, name: name, applied: applied}
 	p.shadows[name] = s
 	p.mu.Unlock()
 	defer func() {
