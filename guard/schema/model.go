@@ -1,0 +1,205 @@
+package schema
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+)
+
+// Schema is the part of a database guard reasons about: the tables, enums and
+// views of the schemas in scope. Objects owned by extensions, guard's own
+// tables and the migrations table are left out.
+//
+// Use Canonical to sort it, CanonicalJSON to serialise it and Hash to digest
+// it; all three are independent of the order objects were created in.
+type Schema struct {
+	Schemas []string `json:"schemas"` // the schemas in scope, sorted
+	Tables  []Table  `json:"tables"`
+	Enums   []Enum   `json:"enums"`
+	Views   []View   `json:"views"`
+}
+
+// Table is an ordinary or partitioned table.
+type Table struct {
+	Schema      string       `json:"schema"`
+	Name        string       `json:"name"`
+	Columns     []Column     `json:"columns"` // in position order
+	PrimaryKey  *PrimaryKey  `json:"primary_key,omitempty"`
+	Uniques     []Unique     `json:"uniques,omitempty"`
+	ForeignKeys []ForeignKey `json:"foreign_keys,omitempty"`
+	Checks      []Check      `json:"checks,omitempty"`
+	Indexes     []Index      `json:"indexes,omitempty"` // indexes not backing a constraint
+}
+
+// Column is a table column.
+type Column struct {
+	Name      string `json:"name"`
+	Type      string `json:"type"` // format_type(atttypid, atttypmod), e.g. "character varying(20)"
+	NotNull   bool   `json:"not_null"`
+	Default   string `json:"default,omitempty"`   // pg_get_expr of the default; empty for none
+	Identity  string `json:"identity,omitempty"`  // "always" or "by default" for identity columns
+	Generated string `json:"generated,omitempty"` // expression of a stored generated column
+	Collation string `json:"collation,omitempty"` // only when it differs from the type's default
+	Position  int    `json:"position"`            // 1-based among the live (not dropped) columns
+}
+
+// PrimaryKey is a table's primary key constraint.
+type PrimaryKey struct {
+	Name    string   `json:"name"`
+	Columns []string `json:"columns"` // in key order
+}
+
+// Unique is a UNIQUE constraint.
+type Unique struct {
+	Name    string   `json:"name"`
+	Columns []string `json:"columns"` // in key order
+}
+
+// ForeignKey is a FOREIGN KEY constraint.
+type ForeignKey struct {
+	Name              string   `json:"name"`
+	Columns           []string `json:"columns"`
+	ReferencedSchema  string   `json:"referenced_schema"`
+	ReferencedTable   string   `json:"referenced_table"`
+	ReferencedColumns []string `json:"referenced_columns"`
+	OnDelete          string   `json:"on_delete"` // "NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT"
+	OnUpdate          string   `json:"on_update"`
+}
+
+// Check is a CHECK constraint.
+type Check struct {
+	Name       string `json:"name"`
+	Expression string `json:"expression"` // pg_get_constraintdef, e.g. "CHECK ((price > 0))"
+}
+
+// Index is an index that does not back a constraint.
+type Index struct {
+	Name       string `json:"name"`
+	Definition string `json:"definition"` // pg_get_indexdef
+	Unique     bool   `json:"unique"`
+	Partial    bool   `json:"partial"` // has a WHERE clause
+}
+
+// Enum is an enum type with its values in sort order.
+type Enum struct {
+	Schema string   `json:"schema"`
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+}
+
+// View is a view (or materialized view) with its output columns.
+type View struct {
+	Schema       string       `json:"schema"`
+	Name         string       `json:"name"`
+	Materialized bool         `json:"materialized,omitempty"`
+	Columns      []ViewColumn `json:"columns"` // in position order
+	Definition   string       `json:"definition"`
+}
+
+// ViewColumn is an output column of a view.
+type ViewColumn struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// QualifiedName returns schema.name as written in SQL, quoting where needed.
+func (t Table) QualifiedName() string { return Qualify(t.Schema, t.Name) }
+
+// QualifiedName returns schema.name as written in SQL, quoting where needed.
+func (e Enum) QualifiedName() string { return Qualify(e.Schema, e.Name) }
+
+// QualifiedName returns schema.name as written in SQL, quoting where needed.
+func (v View) QualifiedName() string { return Qualify(v.Schema, v.Name) }
+
+// Column returns the column named name, or nil.
+func (t *Table) Column(name string) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Name == name {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Table returns the table schema.name, or nil.
+func (s *Schema) Table(schemaName, name string) *Table {
+	for i := range s.Tables {
+		if s.Tables[i].Schema == schemaName && s.Tables[i].Name == name {
+			return &s.Tables[i]
+		}
+	}
+	return nil
+}
+
+// Enum returns the enum type schema.name, or nil.
+func (s *Schema) Enum(schemaName, name string) *Enum {
+	for i := range s.Enums {
+		if s.Enums[i].Schema == schemaName && s.Enums[i].Name == name {
+			return &s.Enums[i]
+		}
+	}
+	return nil
+}
+
+// Canonical sorts every list in s whose order carries no meaning (schemas,
+// tables, enums, views, constraints, indexes), so that equal schemas are
+// equal values. Columns stay in position order, enum values in sort order and
+// key columns in key order. It modifies s and returns it.
+func (s *Schema) Canonical() *Schema {
+	slices.Sort(s.Schemas)
+	byQualified := func(as, an, bs, bn string) int {
+		return cmp.Or(cmp.Compare(as, bs), cmp.Compare(an, bn))
+	}
+	slices.SortFunc(s.Tables, func(a, b Table) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
+	slices.SortFunc(s.Enums, func(a, b Enum) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
+	slices.SortFunc(s.Views, func(a, b View) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
+	for i := range s.Tables {
+		s.Tables[i].canonical()
+	}
+	if s.Schemas == nil {
+		s.Schemas = []string{}
+	}
+	if s.Tables == nil {
+		s.Tables = []Table{}
+	}
+	if s.Enums == nil {
+		s.Enums = []Enum{}
+	}
+	if s.Views == nil {
+		s.Views = []View{}
+	}
+	return s
+}
+
+func (t *Table) canonical() {
+	slices.SortFunc(t.Columns, func(a, b Column) int { return cmp.Compare(a.Position, b.Position) })
+	slices.SortFunc(t.Uniques, func(a, b Unique) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.ForeignKeys, func(a, b ForeignKey) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.Checks, func(a, b Check) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.Indexes, func(a, b Index) int { return cmp.Compare(a.Name, b.Name) })
+	if t.Columns == nil {
+		t.Columns = []Column{}
+	}
+}
+
+// CanonicalJSON returns s sorted and serialised as indented JSON: identical
+// bytes for identical schemas, whatever the order objects were created in.
+func (s *Schema) CanonicalJSON() ([]byte, error) {
+	b, err := json.MarshalIndent(s.Canonical(), "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Hash returns the hex sha256 of s's canonical JSON.
+func (s *Schema) Hash() string {
+	b, err := s.CanonicalJSON()
+	if err != nil {
+		panic("schema: canonical JSON of a schema cannot fail: " + err.Error())
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
