@@ -1,0 +1,201 @@
+package contract
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schemaguard/guard/guard/schema"
+)
+
+// FormatVersion is the version of the contract file format this package
+// reads and writes.
+const FormatVersion = 1
+
+// DefaultPath is the contract file's default name, committed next to the
+// migrations folder.
+const DefaultPath = "guard.contract.json"
+
+// Mode is a lock mode: what a change to a locked table needs before it may
+// be applied.
+type Mode string
+
+// The lock modes.
+const (
+	ModeNone   Mode = "none"   // report only, block nothing
+	ModeAuto   Mode = "auto"   // safe changes are promoted automatically; risky and breaking are blocked
+	ModeStrict Mode = "strict" // every change to a locked table is blocked until promoted
+)
+
+// ParseMode parses "none", "auto" or "strict".
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
+	case ModeNone, ModeAuto, ModeStrict:
+		return m, nil
+	}
+	return "", &ModeError{Mode: s}
+}
+
+// Contract is the locked snapshot of the tables consumers depend on. The zero
+// value is not useful; use New or Load. A Contract is not safe for concurrent
+// mutation.
+type Contract struct {
+	Version int           `json:"version"`
+	Mode    Mode          `json:"mode"`
+	Tables  []LockedTable `json:"tables"`
+}
+
+// LockedTable is one locked table with its snapshot.
+type LockedTable struct {
+	Table      string        `json:"table"`          // qualified name, e.g. "public.users"
+	Mode       Mode          `json:"mode,omitempty"` // overrides the contract's mode for this table when set
+	LockedAt   time.Time     `json:"locked_at"`
+	PromotedAt *time.Time    `json:"promoted_at,omitempty"`
+	Snapshot   schema.Table  `json:"snapshot"`
+	Enums      []schema.Enum `json:"enums,omitempty"` // enum types the table's columns use, as locked
+}
+
+// EffectiveMode returns the table's own mode, or the contract's when the
+// table has none.
+func (c *Contract) EffectiveMode(lt *LockedTable) Mode {
+	if lt.Mode != "" {
+		return lt.Mode
+	}
+	return c.Mode
+}
+
+// New returns an empty contract in mode none.
+func New() *Contract {
+	return &Contract{Version: FormatVersion, Mode: ModeNone, Tables: []LockedTable{}}
+}
+
+// Load reads the contract file at path. A missing file is an empty contract
+// in mode none; a file that is not a valid contract is a *FileError.
+func Load(path string) (*Contract, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return New(), nil
+	}
+	if err != nil {
+		return nil, &FileError{Path: path, Err: err}
+	}
+	return Parse(path, b)
+}
+
+// Parse decodes a contract file's bytes; path is used in errors only.
+func Parse(path string, b []byte) (*Contract, error) {
+	var probe struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return nil, &FileError{Path: path, Err: fmt.Errorf("not valid JSON: %w", err), Advice: "fix the file, or restore it from version control"}
+	}
+	if probe.Version == nil {
+		return nil, &FileError{Path: path, Err: errors.New("no \"version\" field: not a guard contract"), Advice: "restore it from version control, or delete it and run guard contract lock"}
+	}
+	if *probe.Version != FormatVersion {
+		return nil, &FileError{Path: path, Err: fmt.Errorf("unknown contract format version %d (this guard reads version %d)", *probe.Version, FormatVersion),
+			Advice: "use the guard release that wrote it"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	c := &Contract{}
+	if err := dec.Decode(c); err != nil {
+		return nil, &FileError{Path: path, Err: fmt.Errorf("not a valid contract: %w", err), Advice: "fix the file, or restore it from version control"}
+	}
+	if _, err := ParseMode(string(c.Mode)); err != nil {
+		return nil, &FileError{Path: path, Err: err, Advice: "mode must be none, auto or strict"}
+	}
+	seen := map[string]bool{}
+	for _, lt := range c.Tables {
+		if lt.Mode != "" {
+			if _, err := ParseMode(string(lt.Mode)); err != nil {
+				return nil, &FileError{Path: path, Err: fmt.Errorf("table %s: %w", lt.Table, err), Advice: "mode must be none, auto or strict"}
+			}
+		}
+		if lt.Table != lt.Snapshot.QualifiedName() {
+			return nil, &FileError{Path: path, Err: fmt.Errorf("table %q does not match its snapshot %s", lt.Table, lt.Snapshot.QualifiedName()), Advice: "restore the file from version control"}
+		}
+		if seen[lt.Table] {
+			return nil, &FileError{Path: path, Err: fmt.Errorf("table %s is locked twice", lt.Table), Advice: "remove one of the entries"}
+		}
+		seen[lt.Table] = true
+	}
+	if c.Tables == nil {
+		c.Tables = []LockedTable{}
+	}
+	return c, nil
+}
+
+// Marshal returns the contract as canonical JSON: tables sorted, snapshots
+// canonical, indented, so a promote is a small, readable diff.
+func (c *Contract) Marshal() ([]byte, error) {
+	c.canonical()
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Save writes the contract to path atomically (a temporary file renamed
+// into place).
+func (c *Contract) Save(path string) error {
+	b, err := c.Marshal()
+	if err != nil {
+		return &FileError{Path: path, Err: err}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".guard.contract.*.tmp")
+	if err != nil {
+		return &FileError{Path: path, Err: err}
+	}
+	_, werr := tmp.Write(b)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		return &FileError{Path: path, Err: errors.Join(err, os.Remove(tmp.Name()))}
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return &FileError{Path: path, Err: errors.Join(err, os.Remove(tmp.Name()))}
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return &FileError{Path: path, Err: errors.Join(err, os.Remove(tmp.Name()))}
+	}
+	return nil
+}
+
+func (c *Contract) canonical() {
+	c.Version = FormatVersion
+	if c.Tables == nil {
+		c.Tables = []LockedTable{}
+	}
+	slices.SortFunc(c.Tables, func(a, b LockedTable) int {
+		return cmp.Or(cmp.Compare(a.Snapshot.Schema, b.Snapshot.Schema), cmp.Compare(a.Snapshot.Name, b.Snapshot.Name))
+	})
+	for i := range c.Tables {
+		lt := &c.Tables[i]
+		s := schema.Schema{Tables: []schema.Table{lt.Snapshot}, Enums: lt.Enums}
+		s.Canonical()
+		lt.Snapshot, lt.Enums = s.Tables[0], s.Enums
+		if len(lt.Enums) == 0 {
+			lt.Enums = nil
+		}
+	}
+}
+
+// Locked returns the locked table with the given qualified name, or nil.
+func (c *Contract) Locked(qualified string) *LockedTable {
+	for i := range c.Tables {
+		if c.Tables[i].Table == qualified {
+			return &c.Tables[i]
+		}
+	}
+	return nil
+}

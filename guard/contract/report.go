@@ -1,0 +1,133 @@
+package contract
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/schemaguard/guard/guard/diff"
+)
+
+// Report is a set of changes judged against the contract: what each change
+// is, and whether the lock mode of its table blocks it. Its JSON field names
+// are part of guard's public output and do not change.
+type Report struct {
+	Mode        Mode          `json:"mode"`
+	HasBreaking bool          `json:"has_breaking"`
+	HasRisky    bool          `json:"has_risky"`
+	Blocked     bool          `json:"blocked"`
+	Tables      []TableReport `json:"tables"`
+}
+
+// TableReport groups the changes of one table (or view, or enum type no
+// locked table uses).
+type TableReport struct {
+	Table       string `json:"table"`
+	Locked      bool   `json:"locked"`
+	Mode        Mode   `json:"mode"` // the mode in force for this table (none when not locked)
+	HasBreaking bool   `json:"has_breaking"`
+	Blocked     bool   `json:"blocked"`
+	Items       []Item `json:"items"`
+}
+
+// Item is one classified change and whether it is blocked.
+type Item struct {
+	Kind    diff.Kind   `json:"kind"`
+	Impact  diff.Impact `json:"impact"`
+	Object  string      `json:"object"`
+	Message string      `json:"message"`
+	Hint    string      `json:"hint,omitempty"`
+	Blocked bool        `json:"blocked"`
+}
+
+// Blocks reports whether mode blocks a change of the given impact to a
+// locked table. This is the one place lock-mode policy is decided: the CLI,
+// the runner, verify and readiness all ask it.
+func Blocks(mode Mode, impact diff.Impact) bool {
+	switch mode {
+	case ModeStrict:
+		return true
+	case ModeAuto:
+		return impact >= diff.Risky
+	}
+	return false
+}
+
+// Evaluate judges changes against the contract. Changes to tables that are
+// not locked are reported and never blocked. A change to an enum type is
+// reported under every locked table that uses the type (and blocked by that
+// table's mode), or on its own when no locked table uses it.
+func (c *Contract) Evaluate(changes []diff.Change) *Report {
+	r := &Report{Mode: c.Mode, Tables: []TableReport{}}
+	groups := map[string]*TableReport{}
+	add := func(group string, ch diff.Change) {
+		tr := groups[group]
+		if tr == nil {
+			tr = &TableReport{Table: group, Mode: ModeNone, Items: []Item{}}
+			if lt := c.Locked(group); lt != nil {
+				tr.Locked, tr.Mode = true, c.EffectiveMode(lt)
+			}
+			groups[group] = tr
+		}
+		it := Item{Kind: ch.Kind, Impact: ch.Impact, Object: ch.Object, Message: ch.Message, Hint: ch.Hint}
+		it.Blocked = tr.Locked && Blocks(tr.Mode, ch.Impact)
+		tr.Items = append(tr.Items, it)
+		tr.HasBreaking = tr.HasBreaking || ch.Impact == diff.Breaking
+		tr.Blocked = tr.Blocked || it.Blocked
+	}
+	for _, ch := range changes {
+		r.HasBreaking = r.HasBreaking || ch.Impact == diff.Breaking
+		r.HasRisky = r.HasRisky || ch.Impact == diff.Risky
+		if ch.Table != "" {
+			add(ch.Table, ch)
+			continue
+		}
+		users := c.enumUsers(ch.Object)
+		if len(users) == 0 {
+			add(ch.Object, ch)
+		}
+		for _, u := range users {
+			add(u, ch)
+		}
+	}
+	for _, tr := range groups {
+		r.Blocked = r.Blocked || tr.Blocked
+		r.Tables = append(r.Tables, *tr)
+	}
+	slices.SortFunc(r.Tables, func(a, b TableReport) int { return cmp.Compare(a.Table, b.Table) })
+	return r
+}
+
+// enumUsers returns the locked tables whose snapshot uses the enum type
+// named by a change's object ("schema.type", or "schema.type.value" for a
+// value change).
+func (c *Contract) enumUsers(object string) []string {
+	var out []string
+	for _, lt := range c.Tables {
+		for _, e := range lt.Enums {
+			q := e.QualifiedName()
+			if object == q || (len(object) > len(q) && object[:len(q)+1] == q+".") {
+				out = append(out, lt.Table)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Filter returns a copy of r keeping only the named groups (qualified table
+// names), with its summary flags recomputed.
+func (r *Report) Filter(tables []string) *Report {
+	out := &Report{Mode: r.Mode, Tables: []TableReport{}}
+	for _, tr := range r.Tables {
+		if !slices.Contains(tables, tr.Table) {
+			continue
+		}
+		out.Tables = append(out.Tables, tr)
+		out.Blocked = out.Blocked || tr.Blocked
+		for _, it := range tr.Items {
+			out.HasBreaking = out.HasBreaking || it.Impact == diff.Breaking
+			out.HasRisky = out.HasRisky || it.Impact == diff.Risky
+		}
+	}
+	return out
+}
