@@ -1,0 +1,197 @@
+// Package cli is guard's command line: thin cobra commands that parse flags,
+// call the library and render its results as text or JSON.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/schemaguard/guard/internal/dburl"
+)
+
+// Exit codes. They are part of guard's public contract (see the README).
+const (
+	ExitOK       = 0 // success, or nothing to do
+	ExitError    = 1 // an error
+	ExitUsage    = 2 // bad flags or arguments
+	ExitBlocked  = 3 // blocked by the contract
+	ExitDirty    = 4 // dirty database needs recovery
+	ExitNotReady = 5 // not ready, or migrations pending
+)
+
+// Run runs guard with args (without the program name) and returns the exit
+// code. All output goes to stdout and stderr; nothing is read from the
+// process's globals but the environment.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	root := newRootCmd(g)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitError
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+		if ee.err == nil {
+			return code // already reported
+		}
+		err = ee.err
+	} else if isUsageError(err) {
+		code = ExitUsage
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = fmt.Errorf("interrupted: %w", err)
+	}
+	fmt.Fprintln(stderr, g.scrub("guard: "+oneLine(err.Error())))
+	if h := hintOf(err); h != "" {
+		fmt.Fprintln(stderr, g.scrub("  hint: "+oneLine(h)))
+	} else if code == ExitUsage {
+		fmt.Fprintln(stderr, "  hint: see guard --help")
+	}
+	return code
+}
+
+// globals are the flags every command shares, and where output goes.
+type globals struct {
+	databaseURL     string
+	source          string
+	contractPath    string
+	schemas         []string
+	shadowURL       string
+	migrationsTable string
+	format          string
+
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	passwords []string // seen in URLs, scrubbed from everything printed
+}
+
+func newRootCmd(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "guard",
+		Short: "Make PostgreSQL schema changes safe to ship",
+		Long: `guard wraps golang-migrate: it dry-runs pending migrations in a shadow
+database, classifies every schema change against a locked schema contract
+(safe / risky / breaking) and refuses what the contract forbids.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return g.validate()
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	f := root.PersistentFlags()
+	f.StringVar(&g.databaseURL, "database-url", "", "target database URL or DSN (default $GUARD_DATABASE_URL, then $DATABASE_URL)")
+	f.StringVar(&g.source, "source", "file://migrations", "migrations: file://DIR or a directory path")
+	f.StringVar(&g.contractPath, "contract", "guard.contract.json", "contract file")
+	f.StringArrayVar(&g.schemas, "schema", []string{"public"}, "schema in scope (repeatable)")
+	f.StringVar(&g.shadowURL, "shadow-url", "", "server where guard may create shadow databases (default: the target's server, else an ephemeral local cluster)")
+	f.StringVar(&g.migrationsTable, "migrations-table", "schema_migrations", "golang-migrate's version table (x-migrations-table)")
+	f.StringVar(&g.format, "format", "text", "output format: text or json")
+	root.AddCommand(newSchemaCmd(g), newContractCmd(g), newDemoCmd(g))
+	return root
+}
+
+func (g *globals) validate() error {
+	switch g.format {
+	case "text", "json":
+	default:
+		return usageError{fmt.Errorf("unknown --format %q (want text or json)", g.format)}
+	}
+	for _, s := range g.schemas {
+		if strings.TrimSpace(s) == "" {
+			return usageError{errors.New("--schema must not be empty")}
+		}
+	}
+	if strings.TrimSpace(g.migrationsTable) == "" {
+		return usageError{errors.New("--migrations-table must not be empty")}
+	}
+	for _, u := range []string{g.databaseURL, g.shadowURL, g.getenv("GUARD_DATABASE_URL"), g.getenv("DATABASE_URL")} {
+		g.rememberPassword(u)
+	}
+	return nil
+}
+
+// rememberPassword notes the password of a connection string so that it can
+// be scrubbed from anything guard prints.
+func (g *globals) rememberPassword(connString string) {
+	if connString == "" {
+		return
+	}
+	if cfg, err := dburl.Parse(connString); err == nil && cfg.Password != "" {
+		g.passwords = append(g.passwords, cfg.Password)
+	}
+	if raw := dburl.RawPassword(connString); raw != "" {
+		g.passwords = append(g.passwords, raw)
+		if un, err := url.PathUnescape(raw); err == nil && un != raw {
+			g.passwords = append(g.passwords, un)
+		}
+	}
+}
+
+func (g *globals) scrub(s string) string {
+	for _, p := range g.passwords {
+		s = dburl.Scrub(s, p)
+	}
+	return s
+}
+
+// exitError carries an exit code; a nil err means the command already
+// reported what happened.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError is a mistake in the command line.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func isUsageError(err error) bool {
+	var ue usageError
+	if errors.As(err, &ue) {
+		return true
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
+		strings.HasPrefix(msg, "unknown shorthand flag") || strings.Contains(msg, "arg(s)") ||
+		strings.HasPrefix(msg, "required flag")
+}
+
+// hintOf returns the advice of the first error in err's tree that has any.
+func hintOf(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
