@@ -12,7 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -37,12 +37,13 @@ const dirPrefix = "guard-pg-"
 // Cluster is a running throwaway PostgreSQL server. Its methods are safe for
 // concurrent use.
 type Cluster struct {
-	dir    string // temporary directory holding data/ and the socket
-	port   int
-	cmd    *exec.Cmd
-	exited chan struct{}
-	once   sync.Once
-	err    error
+	dir      string // temporary directory holding data/ and the socket
+	password string // the superuser's password, when password auth is on
+	port     int
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	once     sync.Once
+	err      error
 }
 
 // BinDir returns the directory holding initdb and postgres: $GUARD_PG_BIN,
@@ -82,10 +83,20 @@ func hasBinaries(dir string) bool {
 	return true
 }
 
+// Option configures Start.
+type Option func(*Cluster)
+
+// WithPassword turns on password authentication (scram-sha-256) for every
+// connection, with password as the superuser's password. Without it, the
+// cluster trusts every local connection.
+func WithPassword(password string) Option {
+	return func(c *Cluster) { c.password = password }
+}
+
 // Start initialises and starts a new cluster and waits until it accepts
 // connections. Stop it with Stop; if the calling process dies, the server is
 // signalled to shut down too, and the next Start removes the leftover directory.
-func Start(ctx context.Context) (*Cluster, error) {
+func Start(ctx context.Context, opts ...Option) (*Cluster, error) {
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
@@ -107,14 +118,30 @@ func Start(ctx context.Context) (*Cluster, error) {
 		}
 	}
 	c := &Cluster{dir: dir, port: 5432, exited: make(chan struct{})}
+	for _, o := range opts {
+		o(c)
+	}
 	data := filepath.Join(dir, "data")
-	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
-		"-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
+	args := []string{"-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"}
+	if c.password != "" {
+		pwfile := filepath.Join(dir, "pwfile")
+		if err := os.WriteFile(pwfile, []byte(c.password+"\n"), 0o600); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, fmt.Errorf("start ephemeral cluster: %w", err)
+		}
+		if cred != nil {
+			_ = os.Chown(pwfile, int(cred.Uid), int(cred.Gid))
+		}
+		args = append(args, "--auth=scram-sha-256", "--pwfile="+pwfile)
+	}
+	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), args...)
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	initdb.Dir = dir
 	var out bytes.Buffer
 	initdb.Stdout, initdb.Stderr = &out, &out
-	if err := initdb.Run(); err != nil {
+	err = initdb.Run()
+	_ = os.Remove(filepath.Join(dir, "pwfile"))
+	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("start ephemeral cluster: initdb: %w: %s", err, lastLine(out.String()))
 	}
@@ -179,7 +206,11 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 // URL returns a connection URL for database db on the cluster, as the
 // superuser "postgres", over the unix socket.
 func (c *Cluster) URL(db string) string {
-	return fmt.Sprintf("postgres://postgres@/%s?host=%s&port=%d&sslmode=disable", db, c.dir, c.port)
+	user := "postgres"
+	if c.password != "" {
+		user = url.UserPassword("postgres", c.password).String()
+	}
+	return fmt.Sprintf("postgres://%s@/%s?host=%s&port=%d&sslmode=disable", user, db, c.dir, c.port)
 }
 
 // Dir returns the cluster's temporary directory (which holds the socket).
@@ -205,30 +236,27 @@ func (c *Cluster) Stop() error {
 
 // CollectLeftovers removes the directories of clusters whose server is no
 // longer running (left by a process that was killed). It never touches a
-// running cluster.
+// running cluster, nor one modified in the last two minutes (it may still be
+// initialising: initdb's bootstrap processes come and go).
 func CollectLeftovers() {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
 	for _, d := range dirs {
-		pidFile := filepath.Join(d, "data", "postmaster.pid")
-		b, err := os.ReadFile(pidFile)
-		if err == nil {
+		if b, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid")); err == nil {
 			pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
-			if pid > 0 && syscall.Kill(pid, 0) == nil {
-				continue // still running
+			if pid > 0 && syscall.Kill(pid, 0) != syscall.ESRCH {
+				continue // still running (or not ours to judge)
 			}
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			continue
 		}
-		if st, err := os.Stat(d); err != nil || (errors.Is(readErr(pidFile), fs.ErrNotExist) && time.Since(st.ModTime()) < 5*time.Minute) {
-			continue // gone already, or a cluster still being initialised
+		if recentlyModified(d, 2*time.Minute) || recentlyModified(filepath.Join(d, "data"), 2*time.Minute) {
+			continue
 		}
 		_ = os.RemoveAll(d)
 	}
 }
 
-func readErr(path string) error {
-	_, err := os.Stat(path)
-	return err
+func recentlyModified(path string, within time.Duration) bool {
+	st, err := os.Stat(path)
+	return err == nil && time.Since(st.ModTime()) < within
 }
 
 // credential returns the postgres system user's credential when running as
@@ -246,7 +274,11 @@ func credential() (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
+// lastLine returns the last few lines of a tool's output, joined.
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
+	if len(lines) > 3 {
+		lines = lines[len(lines)-3:]
+	}
+	return strings.Join(lines, " | ")
 }

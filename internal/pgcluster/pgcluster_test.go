@@ -1,0 +1,88 @@
+package pgcluster_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alecthomas/assert/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/schemaguard/guard/internal/pgcluster"
+)
+
+func start(t *testing.T, opts ...pgcluster.Option) *pgcluster.Cluster {
+	t.Helper()
+	if _, err := pgcluster.BinDir(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := pgcluster.Start(ctx, opts...)
+	assert.NoError(t, err)
+	t.Cleanup(func() { _ = c.Stop() })
+	return c
+}
+
+func TestStartQueryStop(t *testing.T) {
+	c := start(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	assert.NoError(t, err)
+	var user string
+	assert.NoError(t, conn.QueryRow(ctx, "SELECT current_user").Scan(&user))
+	assert.Equal(t, "postgres", user)
+	assert.NoError(t, conn.Close(ctx))
+
+	dir := c.Dir()
+	assert.NoError(t, c.Stop())
+	assert.NoError(t, c.Stop(), "idempotent")
+	_, err = os.Stat(dir)
+	assert.True(t, errors.Is(err, os.ErrNotExist), "directory removed")
+	_, err = pgx.Connect(ctx, c.URL("postgres"))
+	assert.Error(t, err)
+}
+
+func TestPasswordAuthentication(t *testing.T) {
+	const pw = "p@ss%w/o:rd"
+	c := start(t, pgcluster.WithPassword(pw))
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	assert.NoError(t, err)
+	assert.NoError(t, conn.Close(ctx))
+
+	wrong := strings.Replace(c.URL("postgres"), "//postgres:", "//postgres:wrong", 1)
+	_, err = pgx.Connect(ctx, wrong)
+	var pgErr *pgconn.PgError
+	assert.True(t, errors.As(err, &pgErr), "got %v", err)
+	assert.Equal(t, "28P01", pgErr.Code)
+}
+
+func TestCollectLeftoversRemovesDeadClustersOnly(t *testing.T) {
+	live := start(t)
+	dead := filepath.Join(os.TempDir(), "guard-pg-deadtest"+time.Now().Format("150405.000"))
+	assert.NoError(t, os.MkdirAll(filepath.Join(dead, "data"), 0o700))
+	// A pid that cannot be running.
+	assert.NoError(t, os.WriteFile(filepath.Join(dead, "data", "postmaster.pid"), []byte("2147483646\n"), 0o600))
+	old := time.Now().Add(-time.Hour)
+	assert.NoError(t, os.Chtimes(filepath.Join(dead, "data"), old, old))
+	assert.NoError(t, os.Chtimes(dead, old, old))
+	fresh := filepath.Join(os.TempDir(), "guard-pg-freshtest"+time.Now().Format("150405.000"))
+	assert.NoError(t, os.MkdirAll(filepath.Join(fresh, "data"), 0o700))
+	t.Cleanup(func() { _ = os.RemoveAll(fresh) })
+	pgcluster.CollectLeftovers()
+	_, err := os.Stat(dead)
+	assert.True(t, errors.Is(err, os.ErrNotExist), "dead cluster directory collected")
+	_, err = os.Stat(live.Dir())
+	assert.NoError(t, err, "running cluster kept")
+	_, err = os.Stat(fresh)
+	assert.NoError(t, err, "a cluster still being initialised is kept")
+}
