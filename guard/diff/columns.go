@@ -250,7 +250,7 @@ func (d *differ) column(table string, b, a *schema.Column, renames map[string]st
 		case bg == "":
 			change(ColumnGeneratedAdded, Breaking,
 				"add a new generated column under another name and move readers to it",
-				"column %q became a generated column (%s)", name, a.Generated)
+				"column %q became generated as %s", name, a.Generated)
 		case a.Generated == "":
 			if a.NotNull && a.Default == "" && a.Identity == "" {
 				change(ColumnGeneratedRemoved, Breaking,

@@ -3,6 +3,7 @@ package diff
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"github.com/schemaguard/guard/guard/schema"
 )
@@ -198,3 +199,12 @@ func (d *differ) sorted() []Change {
 
 // sub names an object inside a table, enum or view: "public.users.email".
 func sub(parent, name string) string { return parent + "." + schema.QuoteIdent(name) }
+
+// quoteName puts a qualified name in double quotes for a message, unless it
+// has SQL quotes of its own: "public.users", but public."My Table".
+func quoteName(qualified string) string {
+	if strings.ContainsRune(qualified, '"') {
+		return qualified
+	}
+	return `"` + qualified + `"`
+}

@@ -403,3 +403,12 @@ func TestQuotedNames(t *testing.T) {
 	checkChanges(t, got, kindImpact{ColumnAdded, Safe, `"My App"."Users"."Bio"`})
 	assert.Equal(t, `"My App"."Users"`, got[0].Table)
 }
+
+func TestMessagesQuoteQualifiedNames(t *testing.T) {
+	a := schema.Table{Schema: "public", Name: "My Table", Columns: cols("id", "integer")}
+	got := Tables(nil, &a)
+	assert.Equal(t, `table public."My Table" was added`, got[0].Message)
+	b := users()
+	got = Tables(nil, &b)
+	assert.Equal(t, `table "public.users" was added`, got[0].Message)
+}

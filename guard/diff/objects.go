@@ -15,11 +15,11 @@ func (d *differ) enum(b, a *schema.Enum) {
 		return
 	case b == nil:
 		q := a.QualifiedName()
-		d.add(Change{Kind: EnumAdded, Impact: Safe, Object: q, Message: fmt.Sprintf("enum %q was added", q)})
+		d.add(Change{Kind: EnumAdded, Impact: Safe, Object: q, Message: fmt.Sprintf("enum %s was added", quoteName(q))})
 		return
 	case a == nil:
 		q := b.QualifiedName()
-		d.add(Change{Kind: EnumRemoved, Impact: Breaking, Object: q, Message: fmt.Sprintf("enum %q was removed", q),
+		d.add(Change{Kind: EnumRemoved, Impact: Breaking, Object: q, Message: fmt.Sprintf("enum %s was removed", quoteName(q)),
 			Hint: "deploy code that no longer uses the type first, then drop it"})
 		return
 	}
@@ -47,18 +47,18 @@ func (d *differ) enum(b, a *schema.Enum) {
 		switch to, renamed := renamedTo[v]; {
 		case renamed:
 			d.add(Change{Kind: EnumValueRenamed, Impact: Breaking, Object: sub(q, v),
-				Message: fmt.Sprintf("enum %q value %q was renamed to %q (probable)", q, v, to),
+				Message: fmt.Sprintf("enum %s value %q was renamed to %q (probable)", quoteName(q), v, to),
 				Hint:    "add the new value, move rows and code to it, and retire the old value in a later release"})
 		case !inAfter[v]:
 			d.add(Change{Kind: EnumValueRemoved, Impact: Breaking, Object: sub(q, v),
-				Message: fmt.Sprintf("enum %q value %q was removed", q, v),
+				Message: fmt.Sprintf("enum %s value %q was removed", quoteName(q), v),
 				Hint:    "deploy code that no longer writes or expects the value, update the rows that hold it, then remove it"})
 		}
 	}
 	for _, v := range a.Values {
 		if !inBefore[v] && !renamedFrom[v] {
 			d.add(Change{Kind: EnumValueAdded, Impact: Safe, Object: sub(q, v),
-				Message: fmt.Sprintf("enum %q value %q was added", q, v)})
+				Message: fmt.Sprintf("enum %s value %q was added", quoteName(q), v)})
 		}
 	}
 	// The values both versions have: same relative order?
@@ -75,7 +75,7 @@ func (d *differ) enum(b, a *schema.Enum) {
 	}
 	if !slices.Equal(common, commonAfter) {
 		d.add(Change{Kind: EnumValuesReordered, Impact: Risky, Object: q,
-			Message: fmt.Sprintf("enum %q values changed order", q),
+			Message: fmt.Sprintf("enum %s values changed order", quoteName(q)),
 			Hint:    "ORDER BY and comparisons on the type change; check the queries that rely on them"})
 	}
 }
@@ -92,11 +92,11 @@ func (d *differ) view(b, a *schema.View) {
 		return
 	case b == nil:
 		q := a.QualifiedName()
-		d.add(Change{Kind: ViewAdded, Impact: Safe, Table: q, Object: q, Message: fmt.Sprintf("view %q was added", q)})
+		d.add(Change{Kind: ViewAdded, Impact: Safe, Table: q, Object: q, Message: fmt.Sprintf("view %s was added", quoteName(q))})
 		return
 	case a == nil:
 		q := b.QualifiedName()
-		d.add(Change{Kind: ViewRemoved, Impact: Breaking, Table: q, Object: q, Message: fmt.Sprintf("view %q was removed", q),
+		d.add(Change{Kind: ViewRemoved, Impact: Breaking, Table: q, Object: q, Message: fmt.Sprintf("view %s was removed", quoteName(q)),
 			Hint: "deploy code that no longer reads the view first, then drop it"})
 		return
 	}
@@ -141,14 +141,14 @@ func (d *differ) view(b, a *schema.View) {
 	switch {
 	case b.Materialized != a.Materialized && a.Materialized:
 		d.add(Change{Kind: ViewDefinitionChanged, Impact: Risky, Table: q, Object: q,
-			Message: fmt.Sprintf("view %q became a materialized view", q),
+			Message: fmt.Sprintf("view %s became a materialized view", quoteName(q)),
 			Hint:    "a materialized view only changes on REFRESH; make sure readers can live with stale rows"})
 	case b.Materialized != a.Materialized:
 		d.add(Change{Kind: ViewDefinitionChanged, Impact: Risky, Table: q, Object: q,
-			Message: fmt.Sprintf("view %q is no longer materialized", q)})
+			Message: fmt.Sprintf("view %s is no longer materialized", quoteName(q))})
 	case b.Definition != a.Definition:
 		d.add(Change{Kind: ViewDefinitionChanged, Impact: Risky, Table: q, Object: q,
-			Message: fmt.Sprintf("view %q changed its query (same columns)", q),
+			Message: fmt.Sprintf("view %s changed its query (same columns)", quoteName(q)),
 			Hint:    "old reads still work but may return other rows; check that the code expects them"})
 	}
 }

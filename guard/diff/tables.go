@@ -10,7 +10,7 @@ import (
 
 func (d *differ) tableAdded(t *schema.Table) {
 	q := t.QualifiedName()
-	d.add(Change{Kind: TableAdded, Impact: Safe, Table: q, Object: q, Message: fmt.Sprintf("table %q was added", q)})
+	d.add(Change{Kind: TableAdded, Impact: Safe, Table: q, Object: q, Message: fmt.Sprintf("table %s was added", quoteName(q))})
 }
 
 // tablesRemoved reports removed tables. A removed table whose columns (names
@@ -27,9 +27,9 @@ func (d *differ) tablesRemoved(removed, added []*schema.Table) {
 	}
 	for _, t := range removed {
 		q := t.QualifiedName()
-		msg := fmt.Sprintf("table %q was removed", q)
+		msg := fmt.Sprintf("table %s was removed", quoteName(q))
 		if to := bySignature[signature(t)]; to != "" {
-			msg = fmt.Sprintf("table %q was removed (probably renamed to %q)", q, to)
+			msg = fmt.Sprintf("table %s was removed (probably renamed to %s)", quoteName(q), quoteName(to))
 		}
 		d.add(Change{
 			Kind: TableRemoved, Impact: Breaking, Table: q, Object: q, Message: msg,

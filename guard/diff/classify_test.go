@@ -1,0 +1,408 @@
+package diff_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jackc/pgx/v5"
+	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+type kind struct {
+	Kind   diff.Kind
+	Impact diff.Impact
+}
+
+// classifyCase is one row of the acceptance table: the schema built by
+// before, the migration after applied on top of it, and the changes expected
+// (as a multiset of kind and impact).
+type classifyCase struct {
+	name   string
+	before string
+	after  string
+	want   []kind
+}
+
+var (
+	safe     = diff.Safe
+	risky    = diff.Risky
+	breaking = diff.Breaking
+)
+
+const usersTable = `
+CREATE TABLE users (
+    id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL,
+    name  varchar(20),
+    age   integer,
+    score numeric(10,2),
+    bio   text DEFAULT '',
+    seen  timestamp(3)
+);`
+
+const usersAndPosts = usersTable + `
+CREATE TABLE posts (
+    id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    title   text NOT NULL
+);
+CREATE INDEX posts_user_id_idx ON posts (user_id);`
+
+var classifyCases = []classifyCase{
+	// Tables.
+	{"table added", usersTable, `CREATE TABLE tags (id int PRIMARY KEY, name text NOT NULL)`,
+		[]kind{{diff.TableAdded, safe}}},
+	{"table removed", usersAndPosts, `DROP TABLE posts`,
+		[]kind{{diff.TableRemoved, breaking}}},
+	{"table removed with a foreign key pointing at it", usersAndPosts, `DROP TABLE users CASCADE`,
+		[]kind{{diff.TableRemoved, breaking}, {diff.ForeignKeyRemoved, safe}}},
+	{"table renamed", usersTable, `ALTER TABLE users RENAME TO accounts`,
+		[]kind{{diff.TableRemoved, breaking}, {diff.TableAdded, safe}}},
+	{"table renamed, referenced by a foreign key", usersAndPosts, `ALTER TABLE users RENAME TO accounts`,
+		[]kind{{diff.TableRemoved, breaking}, {diff.TableAdded, safe}, {diff.ForeignKeyRemoved, safe}, {diff.ForeignKeyAdded, risky}}},
+
+	// Columns added and removed.
+	{"column added nullable", usersTable, `ALTER TABLE users ADD COLUMN nickname text`,
+		[]kind{{diff.ColumnAdded, safe}}},
+	{"column added NOT NULL with a default", usersTable, `ALTER TABLE users ADD COLUMN active boolean NOT NULL DEFAULT true`,
+		[]kind{{diff.ColumnAdded, safe}}},
+	{"column added NOT NULL without a default", usersTable, `ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL`,
+		[]kind{{diff.ColumnAdded, breaking}}},
+	{"column added as identity", `CREATE TABLE t (name text)`, `ALTER TABLE t ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY`,
+		[]kind{{diff.ColumnAdded, safe}}},
+	{"column added as generated", usersTable, `ALTER TABLE users ADD COLUMN email_lower text GENERATED ALWAYS AS (lower(email)) STORED`,
+		[]kind{{diff.ColumnAdded, safe}}},
+	{"column removed", usersTable, `ALTER TABLE users DROP COLUMN bio`,
+		[]kind{{diff.ColumnRemoved, breaking}}},
+	{"column removed and another of another type added", usersTable,
+		`ALTER TABLE users DROP COLUMN age; ALTER TABLE users ADD COLUMN birthday date`,
+		[]kind{{diff.ColumnRemoved, breaking}, {diff.ColumnAdded, safe}}},
+
+	// Renames.
+	{"column renamed", usersTable, `ALTER TABLE users RENAME COLUMN email TO email_address`,
+		[]kind{{diff.ColumnRenamed, breaking}}},
+	{"column renamed with its unique constraint, index and check", usersTable + `
+		ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
+		ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '' AND position('email' in email) = 0);
+		CREATE INDEX users_lower_email_idx ON users (lower(email)) WHERE email IS NOT NULL;`,
+		`ALTER TABLE users RENAME COLUMN email TO email_address`,
+		[]kind{{diff.ColumnRenamed, breaking}}},
+	{"referenced column renamed", usersAndPosts, `ALTER TABLE users RENAME COLUMN id TO user_id`,
+		[]kind{{diff.ColumnRenamed, breaking}}},
+	{"column renamed, used by a view", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
+		`ALTER TABLE users RENAME COLUMN age TO years`,
+		[]kind{{diff.ColumnRenamed, breaking}, {diff.ViewDefinitionChanged, risky}}},
+	{"two columns renamed", usersTable, `ALTER TABLE users RENAME COLUMN name TO full_name; ALTER TABLE users RENAME COLUMN bio TO about`,
+		[]kind{{diff.ColumnRenamed, breaking}, {diff.ColumnRenamed, breaking}}},
+	{"column dropped and one of the same type added", usersTable, `ALTER TABLE users DROP COLUMN bio; ALTER TABLE users ADD COLUMN about text`,
+		[]kind{{diff.ColumnRenamed, breaking}, {diff.ColumnDefaultRemoved, risky}}},
+	{"quoted names renamed", `CREATE TABLE "My Table" ("Email" text NOT NULL, "Note" text)`,
+		`ALTER TABLE "My Table" RENAME COLUMN "Email" TO "E-mail"`,
+		[]kind{{diff.ColumnRenamed, breaking}}},
+
+	// NOT NULL.
+	{"NOT NULL added", usersTable, `ALTER TABLE users ALTER COLUMN name SET NOT NULL`,
+		[]kind{{diff.ColumnNotNullAdded, breaking}}},
+	{"NOT NULL dropped", usersTable, `ALTER TABLE users ALTER COLUMN email DROP NOT NULL`,
+		[]kind{{diff.ColumnNotNullDropped, safe}}},
+
+	// Types.
+	{"varchar widened", usersTable, `ALTER TABLE users ALTER COLUMN name TYPE varchar(40)`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"varchar narrowed", usersTable, `ALTER TABLE users ALTER COLUMN name TYPE varchar(10)`,
+		[]kind{{diff.ColumnTypeChanged, breaking}}},
+	{"varchar to text", usersTable, `ALTER TABLE users ALTER COLUMN name TYPE text`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"varchar(n) to varchar", usersTable, `ALTER TABLE users ALTER COLUMN name TYPE varchar`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"text to varchar(n)", usersTable, `ALTER TABLE users ALTER COLUMN email TYPE varchar(100)`,
+		[]kind{{diff.ColumnTypeChanged, breaking}}},
+	{"char to varchar", `CREATE TABLE t (code char(5))`, `ALTER TABLE t ALTER COLUMN code TYPE varchar(5)`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"integer to bigint", usersTable, `ALTER TABLE users ALTER COLUMN age TYPE bigint`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"smallint to integer", `CREATE TABLE t (n smallint)`, `ALTER TABLE t ALTER COLUMN n TYPE integer`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"bigint to integer", `CREATE TABLE t (n bigint)`, `ALTER TABLE t ALTER COLUMN n TYPE integer`,
+		[]kind{{diff.ColumnTypeChanged, breaking}}},
+	{"numeric precision up", usersTable, `ALTER TABLE users ALTER COLUMN score TYPE numeric(12,2)`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"numeric scale up keeping integer digits", usersTable, `ALTER TABLE users ALTER COLUMN score TYPE numeric(12,4)`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"numeric scale up losing integer digits", usersTable, `ALTER TABLE users ALTER COLUMN score TYPE numeric(10,4)`,
+		[]kind{{diff.ColumnTypeChanged, breaking}}},
+	{"numeric scale down", usersTable, `ALTER TABLE users ALTER COLUMN score TYPE numeric(12,1)`,
+		[]kind{{diff.ColumnTypeChanged, breaking}}},
+	{"numeric to unbounded numeric", usersTable, `ALTER TABLE users ALTER COLUMN score TYPE numeric`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"real to double precision", `CREATE TABLE t (x real)`, `ALTER TABLE t ALTER COLUMN x TYPE double precision`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"timestamp precision up", usersTable, `ALTER TABLE users ALTER COLUMN seen TYPE timestamp(6)`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"timestamp to timestamptz", usersTable, `ALTER TABLE users ALTER COLUMN seen TYPE timestamptz`,
+		[]kind{{diff.ColumnTypeChanged, breaking}}},
+	{"integer array to bigint array", `CREATE TABLE t (xs integer[])`, `ALTER TABLE t ALTER COLUMN xs TYPE bigint[]`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"integer to text", usersTable, `ALTER TABLE users ALTER COLUMN age TYPE text`,
+		[]kind{{diff.ColumnTypeChanged, breaking}}},
+	{"text to integer", `CREATE TABLE t (n text)`, `ALTER TABLE t ALTER COLUMN n TYPE integer USING n::integer`,
+		[]kind{{diff.ColumnTypeChanged, breaking}}},
+	{"text to an enum", `CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TABLE t (m text)`,
+		`ALTER TABLE t ALTER COLUMN m TYPE mood USING m::mood`,
+		[]kind{{diff.ColumnTypeChanged, breaking}}},
+
+	// Defaults.
+	{"default added", usersTable, `ALTER TABLE users ALTER COLUMN age SET DEFAULT 0`,
+		[]kind{{diff.ColumnDefaultAdded, safe}}},
+	{"default changed", usersTable, `ALTER TABLE users ALTER COLUMN bio SET DEFAULT 'none'`,
+		[]kind{{diff.ColumnDefaultChanged, risky}}},
+	{"default removed, nullable", usersTable, `ALTER TABLE users ALTER COLUMN bio DROP DEFAULT`,
+		[]kind{{diff.ColumnDefaultRemoved, risky}}},
+	{"default removed, NOT NULL", `CREATE TABLE t (id int, created timestamptz NOT NULL DEFAULT now())`,
+		`ALTER TABLE t ALTER COLUMN created DROP DEFAULT`,
+		[]kind{{diff.ColumnDefaultRemoved, breaking}}},
+	{"serial replaced by identity", `CREATE TABLE t (id serial PRIMARY KEY)`,
+		`ALTER TABLE t ALTER COLUMN id DROP DEFAULT; DROP SEQUENCE t_id_seq; ALTER TABLE t ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY`,
+		[]kind{{diff.ColumnDefaultRemoved, risky}, {diff.ColumnIdentityAdded, safe}}},
+
+	// Identity, generated, collation.
+	{"identity added by default", `CREATE TABLE t (id int NOT NULL)`, `ALTER TABLE t ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY`,
+		[]kind{{diff.ColumnIdentityAdded, safe}}},
+	{"identity added always", `CREATE TABLE t (id int NOT NULL)`, `ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY`,
+		[]kind{{diff.ColumnIdentityAdded, breaking}}},
+	{"identity by default to always", `CREATE TABLE t (id int GENERATED BY DEFAULT AS IDENTITY)`,
+		`ALTER TABLE t ALTER COLUMN id SET GENERATED ALWAYS`,
+		[]kind{{diff.ColumnIdentityChanged, breaking}}},
+	{"identity always to by default", usersTable, `ALTER TABLE users ALTER COLUMN id SET GENERATED BY DEFAULT`,
+		[]kind{{diff.ColumnIdentityChanged, safe}}},
+	{"identity dropped", usersTable, `ALTER TABLE users ALTER COLUMN id DROP IDENTITY`,
+		[]kind{{diff.ColumnIdentityRemoved, breaking}}},
+	{"generation expression dropped", `CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED)`,
+		`ALTER TABLE t ALTER COLUMN b DROP EXPRESSION`,
+		[]kind{{diff.ColumnGeneratedRemoved, risky}}},
+	{"plain column replaced by a generated one", `CREATE TABLE t (a int, b int)`,
+		`ALTER TABLE t DROP COLUMN b; ALTER TABLE t ADD COLUMN b int GENERATED ALWAYS AS (a * 2) STORED`,
+		[]kind{{diff.ColumnGeneratedAdded, breaking}}},
+	{"generation expression changed", `CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED)`,
+		`ALTER TABLE t DROP COLUMN b; ALTER TABLE t ADD COLUMN b int GENERATED ALWAYS AS (a * 3) STORED`,
+		[]kind{{diff.ColumnGeneratedChanged, risky}}},
+	{"collation changed", usersTable, `ALTER TABLE users ALTER COLUMN email TYPE text COLLATE "C"`,
+		[]kind{{diff.ColumnCollationChanged, risky}}},
+
+	// Primary keys.
+	{"primary key added", `CREATE TABLE t (id int NOT NULL, v text)`, `ALTER TABLE t ADD PRIMARY KEY (id)`,
+		[]kind{{diff.PrimaryKeyChanged, breaking}}},
+	{"primary key added on a nullable column", `CREATE TABLE t (id int, v text)`, `ALTER TABLE t ADD PRIMARY KEY (id)`,
+		[]kind{{diff.PrimaryKeyChanged, breaking}, {diff.ColumnNotNullAdded, breaking}}},
+	{"primary key removed", `CREATE TABLE t (id int PRIMARY KEY)`, `ALTER TABLE t DROP CONSTRAINT t_pkey`,
+		[]kind{{diff.PrimaryKeyChanged, breaking}}},
+	{"primary key columns changed", `CREATE TABLE t (id int PRIMARY KEY, tenant int NOT NULL)`,
+		`ALTER TABLE t DROP CONSTRAINT t_pkey; ALTER TABLE t ADD PRIMARY KEY (tenant, id)`,
+		[]kind{{diff.PrimaryKeyChanged, breaking}}},
+	{"primary key renamed", `CREATE TABLE t (id int PRIMARY KEY)`, `ALTER TABLE t RENAME CONSTRAINT t_pkey TO t_pk`,
+		nil},
+
+	// Unique.
+	{"unique constraint added", usersTable, `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)`,
+		[]kind{{diff.UniqueAdded, risky}}},
+	{"unique index added", usersTable, `CREATE UNIQUE INDEX users_lower_email_idx ON users (lower(email))`,
+		[]kind{{diff.UniqueAdded, risky}}},
+	{"partial unique index added", usersTable, `CREATE UNIQUE INDEX users_name_idx ON users (name) WHERE age > 0`,
+		[]kind{{diff.UniqueAdded, risky}}},
+	{"unique constraint removed", usersTable + `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)`,
+		`ALTER TABLE users DROP CONSTRAINT users_email_key`,
+		[]kind{{diff.UniqueRemoved, safe}}},
+	{"unique index removed", usersTable + `CREATE UNIQUE INDEX users_name_idx ON users (name)`, `DROP INDEX users_name_idx`,
+		[]kind{{diff.UniqueRemoved, safe}}},
+	{"unique constraint replaced by the same unique index", usersTable + `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)`,
+		`ALTER TABLE users DROP CONSTRAINT users_email_key; CREATE UNIQUE INDEX users_email_idx ON users (email)`,
+		nil},
+	{"unique index promoted to a constraint", usersTable + `CREATE UNIQUE INDEX users_email_idx ON users (email)`,
+		`ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx`,
+		nil},
+
+	// Checks.
+	{"check added", usersTable, `ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 0)`,
+		[]kind{{diff.CheckAdded, risky}}},
+	{"check added NOT VALID", usersTable, `ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 0) NOT VALID`,
+		[]kind{{diff.CheckAdded, risky}}},
+	{"check validated", usersTable + `ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 0) NOT VALID`,
+		`ALTER TABLE users VALIDATE CONSTRAINT users_age_check`,
+		nil},
+	{"check removed", usersTable + `ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 0)`,
+		`ALTER TABLE users DROP CONSTRAINT users_age_check`,
+		[]kind{{diff.CheckRemoved, safe}}},
+	{"check changed", usersTable + `ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 0)`,
+		`ALTER TABLE users DROP CONSTRAINT users_age_check; ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 18)`,
+		[]kind{{diff.CheckRemoved, safe}, {diff.CheckAdded, risky}}},
+	{"check renamed", usersTable + `ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 0)`,
+		`ALTER TABLE users RENAME CONSTRAINT users_age_check TO age_not_negative`,
+		nil},
+
+	// Foreign keys.
+	{"foreign key added", usersTable + `CREATE TABLE posts (id int, user_id bigint)`,
+		`ALTER TABLE posts ADD FOREIGN KEY (user_id) REFERENCES users (id)`,
+		[]kind{{diff.ForeignKeyAdded, risky}}},
+	{"foreign key removed", usersAndPosts, `ALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey`,
+		[]kind{{diff.ForeignKeyRemoved, safe}}},
+	{"foreign key action changed", usersAndPosts,
+		`ALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey; ALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE RESTRICT`,
+		[]kind{{diff.ForeignKeyRemoved, safe}, {diff.ForeignKeyAdded, risky}}},
+	{"foreign key renamed", usersAndPosts, `ALTER TABLE posts RENAME CONSTRAINT posts_user_id_fkey TO posts_author_fk`,
+		nil},
+
+	// Indexes.
+	{"index added", usersTable, `CREATE INDEX users_name_idx ON users (name)`,
+		[]kind{{diff.IndexAdded, safe}}},
+	{"index removed", usersAndPosts, `DROP INDEX posts_user_id_idx`,
+		[]kind{{diff.IndexRemoved, safe}}},
+	{"index renamed", usersAndPosts, `ALTER INDEX posts_user_id_idx RENAME TO posts_author_idx`,
+		nil},
+	{"index recreated identically under another name", usersAndPosts,
+		`CREATE INDEX posts_user_idx ON posts (user_id); DROP INDEX posts_user_id_idx`,
+		nil},
+	{"index changed", usersAndPosts,
+		`DROP INDEX posts_user_id_idx; CREATE INDEX posts_user_id_idx ON posts (user_id, id)`,
+		[]kind{{diff.IndexRemoved, safe}, {diff.IndexAdded, safe}}},
+
+	// Enums.
+	{"enum added", usersTable, `CREATE TYPE mood AS ENUM ('ok', 'sad')`,
+		[]kind{{diff.EnumAdded, safe}}},
+	{"enum removed", `CREATE TYPE mood AS ENUM ('ok', 'sad')`, `DROP TYPE mood`,
+		[]kind{{diff.EnumRemoved, breaking}}},
+	{"enum value added", `CREATE TYPE mood AS ENUM ('ok', 'sad')`, `ALTER TYPE mood ADD VALUE 'happy'`,
+		[]kind{{diff.EnumValueAdded, safe}}},
+	{"enum value added before another", `CREATE TYPE mood AS ENUM ('ok', 'sad')`, `ALTER TYPE mood ADD VALUE 'happy' BEFORE 'ok'`,
+		[]kind{{diff.EnumValueAdded, safe}}},
+	{"enum value renamed", `CREATE TYPE mood AS ENUM ('ok', 'sad')`, `ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy'`,
+		[]kind{{diff.EnumValueRenamed, breaking}}},
+	{"enum value removed", `CREATE TYPE mood AS ENUM ('ok', 'meh', 'sad'); CREATE TABLE t (m mood)`, `
+		ALTER TYPE mood RENAME TO mood_old;
+		CREATE TYPE mood AS ENUM ('ok', 'sad');
+		ALTER TABLE t ALTER COLUMN m TYPE mood USING m::text::mood;
+		DROP TYPE mood_old`,
+		[]kind{{diff.EnumValueRemoved, breaking}}},
+	{"enum values reordered", `CREATE TYPE mood AS ENUM ('ok', 'sad')`, `DROP TYPE mood; CREATE TYPE mood AS ENUM ('sad', 'ok')`,
+		[]kind{{diff.EnumValuesReordered, risky}}},
+
+	// Views.
+	{"view added", usersTable, `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
+		[]kind{{diff.ViewAdded, safe}}},
+	{"materialized view added", usersTable, `CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users`,
+		[]kind{{diff.ViewAdded, safe}}},
+	{"view removed", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`, `DROP VIEW adults`,
+		[]kind{{diff.ViewRemoved, breaking}}},
+	{"view column added", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
+		`CREATE OR REPLACE VIEW adults AS SELECT id, email, name FROM users WHERE age >= 18`,
+		[]kind{{diff.ViewColumnAdded, safe}}},
+	{"view column removed", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
+		`DROP VIEW adults; CREATE VIEW adults AS SELECT id FROM users WHERE age >= 18`,
+		[]kind{{diff.ViewColumnChanged, breaking}}},
+	{"view column type changed", usersTable + `CREATE VIEW ages AS SELECT id, age FROM users`,
+		`DROP VIEW ages; CREATE VIEW ages AS SELECT id, age::text AS age FROM users`,
+		[]kind{{diff.ViewColumnChanged, breaking}}},
+	{"view definition changed, same columns", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
+		`CREATE OR REPLACE VIEW adults AS SELECT id, email FROM users WHERE age >= 21`,
+		[]kind{{diff.ViewDefinitionChanged, risky}}},
+
+	// No change.
+	{"nothing", usersAndPosts, `SELECT 1`, nil},
+	{"comments and grants only", usersTable, `COMMENT ON TABLE users IS 'people'; GRANT SELECT ON users TO PUBLIC`, nil},
+	{"same DDL in another order", usersAndPosts + `CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE VIEW v AS SELECT id FROM posts`, `
+		DROP VIEW v; DROP TABLE posts; DROP TABLE users; DROP TYPE mood;
+		CREATE TYPE mood AS ENUM ('ok', 'sad');
+		` + usersAndPosts + `
+		CREATE VIEW v AS SELECT id FROM posts`,
+		nil},
+	{"objects outside the schemas in scope", usersTable, `CREATE SCHEMA other; CREATE TABLE other.t (id int); ALTER TABLE users SET SCHEMA other`,
+		[]kind{{diff.TableRemoved, breaking}}},
+	{"the migrations table", usersTable, `CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)`,
+		nil},
+}
+
+// TestClassify runs every case on a database of its own: build before,
+// inspect, apply after, inspect, diff.
+func TestClassify(t *testing.T) {
+	for _, c := range classifyCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+			defer cancel()
+			conn := pgtest.Connect(t, pgtest.DB(t))
+			before := inspectAfter(ctx, t, conn, c.before)
+			after := inspectAfter(ctx, t, conn, c.after)
+			got := diff.Schemas(before, after)
+
+			gotKinds := []kind{}
+			for _, ch := range got {
+				gotKinds = append(gotKinds, kind{ch.Kind, ch.Impact})
+			}
+			want := c.want
+			if want == nil {
+				want = []kind{}
+			}
+			byKind := cmpopts.SortSlices(func(a, b kind) bool {
+				return a.Kind < b.Kind || (a.Kind == b.Kind && a.Impact < b.Impact)
+			})
+			if d := cmp.Diff(want, gotKinds, byKind); d != "" {
+				t.Errorf("changes (-want +got):\n%s", d)
+			}
+			for _, ch := range got {
+				t.Logf("%s [%s] hint: %s", ch, ch.Object, ch.Hint)
+			}
+			for _, ch := range got {
+				if ch.Message == "" || ch.Object == "" {
+					t.Errorf("change without message or object: %#v", ch)
+				}
+			}
+		})
+	}
+}
+
+func inspectAfter(ctx context.Context, t *testing.T, conn *pgx.Conn, sql string) *schema.Schema {
+	t.Helper()
+	if _, err := conn.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol); err != nil {
+		t.Fatalf("exec %q: %v", sql, err)
+	}
+	s, err := schema.Inspect(ctx, conn)
+	if err != nil {
+		t.Fatalf("inspect: %v", err)
+	}
+	return s
+}
+
+func TestClassifyCasesCoverEveryKind(t *testing.T) {
+	seen := map[diff.Kind]bool{}
+	for _, c := range classifyCases {
+		for _, k := range c.want {
+			seen[k.Kind] = true
+		}
+	}
+	for _, k := range allKinds {
+		if !seen[k] {
+			t.Errorf("no acceptance case produces %s", k)
+		}
+	}
+	if len(classifyCases) < 50 {
+		t.Errorf("%d acceptance cases, want at least 50", len(classifyCases))
+	}
+}
+
+var allKinds = []diff.Kind{
+	diff.TableAdded, diff.TableRemoved, diff.ColumnAdded, diff.ColumnRemoved, diff.ColumnRenamed,
+	diff.ColumnTypeChanged, diff.ColumnNotNullAdded, diff.ColumnNotNullDropped, diff.ColumnDefaultAdded,
+	diff.ColumnDefaultChanged, diff.ColumnDefaultRemoved, diff.PrimaryKeyChanged, diff.UniqueAdded,
+	diff.UniqueRemoved, diff.CheckAdded, diff.CheckRemoved, diff.ForeignKeyAdded, diff.ForeignKeyRemoved,
+	diff.IndexAdded, diff.IndexRemoved, diff.EnumAdded, diff.EnumRemoved, diff.EnumValueAdded,
+	diff.EnumValueRemoved, diff.ViewAdded, diff.ViewRemoved, diff.ViewColumnChanged,
+	diff.ColumnIdentityAdded, diff.ColumnIdentityRemoved, diff.ColumnIdentityChanged,
+	diff.ColumnGeneratedAdded, diff.ColumnGeneratedRemoved, diff.ColumnGeneratedChanged, diff.ColumnCollationChanged,
+	diff.EnumValueRenamed, diff.EnumValuesReordered, diff.ViewColumnAdded, diff.ViewDefinitionChanged,
+}
