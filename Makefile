@@ -31,8 +31,11 @@ vet:
 staticcheck:
 	$(GO) run $(STATICCHECK) $(PKGS)
 
+# Side-by-side figures (printed as ratios against each issue's baseline),
+# then the Go micro-benchmarks.
 bench:
 	$(GO) run ./internal/bench
+	$(GO) test -run '^$$' -bench 'BenchmarkDiff5000' -benchmem ./guard/diff/
 
 clean:
 	rm -rf bin

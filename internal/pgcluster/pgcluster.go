@@ -56,8 +56,15 @@ func BinDir() (string, error) {
 		}
 		return "", fmt.Errorf("GUARD_PG_BIN=%s does not hold initdb and postgres", d)
 	}
-	if p, err := exec.LookPath("initdb"); err == nil && hasBinaries(filepath.Dir(p)) {
-		return filepath.Dir(p), nil
+	if p, err := exec.LookPath("initdb"); err == nil {
+		// Follow a symlink (e.g. /usr/local/bin/initdb) to the real
+		// directory, which also holds pg_dump and friends.
+		if real, err := filepath.EvalSymlinks(p); err == nil && hasBinaries(filepath.Dir(real)) {
+			return filepath.Dir(real), nil
+		}
+		if hasBinaries(filepath.Dir(p)) {
+			return filepath.Dir(p), nil
+		}
 	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
