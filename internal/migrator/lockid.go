@@ -1,0 +1,18 @@
+package migrator
+
+import (
+	"strconv"
+
+	"github.com/golang-migrate/migrate/v4/database"
+)
+
+// LockID returns the key of the advisory lock golang-migrate's PostgreSQL
+// drivers hold while migrating the version table schema.table of database
+// dbName (current_database()), the same key the migrate CLI and a DB take.
+func LockID(dbName, schema, table string) (int64, error) {
+	id, err := database.GenerateAdvisoryLockId("/"+dbName, schema, table)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(id, 10, 64)
+}
