@@ -25,7 +25,11 @@ func (s *Shadow) Version() (version uint64, ok bool) {
 // version 0). It runs up files going up and down files (newest first) going
 // down, one file at a time on the shadow's connection, each as one
 // simple-protocol statement the way golang-migrate runs a file, but without
-// golang-migrate's version bookkeeping. A failed file is a *MigrationError
+// golang-migrate's version bookkeeping. Going up, consecutive files that
+// are safe to group (see batchable) are sent several to a round trip, in one
+// transaction; when such a batch fails, it was rolled back as a whole and its
+// files are replayed one by one, so a failure is reported exactly as if each
+// file had run alone. A failed file is a *MigrationError
 // naming it, after which the shadow refuses further replays (ErrFailed).
 func (s *Shadow) Migrate(ctx context.Context, src *migrator.Source, version uint64) error {
 	if version != 0 {
@@ -38,15 +42,14 @@ func (s *Shadow) Migrate(ctx context.Context, src *migrator.Source, version uint
 			return err
 		}
 	}
+	var todo []migrator.Migration
 	for _, m := range src.Migrations {
 		if cur, ok := s.Version(); (ok && m.Version <= cur) || m.Version > version {
 			continue
 		}
-		if err := s.Step(ctx, src, m, migrator.DirectionUp); err != nil {
-			return err
-		}
+		todo = append(todo, m)
 	}
-	return nil
+	return s.replay(ctx, src, todo)
 }
 
 // Step replays one file of src: m's up file, when m is above the shadow's
@@ -78,15 +81,7 @@ func (s *Shadow) Step(ctx context.Context, src *migrator.Source, m migrator.Migr
 	if err != nil {
 		return fmt.Errorf("shadow: %w", err)
 	}
-	if err := s.exec(ctx, file, m.Version, string(body)); err != nil {
-		return err
-	}
-	if dir == migrator.DirectionUp {
-		s.applied = append(s.applied, m)
-	} else {
-		s.applied = s.applied[:len(s.applied)-1]
-	}
-	return nil
+	return s.run(ctx, m, file, string(body), dir)
 }
 
 // exec runs one file's contents as one simple-protocol query.
@@ -109,3 +104,103 @@ func (s *Shadow) exec(ctx context.Context, file string, version uint64, sql stri
 	}
 	return me
 }
+
+// Batches of up files sent in one round trip, when their files allow it.
+const (
+	maxBatchFiles = 64
+	maxBatchBytes = 1 << 20
+)
+
+// replay applies the up files of todo (in order, all above the shadow's
+// version), grouping batchable files.
+func (s *Shadow) replay(ctx context.Context, src *migrator.Source, todo []migrator.Migration) error {
+	var batch []migrator.Migration
+	var bodies []string
+	size := 0
+	flush := func() error {
+		defer func() { batch, bodies, size = batch[:0], bodies[:0], 0 }()
+		switch len(batch) {
+		case 0:
+			return nil
+		case 1:
+			return s.run(ctx, batch[0], batch[0].Up, bodies[0], migrator.DirectionUp)
+		}
+		if s.failed {
+			return ErrFailed
+		}
+		_, err := s.conn.PgConn().Exec(ctx, strings.Join(bodies, "\n;\n")).ReadAll()
+		if err == nil {
+			s.applied = append(s.applied, batch...)
+			return nil
+		}
+		if ctx.Err() != nil {
+			s.failed = true
+			return &MigrationError{File: batch[0].Up + " … " + batch[len(batch)-1].Up, Version: batch[0].Version,
+				Err: fmt.Errorf("%w (%w)", err, context.Cause(ctx))}
+		}
+		// The batch ran as one implicit transaction, rolled back on error:
+		// replay its files alone to find and report the failing one.
+		for i, m := range batch {
+			if err := s.run(ctx, m, m.Up, bodies[i], migrator.DirectionUp); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, m := range todo {
+		b, err := src.Read(m.Up)
+		if err != nil {
+			return fmt.Errorf("shadow: %w", err)
+		}
+		body := string(b)
+		if strings.TrimSpace(body) == "" {
+			if len(batch) == 0 {
+				s.applied = append(s.applied, m)
+				continue
+			}
+			body = "" // an empty statement in the batch
+		}
+		if !batchable(body) {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := s.run(ctx, m, m.Up, body, migrator.DirectionUp); err != nil {
+				return err
+			}
+			continue
+		}
+		batch, bodies, size = append(batch, m), append(bodies, body), size+len(body)
+		if len(batch) >= maxBatchFiles || size >= maxBatchBytes || endsBatch(body) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// run executes one file and records it as applied (or reverted).
+func (s *Shadow) run(ctx context.Context, m migrator.Migration, file, body string, dir migrator.Direction) error {
+	if s.failed {
+		return ErrFailed
+	}
+	if err := s.exec(ctx, file, m.Version, body); err != nil {
+		return err
+	}
+	if dir == migrator.DirectionUp {
+		s.applied = append(s.applied, m)
+	} else {
+		s.applied = s.applied[:len(s.applied)-1]
+	}
+	return nil
+}
+
+// batchable reports whether a file may run in a batch with others: not a
+// file that controls transactions (it would commit part of the batch), runs
+// what PostgreSQL refuses in a transaction block, or sets something for the
+// rest of its transaction.
+func batchable(body string) bool { return !migrator.Solo(body) }
+
+// endsBatch reports whether a file must be the last of its batch: a value
+// added to an enum type cannot be used before it commits.
+func endsBatch(body string) bool { return migrator.AddsEnumValue(body) }

@@ -50,6 +50,7 @@ type options struct {
 	shadowURL *pgx.ConnConfig
 	logger    *slog.Logger
 	grace     time.Duration
+	cache     *bool // template cache; nil: the placement's default
 }
 
 // WithTarget names the database being migrated. Shadows are then created on

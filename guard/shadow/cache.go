@@ -1,0 +1,319 @@
+package shadow
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/schemaguard/guard/internal/dburl"
+	"github.com/schemaguard/guard/internal/migrator"
+)
+
+// TemplatePrefix starts the name of every cached template database: the
+// replay of a migration history, copied (CREATE DATABASE … TEMPLATE) to make
+// a shadow at that version without replaying it again.
+const TemplatePrefix = "guard_template_"
+
+// Template cache limits: a template unused for templateMaxAge is dropped, and
+// at most templateKeep templates are kept on a server (the least recently
+// used go first).
+const (
+	templateMaxAge = 7 * 24 * time.Hour
+	templateKeep   = 8
+	// templateTouch: a template's last use is recorded at most this often.
+	templateTouch = time.Hour
+)
+
+// WithTemplateCache turns the template cache on or off. It is on by default
+// on a shadow URL's server, off on the target's own server (opt in: the
+// templates then live beside the target, as databases named
+// guard_template_…) and always off on an ephemeral cluster, which dies with
+// the process.
+func WithTemplateCache(on bool) Option {
+	return func(o *options) error {
+		o.cache = &on
+		return nil
+	}
+}
+
+// TemplateCache reports whether NewAt uses the template cache.
+func (p *Provider) TemplateCache() bool {
+	switch p.placement {
+	case PlacementEphemeral:
+		return false
+	case PlacementShadowURL:
+		return p.opts.cache == nil || *p.opts.cache
+	}
+	return p.opts.cache != nil && *p.opts.cache
+}
+
+// NewAt creates a shadow database at version of src: every migration up to
+// and including version applied, as Migrate does. With the template cache on
+// (see WithTemplateCache), it copies the cached template of exactly that
+// history when there is one (warm is then true); otherwise it builds the
+// template from the longest cached prefix of the history (or from nothing),
+// keeps it, and copies it. Templates are keyed by a hash chain over the
+// version and SHA-256 of each up file, the replaying user and the session
+// settings, so an edited file never reuses a stale template. Drop the shadow
+// when done; templates stay until unused for a week or crowded out.
+func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint64) (s *Shadow, warm bool, err error) {
+	if version != 0 {
+		if _, ok := src.Find(version); !ok {
+			return nil, false, fmt.Errorf("shadow: migrate to version %d: migrations %s have no such version", version, src.Name)
+		}
+	}
+	var applied []migrator.Migration
+	for _, m := range src.Migrations {
+		if m.Version <= version && !(version == 0 && m.Version == 0) {
+			applied = append(applied, m)
+		}
+	}
+	if !p.TemplateCache() || len(applied) == 0 {
+		s, err := p.New(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := s.Migrate(ctx, src, version); err != nil {
+			return nil, false, errors.Join(err, s.Drop(ctx))
+		}
+		return s, false, nil
+	}
+
+	names, err := p.chain(src, applied)
+	if err != nil {
+		return nil, false, err
+	}
+	existing, err := p.templates(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	top := names[len(names)-1]
+	if t, ok := existing[top]; ok {
+		s, err := p.create(ctx, top, applied)
+		if err == nil {
+			p.touch(ctx, t, version)
+			return s, true, nil
+		}
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != pgerrcode.InvalidCatalogName {
+			return nil, false, err
+		}
+		delete(existing, top) // collected meanwhile: build it again
+	}
+
+	// Build the template from the longest cached prefix.
+	from, k := "", 0
+	for i := len(names) - 2; i >= 0; i-- {
+		if _, ok := existing[names[i]]; ok {
+			from, k = names[i], i+1
+			break
+		}
+	}
+	b, err := p.create(ctx, from, applied[:k])
+	if err != nil {
+		return nil, false, err
+	}
+	if err := b.Migrate(ctx, src, version); err != nil {
+		return nil, false, errors.Join(err, b.Drop(ctx))
+	}
+	if err := p.publish(ctx, b, top, version); err != nil {
+		return nil, false, errors.Join(err, b.Drop(ctx))
+	}
+	p.collectTemplates(ctx, top)
+	s, err = p.create(ctx, top, applied)
+	return s, false, err
+}
+
+// chain returns the template name of each prefix of applied: a hash chain
+// seeded with what else shapes a replay (the user, the session settings).
+func (p *Provider) chain(src *migrator.Source, applied []migrator.Migration) ([]string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "guard template 1\x00%s\x00", p.admin.User)
+	params := map[string]string{}
+	maps.Copy(params, p.admin.RuntimeParams)
+	if p.opts.target != nil {
+		maps.Copy(params, p.opts.target.RuntimeParams)
+	}
+	delete(params, "application_name")
+	keys := slices.Sorted(maps.Keys(params))
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%s\x00", k, params[k])
+	}
+	link := h.Sum(nil)
+	names := make([]string, len(applied))
+	for i, m := range applied {
+		body, err := src.Read(m.Up)
+		if err != nil {
+			return nil, fmt.Errorf("shadow: %w", err)
+		}
+		file := sha256.Sum256(body)
+		h := sha256.New()
+		h.Write(link)
+		_ = binary.Write(h, binary.BigEndian, m.Version)
+		h.Write(file[:])
+		link = h.Sum(nil)
+		names[i] = TemplatePrefix + hex.EncodeToString(link[:16])
+	}
+	return names, nil
+}
+
+// template is a cached template found on the server.
+type template struct {
+	Name    string
+	Comment string
+	Now     time.Time // the server's clock
+}
+
+const templateCommentPrefix = "guard template"
+
+var templateCommentRegex = regexp.MustCompile(`^` + templateCommentPrefix + ` version=([0-9]+) used=(\S+)$`)
+
+func templateComment(version uint64, used time.Time) string {
+	return fmt.Sprintf("%s version=%d used=%s", templateCommentPrefix, version, used.UTC().Format(time.RFC3339))
+}
+
+// lastUsed returns when a template was last used, from its comment.
+func (t template) lastUsed() (time.Time, bool) {
+	m := templateCommentRegex.FindStringSubmatch(t.Comment)
+	if m == nil {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339, m[2])
+	return at, err == nil
+}
+
+// templates lists the cached templates on the provider's server.
+func (p *Provider) templates(ctx context.Context) (map[string]template, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var found []template
+	err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
+		rows, err := conn.Query(ctx, `
+			SELECT d.datname::text AS name, coalesce(shobj_description(d.oid, 'pg_database'), '') AS comment,
+			       clock_timestamp() AS now
+			FROM pg_database d WHERE d.datname ~ $1`, "^"+TemplatePrefix+"[0-9a-f]+$")
+		if err != nil {
+			return err
+		}
+		found, err = pgx.CollectRows(rows, pgx.RowToStructByName[template])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shadow: list cached templates on %s: %w", dburl.Describe(p.admin), err)
+	}
+	out := map[string]template{}
+	for _, t := range found {
+		out[t.Name] = t
+	}
+	return out, nil
+}
+
+// publish turns the freshly built shadow b into the template name. When
+// another run published the same template meanwhile, b is dropped instead.
+func (p *Provider) publish(ctx context.Context, b *Shadow, name string, version uint64) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	err := b.conn.Close(cctx) // a template must have no connection
+	cancel()
+	if err != nil {
+		return fmt.Errorf("shadow: close %s: %w", b.name, err)
+	}
+	p.mu.Lock()
+	err = p.withAdmin(ctx, func(conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{b.name}.Sanitize()+` RENAME TO `+pgx.Identifier{name}.Sanitize())
+		if err != nil {
+			return err
+		}
+		_, err = conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{name}.Sanitize()+` IS `+quoteLiteral(templateComment(version, time.Now())))
+		return err
+	})
+	if err == nil {
+		delete(p.shadows, b.name)
+		b.dropOnce.Do(func() {}) // it is the template now: never drop it as a shadow
+	}
+	p.mu.Unlock()
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.DuplicateDatabase {
+		return b.Drop(ctx) // another run published it first
+	}
+	if err != nil {
+		return fmt.Errorf("shadow: keep %s as template %s: %w", b.name, name, err)
+	}
+	p.log.Debug("shadow template cached", "name", name, "version", version)
+	return nil
+}
+
+// touch records that a template was used, at most once per templateTouch.
+func (p *Provider) touch(ctx context.Context, t template, version uint64) {
+	if used, ok := t.lastUsed(); ok && t.Now.Sub(used) < templateTouch {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{t.Name}.Sanitize()+` IS `+quoteLiteral(templateComment(version, t.Now)))
+		return err
+	})
+	if err != nil {
+		p.log.Warn("cannot record the use of a shadow template", "name", t.Name, "err", err)
+	}
+}
+
+// collectTemplates drops templates unused for templateMaxAge, then the least
+// recently used beyond templateKeep, sparing keep. It never fails: a template
+// it cannot drop (one being copied right now) is left for later.
+func (p *Provider) collectTemplates(ctx context.Context, keep string) {
+	all, err := p.templates(ctx)
+	if err != nil {
+		p.log.Warn("cannot collect shadow templates", "err", err)
+		return
+	}
+	type aged struct {
+		name string
+		used time.Time
+	}
+	var list []aged
+	var drop []string
+	for _, t := range all {
+		if t.Name == keep {
+			continue
+		}
+		used, ok := t.lastUsed()
+		switch {
+		case !ok:
+			continue // not ours to judge
+		case t.Now.Sub(used) > templateMaxAge:
+			drop = append(drop, t.Name)
+		default:
+			list = append(list, aged{t.Name, used})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].used.After(list[j].used) })
+	for i := templateKeep - 1; i < len(list); i++ {
+		drop = append(drop, list[i].name)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, name := range drop {
+		err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
+			_, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize())
+			return err
+		})
+		if err != nil {
+			p.log.Warn("cannot drop stale shadow template", "name", name, "err", err)
+			continue
+		}
+		p.log.Debug("dropped stale shadow template", "name", name)
+	}
+}

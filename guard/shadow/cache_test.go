@@ -1,0 +1,189 @@
+package shadow_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"testing/fstest"
+
+	"github.com/alecthomas/assert/v2"
+	"github.com/jackc/pgx/v5"
+
+	gschema "github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/internal/pgtest"
+)
+
+// templates lists the cached templates on the test server.
+func templates(t *testing.T) []string {
+	t.Helper()
+	ctx := context.Background() // also from a cleanup
+	conn, err := pgx.Connect(ctx, pgtest.Server(t))
+	assert.NoError(t, err)
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT datname::text FROM pg_database WHERE datname LIKE 'guard\_template\_%' ORDER BY 1`)
+	assert.NoError(t, err)
+	var out []string
+	for rows.Next() {
+		var s string
+		assert.NoError(t, rows.Scan(&s))
+		out = append(out, s)
+	}
+	assert.NoError(t, rows.Err())
+	return out
+}
+
+// dropTemplates drops the cached templates on the test server, before and
+// after a test: they outlive providers by design.
+func dropTemplates(t *testing.T) {
+	t.Helper()
+	drop := func() {
+		for _, name := range templates(t) {
+			pgtest.Exec(t, pgtest.Server(t), `DROP DATABASE IF EXISTS "`+name+`"`)
+		}
+	}
+	drop()
+	t.Cleanup(drop)
+}
+
+func inspect(t *testing.T, sh *shadow.Shadow) *gschema.Schema {
+	t.Helper()
+	s, err := gschema.Inspect(t.Context(), sh.Conn())
+	assert.NoError(t, err)
+	return s
+}
+
+func TestNewAtCachesTheReplayedHistory(t *testing.T) {
+	dropTemplates(t)
+	ctx := t.Context()
+	src := example(t)
+	target := parse(t, pgtest.DB(t))
+
+	off, err := shadow.NewProvider(ctx, shadow.WithTarget(target))
+	assert.NoError(t, err)
+	defer off.Close(ctx)
+	assert.False(t, off.TemplateCache(), "opt-in on the target's server")
+	cold, warm, err := off.NewAt(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.False(t, warm)
+	want := inspect(t, cold)
+	assert.NoError(t, cold.Drop(ctx))
+	assert.Equal(t, 0, len(templates(t)))
+
+	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
+	assert.NoError(t, err)
+	defer p.Close(ctx)
+	first, warm, err := p.NewAt(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.False(t, warm)
+	assert.Equal(t, want, inspect(t, first))
+	v, _ := first.Version()
+	assert.Equal(t, uint64(5), v)
+	assert.NoError(t, first.Drop(ctx))
+	assert.Equal(t, 1, len(templates(t)))
+
+	second, warm, err := p.NewAt(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.True(t, warm, "the second shadow at the same history is a copy")
+	assert.Equal(t, want, inspect(t, second))
+	// It goes on from there like any shadow.
+	m6, _ := src.Find(6)
+	assert.NoError(t, second.Step(ctx, src, m6, migrator.DirectionUp))
+	assert.NoError(t, second.Drop(ctx))
+
+	// A longer history starts from the cached prefix.
+	six, warm, err := p.NewAt(ctx, src, 6)
+	assert.NoError(t, err)
+	assert.False(t, warm)
+	assert.NotZero(t, inspect(t, six).Table("public", "users").Column("email_address"))
+	assert.NoError(t, six.Drop(ctx))
+	assert.Equal(t, 2, len(templates(t)))
+}
+
+func TestEditedFileNeverReusesATemplate(t *testing.T) {
+	dropTemplates(t)
+	ctx := t.Context()
+	target := parse(t, pgtest.DB(t))
+	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
+	assert.NoError(t, err)
+	defer p.Close(ctx)
+	load := func(col string) *migrator.Source {
+		src, err := migrator.Load(fstest.MapFS{"1_t.up.sql": {Data: []byte("CREATE TABLE t (" + col + " int);")}}, ".", "m")
+		assert.NoError(t, err)
+		return src
+	}
+	sh, _, err := p.NewAt(ctx, load("a"), 1)
+	assert.NoError(t, err)
+	assert.NoError(t, sh.Drop(ctx))
+	sh, warm, err := p.NewAt(ctx, load("b"), 1)
+	assert.NoError(t, err)
+	assert.False(t, warm)
+	assert.NotZero(t, inspect(t, sh).Table("public", "t").Column("b"))
+	assert.NoError(t, sh.Drop(ctx))
+}
+
+func TestStaleTemplatesAreCollected(t *testing.T) {
+	dropTemplates(t)
+	ctx := t.Context()
+	target := parse(t, pgtest.DB(t))
+	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
+	assert.NoError(t, err)
+	defer p.Close(ctx)
+	for i := range 10 {
+		src, err := migrator.Load(fstest.MapFS{"1_t.up.sql": {Data: fmt.Appendf(nil, "CREATE TABLE t%d (id int);", i)}}, ".", "m")
+		assert.NoError(t, err)
+		sh, _, err := p.NewAt(ctx, src, 1)
+		assert.NoError(t, err)
+		assert.NoError(t, sh.Drop(ctx))
+	}
+	assert.Equal(t, 8, len(templates(t)), "at most 8 templates are kept")
+}
+
+func TestBatchedReplayBehavesLikeOneFileAtATime(t *testing.T) {
+	ctx := t.Context()
+	target := parse(t, pgtest.DB(t))
+	fsys := fstest.MapFS{
+		"1_a.up.sql": {Data: []byte("CREATE TABLE a (id int PRIMARY KEY);\n-- no newline at the end")},
+		"2_b.up.sql": {Data: []byte("CREATE TYPE mood AS ENUM ('ok');")},
+		"3_c.up.sql": {Data: []byte("ALTER TYPE mood ADD VALUE 'meh';")},
+		// Uses the value added by 3: fails if 3 is not committed yet.
+		"4_d.up.sql": {Data: []byte("CREATE TABLE d (m mood DEFAULT 'meh');")},
+		"5_e.up.sql": {Data: []byte("BEGIN;\nCREATE TABLE e (id int);\nCOMMIT;\n")},
+		"6_f.up.sql": {Data: []byte("")},
+		"7_g.up.sql": {Data: []byte("CREATE INDEX CONCURRENTLY a_id ON a (id);")},
+		"8_h.up.sql": {Data: []byte("ALTER TABLE a ADD COLUMN h text;")},
+	}
+	src, err := migrator.Load(fsys, ".", "m")
+	assert.NoError(t, err)
+	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target))
+	assert.NoError(t, err)
+	defer p.Close(ctx)
+	batched, err := p.New(ctx)
+	assert.NoError(t, err)
+	assert.NoError(t, batched.Migrate(ctx, src, 8))
+	stepped, err := p.New(ctx)
+	assert.NoError(t, err)
+	for _, m := range src.Migrations {
+		assert.NoError(t, stepped.Step(ctx, src, m, migrator.DirectionUp))
+	}
+	assert.Equal(t, inspect(t, stepped), inspect(t, batched))
+
+	// A failure inside a batch names the file and line, as if alone, and
+	// the files before it stay applied.
+	fsys["3_c.up.sql"] = &fstest.MapFile{Data: []byte("ALTER TABLE a ADD COLUMN c int;\nALTER TABLE a ADD COLUMNN x int;\n")}
+	fsys["4_d.up.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE d (id int);")}
+	src, err = migrator.Load(fsys, ".", "m")
+	assert.NoError(t, err)
+	failing, err := p.New(ctx)
+	assert.NoError(t, err)
+	err = failing.Migrate(ctx, src, 4)
+	var me *shadow.MigrationError
+	assert.True(t, errors.As(err, &me), "%v", err)
+	assert.Equal(t, "3_c.up.sql", me.File)
+	assert.Equal(t, 2, me.Line)
+	v, _ := failing.Version()
+	assert.Equal(t, uint64(2), v)
+	assert.Zero(t, inspect(t, failing).Table("public", "a").Column("c"), "the failed file left nothing")
+}
