@@ -1,0 +1,332 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/internal/migrator"
+)
+
+// Up applies up to n pending migrations (all of them when n <= 0): it plans
+// them in a shadow database (see Plan), refuses with *BlockedError when the
+// contract blocks the plan (nothing runs on the target), then applies them
+// one file at a time through golang-migrate with lock_timeout set, retrying
+// a file that hit it, and records each in guard's history table. In auto
+// mode, the safe changes applied are promoted into the contract file.
+//
+// Nothing pending is a Result with no Applied step, not an error; so is a
+// database at a version newer than the source's head (an older binary),
+// with a warning. Up fails with *DirtyError on a dirty database,
+// *EditedError when an applied file changed since, *LockWaitError when
+// guard's lock stays taken, and *MigrationError when a file fails (after
+// which the database is left clean at the version before it whenever the
+// failed file left no trace).
+func (r *Runner) Up(ctx context.Context, n int) (*Result, error) {
+	return r.migrate(ctx, r.upTo(n, -1), Up)
+}
+
+// Down reverts up to n applied migrations (all of them when n <= 0), newest
+// first, planned and judged like Up. A plan that removes tables or columns
+// fails with *DataLossError unless WithAllowDataLoss was given.
+func (r *Runner) Down(ctx context.Context, n int) (*Result, error) {
+	return r.migrate(ctx, r.downTo(n, -1), Down)
+}
+
+// Goto migrates up or down to version, which must be in the source, planned
+// and judged like Up and Down.
+func (r *Runner) Goto(ctx context.Context, version uint64) (*Result, error) {
+	if _, ok := r.src.Find(version); !ok {
+		return nil, fmt.Errorf("goto version %d: migrations %s have no such version", version, r.src.Name)
+	}
+	return r.migrate(ctx, func(cur int64) (move, error) {
+		if cur <= int64(version) {
+			return r.upTo(0, int64(version))(cur)
+		}
+		return r.downTo(0, int64(version))(cur)
+	}, "")
+}
+
+func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *Result, err error) {
+	s, err := r.open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, s.close(ctx)) }()
+	p, mv, err := r.prepare(ctx, s, sel, dir)
+	if err != nil {
+		return nil, err
+	}
+	p.Direction = mv.dir
+	res := &Result{Plan: p, Applied: []AppliedStep{}, Version: p.Version, Promoted: []string{}, Warnings: append([]string{}, p.Warnings...)}
+	if mv.dir == Up && !r.c.allowEdited {
+		edited, err := s.edited(ctx, mv.from)
+		if err != nil {
+			return nil, err
+		}
+		if len(edited) > 0 {
+			return nil, &EditedError{Files: edited}
+		}
+	}
+	if len(mv.steps) == 0 {
+		return res, nil
+	}
+	pl, err := r.plan(ctx, s, p, mv)
+	if err != nil {
+		return nil, err
+	}
+	res.Warnings = append([]string{}, p.Warnings...)
+	if p.Blocked {
+		if !r.c.allowBreaking {
+			return nil, &BlockedError{Plan: p}
+		}
+		res.AllowedBreaking = true
+		res.Warnings = append(res.Warnings, "the contract blocks this plan: applying it anyway because breaking changes were allowed")
+	}
+	if mv.dir == Down && p.DataLoss && !r.c.allowDataLoss {
+		return nil, &DataLossError{Plan: p, Changes: removals(p)}
+	}
+	if err := r.apply(ctx, s, pl, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// migrationConfig is the target's config for the migration session:
+// lock_timeout so DDL never queues in front of traffic, and on PostgreSQL
+// 14+ client_connection_check_interval, so that a guard killed outright
+// does not leave its statement running.
+func (r *Runner) migrationConfig(server int) *pgx.ConnConfig {
+	cfg := r.cfg.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(r.c.lockTimeout.Milliseconds(), 10) + "ms"
+	if server >= 140000 {
+		cfg.RuntimeParams["client_connection_check_interval"] = "1000ms"
+	}
+	return cfg
+}
+
+// apply runs a plan's steps on the target.
+func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result) error {
+	if err := s.ensureHistory(ctx); err != nil {
+		return err
+	}
+	steps := pl.mv.steps
+	drift := len(pl.plan.HistoryDrift) > 0
+	var expected *schema.Schema // the live schema before the running step
+	attempts := 1
+	var failure *stepFailure
+	before := func(ms migrator.Step) {
+		i := len(res.Applied)
+		if drift {
+			// The live schema is not the shadow's: take it as it is.
+			if live, err := s.live(ctx); err == nil {
+				expected = live
+			} else {
+				expected = nil
+			}
+		} else {
+			expected = pl.schemas[i]
+		}
+		r.emit(Event{Kind: EventStepStart, Step: publicStep(ms), Attempt: attempts})
+	}
+	after := func(ms migrator.Step, took time.Duration, err error) {
+		i := len(res.Applied)
+		if err == nil && (i >= len(steps) || ms.Migration.Version != steps[i].Migration.Version || ms.Direction != steps[i].Direction) {
+			err = fmt.Errorf("ran %s, planned %s: %w", ms.File, steps[min(i, len(steps)-1)].File, ErrConcurrentChange)
+		}
+		if err != nil {
+			failure = &stepFailure{step: ms, err: err}
+			return
+		}
+		sum, serr := r.fileSum(ms.File)
+		if serr == nil {
+			serr = s.record(context.WithoutCancel(ctx), int64(ms.Migration.Version), ms.Migration.Name, string(ms.Direction), sum, took)
+		}
+		if serr != nil {
+			res.Warnings = append(res.Warnings, serr.Error())
+			r.log.Warn("cannot record applied migration", "err", serr)
+		}
+		as := AppliedStep{Step: publicStep(ms), DurationMS: msOf(took), Attempts: attempts}
+		res.Applied = append(res.Applied, as)
+		attempts = 1
+		r.emit(Event{Kind: EventStepDone, Step: as.Step, Duration: took})
+	}
+	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), r.src,
+		migrator.WithMigrationsTable(r.c.migrationsTable), migrator.WithLogger(r.log),
+		migrator.WithBeforeStep(before), migrator.WithAfterStep(after))
+	if err != nil {
+		return fmt.Errorf("open %s for migrating: %w", r.describe(), err)
+	}
+	defer d.Close()
+
+	backoff := r.c.retryBackoff
+	for len(res.Applied) < len(steps) {
+		failure = nil
+		left := len(steps) - len(res.Applied)
+		var err error
+		if pl.mv.dir == Up {
+			_, err = d.Up(ctx, left)
+		} else {
+			_, err = d.Down(ctx, left)
+		}
+		if err == nil {
+			break
+		}
+		st := steps[len(res.Applied)]
+		if failure != nil {
+			st = failure.step
+		}
+		me := r.migrationError(st, err, attempts, ctx.Err() != nil)
+		// A file that failed as a whole (lock_timeout, cancellation, or any
+		// error in a file without transaction control) left no trace: make
+		// the version clean again at the one before it, after checking that
+		// the live schema is indeed unchanged.
+		clean, cerr := r.settle(ctx, s, d, st, expected)
+		if cerr != nil {
+			r.log.Warn("cannot check the state after a failed migration", "err", cerr)
+		}
+		me.Dirty = !clean
+		if me.Dirty {
+			if st2, serr := s.state(context.WithoutCancel(ctx)); serr == nil && st2.dirty {
+				if diag, derr := r.diagnose(context.WithoutCancel(ctx), s, st2); derr == nil {
+					me.Diagnosis = diag
+				}
+			}
+		}
+		if clean && isLockTimeout(err) && attempts <= r.c.lockRetries && ctx.Err() == nil {
+			wait := backoff
+			backoff *= 2
+			r.emit(Event{Kind: EventStepRetry, Step: publicStep(st), Attempt: attempts, Wait: wait, Err: err})
+			attempts++
+			if werr := sleep(ctx, wait); werr != nil {
+				me.Canceled = true
+				return me
+			}
+			continue
+		}
+		r.emit(Event{Kind: EventStepFailed, Step: publicStep(st), Attempt: attempts, Err: err})
+		return me
+	}
+	st, err := s.state(ctx)
+	if err != nil {
+		return err
+	}
+	res.Version = st.ptr()
+	return r.promote(ctx, s, pl, res)
+}
+
+type stepFailure struct {
+	step migrator.Step
+	err  error
+}
+
+// migrationError turns the adapter's error for a step into a
+// *MigrationError.
+func (r *Runner) migrationError(st migrator.Step, err error, attempts int, canceled bool) *MigrationError {
+	me := &MigrationError{Step: publicStep(st), Attempts: attempts, Canceled: canceled, Err: err}
+	var mme *migrator.MigrationError
+	if errors.As(err, &mme) {
+		me.Line, me.Column, me.Err = mme.Line, mme.Column, mme.Err
+		me.Canceled = me.Canceled || mme.Canceled
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(me.Err, &pgErr) {
+		me.Err = pgErr
+	}
+	return me
+}
+
+// settle makes the version clean again after step failed, when the file
+// left no trace: the version is still the one before the step, or it is
+// dirty at the step's version and the live schema is exactly the expected
+// one (and the file could not have committed part of itself). It reports
+// whether the database is clean at the version before the step.
+func (r *Runner) settle(ctx context.Context, s *session, d *migrator.DB, st migrator.Step, expected *schema.Schema) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	from := int64(st.Migration.Version) // going down, the version before the step
+	dirtyAt := int64(st.Migration.Version)
+	if st.Direction == migrator.DirectionUp {
+		from = r.prev(int64(st.Migration.Version))
+	} else {
+		dirtyAt = st.To
+	}
+	cur, err := s.state(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !cur.dirty {
+		return cur.version == from, nil
+	}
+	if cur.version != dirtyAt || expected == nil || st.File == "" {
+		return false, nil
+	}
+	body, err := r.src.Read(st.File)
+	if err != nil {
+		return false, err
+	}
+	if migrator.TransactionControl(string(body)) {
+		return false, nil // part of it may have committed: let the diagnosis tell
+	}
+	live, err := s.live(ctx)
+	if err != nil {
+		return false, err
+	}
+	if len(diff.Schemas(expected, live)) != 0 {
+		return false, nil
+	}
+	if err := d.Force(ctx, from); err != nil {
+		return false, err
+	}
+	r.log.Info("failed migration left no trace: version is clean again", "file", st.File, "version", from)
+	return true, nil
+}
+
+// promote promotes, in auto mode, the safe changes applied into the
+// contract file.
+func (r *Runner) promote(ctx context.Context, s *session, pl *planned, res *Result) error {
+	if r.c.contractPath == "" || len(res.Applied) == 0 {
+		return nil
+	}
+	c, err := r.contract()
+	if err != nil {
+		return err
+	}
+	live, err := s.live(ctx)
+	if err != nil {
+		return err
+	}
+	promoted := c.AutoPromote(live, r.c.clock())
+	if len(promoted) == 0 {
+		return nil
+	}
+	if err := c.Save(r.c.contractPath); err != nil {
+		return err
+	}
+	res.Promoted = promoted
+	return nil
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
+}
+
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,212 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/internal/migrator"
+)
+
+// label names a version by its up file's label ("000004_rename_email").
+func (r *Runner) label(v int64) string {
+	if v < 0 {
+		return "no version"
+	}
+	if m, ok := r.src.Find(uint64(v)); ok {
+		return m.Label()
+	}
+	return fmt.Sprint(v)
+}
+
+// diagnose builds the versions around a dirty version X in a shadow
+// database and compares each with the live schema: the one before X (X did
+// not run), X itself (X ran but golang-migrate did not record it, or the
+// down of the version after X ran completely), and, when neither matches,
+// the one after X (its down, interrupted, did not run).
+func (r *Runner) diagnose(ctx context.Context, s *session, st state) (_ *Diagnosis, err error) {
+	x := st.version
+	if !r.known(x) {
+		return nil, &UnknownVersionError{Version: uint64(x), Head: r.src.Head(), Source: r.src.Name}
+	}
+	type cand struct {
+		v       int64
+		meaning string
+		state   DirtyState
+	}
+	var cands []cand
+	if x >= 0 {
+		cands = append(cands, cand{r.prev(x), r.label(x) + " did not run: nothing of it is there", StateNotApplied})
+		cands = append(cands, cand{x, r.label(x) + " ran completely but was not recorded", StateApplied})
+	} else {
+		cands = append(cands, cand{-1, "no migration is applied: the revert of the first one ran completely", StateApplied})
+	}
+	if nx, ok := r.next(x); ok {
+		cands = append(cands, cand{nx, "the revert of " + r.label(nx) + " did not run: nothing of it is there", StateNotApplied})
+	}
+
+	prov, err := r.provider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, prov.Close(ctx)) }()
+	live, err := s.live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var sh *shadow.Shadow
+	if cands[0].v < 0 {
+		sh, err = prov.New(ctx)
+	} else {
+		sh, _, err = prov.NewAt(ctx, r.src, uint64(cands[0].v))
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
+
+	d := &Diagnosis{Version: st.ptr(), Candidates: []Candidate{}}
+	var matched []int
+	for i, c := range cands {
+		if i > 0 {
+			// Only look past X when neither side of X matches.
+			if c.v > x && x >= 0 && len(matched) > 0 {
+				break
+			}
+			m, _ := r.src.Find(uint64(c.v))
+			if err := sh.Step(ctx, r.src, m, migrator.DirectionUp); err != nil {
+				return nil, fmt.Errorf("diagnose: %w", err)
+			}
+		}
+		var sc *schema.Schema
+		if sc, err = r.inspectShadow(ctx, sh); err != nil {
+			return nil, err
+		}
+		changes := diff.Schemas(sc, live)
+		d.Candidates = append(d.Candidates, Candidate{Version: versionPtr(c.v), Meaning: c.meaning, Matches: len(changes) == 0, Differences: changes})
+		if len(changes) == 0 {
+			matched = append(matched, i)
+		}
+	}
+	switch len(matched) {
+	case 1:
+		c := cands[matched[0]]
+		d.State, d.Recoverable, d.RecoverTo = c.state, true, versionPtr(c.v)
+		if c.state == StateApplied {
+			d.Message = fmt.Sprintf("applied but unrecorded: the live schema is version %s's (%s)", versionString(versionPtr(c.v)), c.meaning)
+		} else {
+			d.Message = fmt.Sprintf("not applied: the live schema is version %s's (%s)", versionString(versionPtr(c.v)), c.meaning)
+		}
+	case 0:
+		d.State = StatePartial
+		var parts []string
+		for _, c := range d.Candidates {
+			parts = append(parts, fmt.Sprintf("%s from version %s", plural(len(c.Differences), "difference"), versionString(c.Version)))
+		}
+		d.Message = "partial: the live schema matches no version around it (" + strings.Join(parts, ", ") + ")"
+	default:
+		d.State = StateAmbiguous
+		var vs []string
+		for _, i := range matched {
+			vs = append(vs, versionString(versionPtr(cands[i].v)))
+		}
+		d.Message = fmt.Sprintf("ambiguous: the live schema matches versions %s alike (the migration changes data, not schema), so the schema cannot tell whether it ran", strings.Join(vs, " and "))
+	}
+	return d, nil
+}
+
+// dirtyError diagnoses a dirty database for the error that reports it.
+func (r *Runner) dirtyError(ctx context.Context, s *session, st state) error {
+	diag, err := r.diagnose(ctx, s, st)
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		r.log.Warn("cannot diagnose the dirty database", "err", err)
+		return &DirtyError{Version: st.ptr(), Cause: err}
+	}
+	return &DirtyError{Version: st.ptr(), Diagnosis: diag}
+}
+
+// Recover fixes a dirty database when its diagnosis is unambiguous: it sets
+// the version to the one the live schema matches and clears the dirty flag,
+// running no migration. It fails with *RecoverError, changing nothing, when
+// the live schema matches no version around the dirty one (or several). A
+// database that is not dirty is left alone (RecoverResult.Dirty is false).
+// It holds guard's lock while it runs.
+func (r *Runner) Recover(ctx context.Context) (_ *RecoverResult, err error) {
+	s, err := r.open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, s.close(ctx)) }()
+	st, err := s.state(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !st.dirty {
+		return &RecoverResult{Version: st.ptr()}, nil
+	}
+	diag, err := r.diagnose(ctx, s, st)
+	if err != nil {
+		return nil, err
+	}
+	if !diag.Recoverable {
+		return nil, &RecoverError{Diagnosis: diag}
+	}
+	to := NoVersion
+	if diag.RecoverTo != nil {
+		to = int64(*diag.RecoverTo)
+	}
+	if err := r.force(ctx, s, to); err != nil {
+		return nil, err
+	}
+	return &RecoverResult{Dirty: true, Diagnosis: diag, Recovered: true, Version: versionPtr(to)}, nil
+}
+
+// Force sets the version (NoVersion for none) and clears the dirty flag
+// without running anything, like golang-migrate's force, and records it in
+// guard's history. The version need not be in the source. It holds guard's
+// lock while it runs.
+func (r *Runner) Force(ctx context.Context, version int64) (_ *ForceResult, err error) {
+	if version < NoVersion {
+		return nil, fmt.Errorf("force version %d: must be %d (none) or above", version, NoVersion)
+	}
+	s, err := r.open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, s.close(ctx)) }()
+	st, err := s.state(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.force(ctx, s, version); err != nil {
+		return nil, err
+	}
+	return &ForceResult{Previous: st.ptr(), WasDirty: st.dirty, Version: versionPtr(version)}, nil
+}
+
+func (r *Runner) force(ctx context.Context, s *session, version int64) error {
+	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), r.src,
+		migrator.WithMigrationsTable(r.c.migrationsTable), migrator.WithLogger(r.log))
+	if err != nil {
+		return fmt.Errorf("open %s: %w", r.describe(), err)
+	}
+	defer d.Close()
+	if err := d.Force(ctx, version); err != nil {
+		return err
+	}
+	if err := s.ensureHistory(ctx); err != nil {
+		return err
+	}
+	name := ""
+	if m, ok := r.src.Find(uint64(max(version, 0))); ok && version >= 0 {
+		name = m.Name
+	}
+	return s.record(ctx, version, name, "force", "", 0)
+}

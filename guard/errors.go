@@ -1,0 +1,327 @@
+package guard
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/internal/migrator"
+)
+
+// Errors of reading the migration source; match them with errors.Is. The
+// error itself names the file and has a Hint.
+var (
+	ErrNoMigrations     = migrator.ErrEmpty            // no migration files
+	ErrSkippedFile      = migrator.ErrSkippedFile      // a .sql file name golang-migrate would silently skip
+	ErrDuplicateVersion = migrator.ErrDuplicateVersion // two files with the same version and direction
+	ErrMissingUp        = migrator.ErrMissingUp        // a down file without its up file
+)
+
+// ErrConcurrentChange is returned when the database's version moved under
+// guard while it held its lock: something other than guard (plain
+// golang-migrate?) is migrating the same database.
+var ErrConcurrentChange = migrator.ErrConcurrentChange
+
+// BlockedError is returned by Up, Down and Goto when the contract blocks the
+// plan. Nothing ran on the target.
+type BlockedError struct {
+	Plan *Plan
+}
+
+func (e *BlockedError) Error() string {
+	var tables []string
+	n := 0
+	for _, tr := range e.Plan.Contract.Tables {
+		if !tr.Blocked {
+			continue
+		}
+		tables = append(tables, tr.Table)
+		for _, it := range tr.Items {
+			if it.Blocked {
+				n++
+			}
+		}
+	}
+	return fmt.Sprintf("blocked by the contract (%s mode): %s to locked %s %s; nothing was applied",
+		e.Plan.Contract.Mode, plural(n, "change"), pluralWord(len(tables), "table", "tables"), strings.Join(tables, ", "))
+}
+
+// Hint returns what to do about the error.
+func (e *BlockedError) Hint() string {
+	return "make the change backward compatible (expand/contract), or accept it with `guard contract promote` in a reviewed commit; --allow-breaking applies it anyway"
+}
+
+// DirtyError is returned when the database is dirty: a migration failed or
+// was interrupted half-way. Diagnosis (nil when it could not be made) says
+// what the live schema matches.
+type DirtyError struct {
+	Version   *uint64
+	Diagnosis *Diagnosis
+	Cause     error // why there is no diagnosis, when there is none
+}
+
+func (e *DirtyError) Error() string {
+	msg := fmt.Sprintf("database is dirty at version %s: a migration failed or was interrupted half-way", versionString(e.Version))
+	if e.Diagnosis != nil {
+		msg += ": " + e.Diagnosis.Message
+	} else if e.Cause != nil {
+		msg += fmt.Sprintf(" (cannot diagnose it: %v)", e.Cause)
+	}
+	return msg
+}
+
+// Hint returns what to do about the error.
+func (e *DirtyError) Hint() string {
+	if e.Diagnosis != nil && e.Diagnosis.Recoverable {
+		return fmt.Sprintf("run `guard migrate recover` to set the version to %s", versionString(e.Diagnosis.RecoverTo))
+	}
+	return "fix the schema by hand to match one side, then run `guard migrate recover` (or `guard migrate force V --yes`)"
+}
+
+// EditedError is returned by Up and Goto when the file of an applied
+// migration changed since guard applied it.
+type EditedError struct {
+	Files []EditedFile
+}
+
+func (e *EditedError) Error() string {
+	var parts []string
+	for _, f := range e.Files {
+		parts = append(parts, fmt.Sprintf("%s (applied with sha256 %s, now %s)", f.File, f.Recorded, f.Current))
+	}
+	return "applied migration changed since: " + strings.Join(parts, "; ")
+}
+
+// Hint returns what to do about the error.
+func (e *EditedError) Hint() string {
+	return "restore the applied file and put the change in a new migration; --allow-edited goes ahead anyway"
+}
+
+// DataLossError is returned by Down and Goto when the plan removes tables or
+// columns and WithAllowDataLoss was not given. Nothing ran on the target.
+type DataLossError struct {
+	Plan    *Plan
+	Changes []diff.Change // the removals
+}
+
+func (e *DataLossError) Error() string {
+	var objs []string
+	for _, c := range e.Changes {
+		objs = append(objs, c.Object)
+	}
+	return fmt.Sprintf("reverting would drop data: %s %s removed; nothing was applied", strings.Join(objs, ", "), pluralWord(len(objs), "is", "are"))
+}
+
+// Hint returns what to do about the error.
+func (e *DataLossError) Hint() string {
+	return "check the plan, back up what you need, then pass --yes"
+}
+
+// LockWaitError is returned when guard's own lock stayed held by another
+// session for longer than the lock wait.
+type LockWaitError struct {
+	Waited time.Duration
+	Holder *LockHolder // nil when the holder could not be seen
+}
+
+func (e *LockWaitError) Error() string {
+	who := "another session"
+	if h := e.Holder; h != nil {
+		who = fmt.Sprintf("pid %d (application_name %q, user %q", h.PID, h.ApplicationName, h.User)
+		if h.ClientAddr != "" {
+			who += ", from " + h.ClientAddr
+		}
+		who += ")"
+	}
+	return fmt.Sprintf("timed out after %s waiting for guard's migration lock, held by %s", e.Waited.Round(time.Millisecond), who)
+}
+
+// Hint returns what to do about the error.
+func (e *LockWaitError) Hint() string {
+	return "another guard is migrating this database: wait for it, raise --lock-wait, or end that session (pg_terminate_backend) if it is stuck"
+}
+
+// MigrationError is a migration file that failed on the target. Err is the
+// underlying error, usually a *pgconn.PgError (errors.As reaches it).
+type MigrationError struct {
+	Step
+	Line     int  // 1-based line of the error in the file, 0 when unknown
+	Column   int  // 1-based column, 0 when unknown
+	Attempts int  // how many times it ran (retries after lock_timeout)
+	Canceled bool // the run was interrupted (its context ended)
+	// Dirty is true when the database was left dirty; Diagnosis then says
+	// what its schema matches. When false, the failed file left no trace
+	// and the version is the one before it.
+	Dirty     bool
+	Diagnosis *Diagnosis
+	Err       error
+}
+
+func (e *MigrationError) Error() string {
+	where := ""
+	if e.Line > 0 {
+		where = fmt.Sprintf(" (line %d, column %d)", e.Line, e.Column)
+	}
+	what := "migration " + e.File + where + " failed"
+	switch {
+	case e.Canceled:
+		what = "migration " + e.File + where + " interrupted"
+	case e.lockTimeout() && e.Attempts > 1:
+		what = fmt.Sprintf("migration %s%s failed %d times on lock_timeout", e.File, where, e.Attempts)
+	}
+	state := "; nothing of it was applied"
+	if e.Dirty {
+		state = "; the database is dirty"
+		if e.Diagnosis != nil {
+			state += ": " + e.Diagnosis.Message
+		}
+	}
+	return fmt.Sprintf("%s: %v%s", what, e.Err, state)
+}
+
+func (e *MigrationError) Unwrap() error { return e.Err }
+
+func (e *MigrationError) lockTimeout() bool { return isLockTimeout(e.Err) }
+
+// Hint returns PostgreSQL's hint, if any, and what to do.
+func (e *MigrationError) Hint() string {
+	var hints []string
+	var pgErr *pgconn.PgError
+	if errors.As(e.Err, &pgErr) && pgErr.Hint != "" {
+		hints = append(hints, pgErr.Hint)
+	}
+	if e.lockTimeout() {
+		hints = append(hints, "a long-running transaction holds a lock on a table this migration changes: find it in pg_stat_activity and retry, or raise --lock-timeout")
+	}
+	if e.Dirty {
+		if e.Diagnosis != nil && e.Diagnosis.Recoverable {
+			hints = append(hints, fmt.Sprintf("run `guard migrate recover` (it sets version %s)", versionString(e.Diagnosis.RecoverTo)))
+		} else {
+			hints = append(hints, "run `guard migrate status` to see the exact differences, fix them, then `guard migrate recover`")
+		}
+	}
+	return strings.Join(hints, "; ")
+}
+
+// RecoverError is returned by Recover when the diagnosis is not
+// unambiguous: the live schema matches no neighbouring version, or several.
+type RecoverError struct {
+	Diagnosis *Diagnosis
+}
+
+func (e *RecoverError) Error() string {
+	return "cannot recover: " + e.Diagnosis.Message
+}
+
+// Hint returns what to do about the error.
+func (e *RecoverError) Hint() string {
+	if e.Diagnosis.State == StateAmbiguous {
+		return "check whether the migration's data changes happened, then `guard migrate force V --yes`"
+	}
+	return "make the schema match one side by hand (the differences are listed by `guard migrate status`), then run recover again"
+}
+
+// UnknownVersionError is returned when the database is at a version the
+// source does not have and that is not newer than its head, or when Down or
+// Goto would start from a version newer than the head.
+type UnknownVersionError struct {
+	Version uint64
+	Head    uint64
+	Source  string
+}
+
+func (e *UnknownVersionError) Error() string {
+	if e.Version > e.Head {
+		return fmt.Sprintf("database is at version %d, newer than the head %d of migrations %s", e.Version, e.Head, e.Source)
+	}
+	return fmt.Sprintf("database is at version %d, which migrations %s do not have", e.Version, e.Source)
+}
+
+// Hint returns what to do about the error.
+func (e *UnknownVersionError) Hint() string {
+	return "use the migrations (or the binary) that produced this database"
+}
+
+// NoDownFileError is returned when a plan would revert a migration that has
+// no down file: golang-migrate would move the version without changing the
+// schema.
+type NoDownFileError struct {
+	Migration Migration
+}
+
+func (e *NoDownFileError) Error() string {
+	return fmt.Sprintf("cannot revert %s: it has no down file", e.Migration.Up)
+}
+
+// Hint returns what to do about the error.
+func (e *NoDownFileError) Hint() string {
+	return "add the down file, or revert by hand and use `guard migrate force`"
+}
+
+// ConnectError is a failed connection to the target.
+type ConnectError struct {
+	Database string // described without password
+	Err      error
+}
+
+func (e *ConnectError) Error() string {
+	reason := e.Err.Error()
+	var pgErr *pgconn.PgError
+	if errors.As(e.Err, &pgErr) {
+		reason = pgErr.Message
+	} else {
+		var ce *pgconn.ConnectError
+		if errors.As(e.Err, &ce) && ce.Unwrap() != nil {
+			reason = ce.Unwrap().Error()
+		}
+	}
+	return fmt.Sprintf("connect to %s: %s", e.Database, reason)
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// Hint returns what to do about the error.
+func (e *ConnectError) Hint() string {
+	var pgErr *pgconn.PgError
+	if errors.As(e.Err, &pgErr) {
+		switch pgErr.Code {
+		case pgerrcode.InvalidPassword, pgerrcode.InvalidAuthorizationSpecification:
+			return "check the user name and password in the database URL"
+		case pgerrcode.InvalidCatalogName:
+			return "create the database first, or fix the database name in the URL"
+		}
+		return "see the server's message above"
+	}
+	return "check that the server is running and reachable, and the URL's host and port"
+}
+
+func isLockTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.LockNotAvailable
+}
+
+func versionString(v *uint64) string {
+	if v == nil {
+		return "none"
+	}
+	return fmt.Sprint(*v)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,7 @@
+package guard
+
+// Exported for tests only.
+var (
+	LockKey           = lockKey
+	CreateMigrationAt = createMigration
+)

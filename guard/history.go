@@ -1,0 +1,149 @@
+package guard
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// History: guard's own table beside the version table, one row per
+// migration file guard ran (and per forced version). It never changes the
+// version table's shape, and a version applied by plain golang-migrate
+// simply has no row. Rows of several version tables in one schema are told
+// apart by migrations_table.
+const historyDDL = `CREATE TABLE IF NOT EXISTS %s (
+	id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	migrations_table text NOT NULL,
+	version          bigint NOT NULL,
+	name             text NOT NULL,
+	direction        text NOT NULL CHECK (direction IN ('up', 'down', 'force')),
+	sha256           text NOT NULL,
+	applied_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+	duration_ms      double precision NOT NULL DEFAULT 0,
+	applied_by       text NOT NULL DEFAULT current_user,
+	client_host      text NOT NULL DEFAULT '',
+	client_pid       integer NOT NULL DEFAULT 0
+)`
+
+func (s *session) historyTable() string {
+	return pgx.Identifier{s.schema, HistoryTable}.Sanitize()
+}
+
+// ensureHistory creates the history table if it is missing.
+func (s *session) ensureHistory(ctx context.Context) error {
+	var exists bool
+	if err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.historyTable()).Scan(&exists); err != nil {
+		return fmt.Errorf("look for %s: %w", s.historyTable(), err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := s.conn.Exec(ctx, fmt.Sprintf(historyDDL, s.historyTable())); err != nil {
+		return fmt.Errorf("create guard's history table %s: %w", s.historyTable(), err)
+	}
+	return nil
+}
+
+// record adds a history row.
+func (s *session) record(ctx context.Context, version int64, name, direction, sum string, took time.Duration) error {
+	host, _ := os.Hostname()
+	_, err := s.conn.Exec(ctx, `INSERT INTO `+s.historyTable()+
+		` (migrations_table, version, name, direction, sha256, duration_ms, client_host, client_pid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		s.r.c.migrationsTable, version, name, direction, sum, float64(took.Microseconds())/1000, host, os.Getpid())
+	if err != nil {
+		return fmt.Errorf("record %s %s of version %d in %s: %w", direction, name, version, s.historyTable(), err)
+	}
+	return nil
+}
+
+// recorded returns the SHA-256 each applied version (up to version) had
+// when guard last applied it. Versions guard never applied have none.
+func (s *session) recorded(ctx context.Context, upto int64) (map[uint64]string, error) {
+	out := map[uint64]string{}
+	var exists bool
+	if err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.historyTable()).Scan(&exists); err != nil || !exists {
+		return out, err
+	}
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT ON (version) version, sha256 FROM `+s.historyTable()+`
+		WHERE migrations_table = $1 AND direction = 'up' AND version <= $2
+		ORDER BY version, id DESC`, s.r.c.migrationsTable, upto)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.historyTable(), err)
+	}
+	var v int64
+	var sum string
+	_, err = pgx.ForEachRow(rows, []any{&v, &sum}, func() error {
+		out[uint64(v)] = sum
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.historyTable(), err)
+	}
+	return out, nil
+}
+
+// last returns the newest history row, or nil.
+func (s *session) last(ctx context.Context) (*HistoryEntry, error) {
+	var exists bool
+	if err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.historyTable()).Scan(&exists); err != nil || !exists {
+		return nil, err
+	}
+	rows, err := s.conn.Query(ctx, `SELECT version, name, direction, sha256, applied_at, duration_ms, applied_by, client_host, client_pid
+		FROM `+s.historyTable()+` WHERE migrations_table = $1 ORDER BY id DESC LIMIT 1`, s.r.c.migrationsTable)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.historyTable(), err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[HistoryEntry])
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.historyTable(), err)
+	}
+	if len(got) == 0 {
+		return nil, nil
+	}
+	return &got[0], nil
+}
+
+// edited compares the up files of the applied versions (up to version) with
+// what guard recorded when it applied them.
+func (s *session) edited(ctx context.Context, upto int64) ([]EditedFile, error) {
+	if upto < 0 {
+		return nil, nil
+	}
+	rec, err := s.recorded(ctx, upto)
+	if err != nil {
+		return nil, err
+	}
+	var out []EditedFile
+	for _, m := range s.r.src.Migrations {
+		want, ok := rec[m.Version]
+		if !ok || int64(m.Version) > upto {
+			continue
+		}
+		got, err := s.r.fileSum(m.Up)
+		if err != nil {
+			return nil, err
+		}
+		if got != want {
+			out = append(out, EditedFile{Version: m.Version, File: m.Up, Recorded: want, Current: got})
+		}
+	}
+	return out, nil
+}
+
+// fileSum returns the hex SHA-256 of a file of the source.
+func (r *Runner) fileSum(file string) (string, error) {
+	if file == "" {
+		return "", nil
+	}
+	b, err := r.src.Read(file)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}

@@ -1,0 +1,120 @@
+package guard_test
+
+import (
+	"context"
+	"io/fs"
+	neturl "net/url"
+	"testing"
+	"testing/fstest"
+
+	"github.com/alecthomas/assert/v2"
+	"github.com/golang-migrate/migrate/v4"
+	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // pgx5://
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/schemaguard/guard/guard"
+	"github.com/schemaguard/guard/internal/dburl"
+	"github.com/schemaguard/guard/internal/pgtest"
+	"github.com/schemaguard/guard/migrations"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func config(t testing.TB, url string) *pgx.ConnConfig {
+	t.Helper()
+	cfg, err := dburl.Parse(url)
+	assert.NoError(t, err)
+	return cfg
+}
+
+func runner(t testing.TB, url string, fsys fs.FS, opts ...guard.Option) *guard.Runner {
+	t.Helper()
+	r, err := guard.New(config(t, url), fsys, opts...)
+	assert.NoError(t, err)
+	return r
+}
+
+// example returns the example history up to version upto.
+func example(t testing.TB, upto uint64) fstest.MapFS {
+	t.Helper()
+	out := fstest.MapFS{}
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	assert.NoError(t, err)
+	for _, e := range entries {
+		var v uint64
+		if n, _ := fmtSscan(e.Name(), &v); n == 0 || v > upto {
+			continue
+		}
+		b, err := fs.ReadFile(migrations.FS, e.Name())
+		assert.NoError(t, err)
+		out[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	return out
+}
+
+// files builds a migrations folder from name → contents.
+func files(kv ...string) fstest.MapFS {
+	out := fstest.MapFS{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = &fstest.MapFile{Data: []byte(kv[i+1])}
+	}
+	return out
+}
+
+func query[T any](t testing.TB, url, sql string, args ...any) T {
+	t.Helper()
+	conn := pgtest.Connect(t, url)
+	var v T
+	assert.NoError(t, conn.QueryRow(context.Background(), sql, args...).Scan(&v))
+	return v
+}
+
+// version reads schema_migrations: -1 when there is no version.
+func version(t testing.TB, url string) (int64, bool) {
+	t.Helper()
+	conn := pgtest.Connect(t, url)
+	var exists bool
+	assert.NoError(t, conn.QueryRow(context.Background(), `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists))
+	if !exists {
+		return -1, false
+	}
+	var v int64
+	var dirty bool
+	err := conn.QueryRow(context.Background(), `SELECT version, dirty FROM schema_migrations`).Scan(&v, &dirty)
+	if err == pgx.ErrNoRows {
+		return -1, false
+	}
+	assert.NoError(t, err)
+	return v, dirty
+}
+
+func fmtSscan(name string, v *uint64) (int, error) {
+	n := 0
+	for n < len(name) && name[n] >= '0' && name[n] <= '9' {
+		*v = *v*10 + uint64(name[n]-'0')
+		n++
+	}
+	return n, nil
+}
+
+// golangMigrate applies every file of fsys with plain golang-migrate, as a
+// project did before it used guard.
+func golangMigrate(t testing.TB, url string, fsys fs.FS) {
+	t.Helper()
+	src, err := iofs.New(fsys, ".")
+	assert.NoError(t, err)
+	u, err := neturl.Parse(url)
+	assert.NoError(t, err)
+	u.Scheme = "pgx5"
+	m, err := migrate.NewWithSourceInstance("iofs", src, u.String())
+	assert.NoError(t, err)
+	assert.NoError(t, m.Up())
+	srcErr, dbErr := m.Close()
+	assert.NoError(t, srcErr)
+	assert.NoError(t, dbErr)
+}
+
+func pgxConnect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
+	return pgx.ConnectConfig(ctx, cfg)
+}

@@ -1,0 +1,227 @@
+package guard
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/schemaguard/guard/internal/dburl"
+)
+
+// Defaults of the runner's options.
+const (
+	DefaultLockWait    = 5 * time.Minute // WithLockWait
+	DefaultLockTimeout = 5 * time.Second // WithLockTimeout
+	DefaultLockRetries = 3               // WithLockRetries
+	// DefaultMigrationsTable is golang-migrate's version table.
+	DefaultMigrationsTable = "schema_migrations"
+	// HistoryTable is guard's own table of applied migrations, created
+	// beside the version table the first time guard applies one.
+	HistoryTable = "guard_history"
+)
+
+// Option configures New. Each option checks its own value; New fails on a
+// bad one.
+type Option func(*config) error
+
+type config struct {
+	contractPath    string
+	schemas         []string
+	migrationsTable string
+	shadowURL       string
+	shadowCache     *bool
+	lockWait        time.Duration
+	lockTimeout     time.Duration
+	lockRetries     int
+	retryBackoff    time.Duration
+	logger          *slog.Logger
+	allowBreaking   bool
+	allowEdited     bool
+	allowDataLoss   bool
+	progress        func(Event)
+	clock           func() time.Time
+	sourceName      string
+}
+
+// WithContract sets the contract file that gates every apply (see package
+// contract). A missing file is an empty contract in mode none, which blocks
+// nothing. Without this option there is no contract either.
+func WithContract(path string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(path) == "" {
+			return errors.New("WithContract: empty path")
+		}
+		c.contractPath = path
+		return nil
+	}
+}
+
+// WithSchemas sets the schemas in scope for introspection (default public).
+func WithSchemas(names ...string) Option {
+	return func(c *config) error {
+		if len(names) == 0 {
+			return errors.New("WithSchemas: no schema given")
+		}
+		for _, n := range names {
+			if strings.TrimSpace(n) == "" {
+				return errors.New("WithSchemas: empty schema name")
+			}
+		}
+		c.schemas = append([]string(nil), names...)
+		return nil
+	}
+}
+
+// WithMigrationsTable sets golang-migrate's version table, as its
+// x-migrations-table does (default schema_migrations).
+func WithMigrationsTable(name string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(name) == "" {
+			return errors.New("WithMigrationsTable: empty name")
+		}
+		c.migrationsTable = name
+		return nil
+	}
+}
+
+// WithShadowURL sets a server where guard may create shadow databases (see
+// package shadow). Without it, shadows go to the target's own server when
+// its user has CREATEDB, else to an ephemeral local cluster.
+func WithShadowURL(url string) Option {
+	return func(c *config) error {
+		if _, err := dburl.Parse(url); err != nil {
+			return fmt.Errorf("WithShadowURL: %w", err)
+		}
+		c.shadowURL = url
+		return nil
+	}
+}
+
+// WithShadowCache turns the cache of replayed histories (template databases
+// named guard_template_…) on or off. It is on by default on a shadow URL's
+// server and off on the target's own server, where it is opt-in.
+func WithShadowCache(on bool) Option {
+	return func(c *config) error {
+		c.shadowCache = &on
+		return nil
+	}
+}
+
+// WithLockWait bounds the wait for guard's own lock, held by another guard
+// applying migrations to the same database (default DefaultLockWait).
+func WithLockWait(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("WithLockWait: must be positive, got %v", d)
+		}
+		c.lockWait = d
+		return nil
+	}
+}
+
+// WithLockTimeout sets PostgreSQL's lock_timeout on the session that runs
+// the migrations (default DefaultLockTimeout), so that DDL waiting behind a
+// long transaction fails fast instead of queueing traffic behind it.
+func WithLockTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Millisecond {
+			return fmt.Errorf("WithLockTimeout: must be at least 1ms, got %v", d)
+		}
+		c.lockTimeout = d
+		return nil
+	}
+}
+
+// WithLockRetries sets how many times a migration that failed on
+// lock_timeout (SQLSTATE 55P03) is retried, with backoff (default
+// DefaultLockRetries; 0 never retries).
+func WithLockRetries(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("WithLockRetries: must not be negative, got %d", n)
+		}
+		c.lockRetries = n
+		return nil
+	}
+}
+
+// WithRetryBackoff sets the wait before the first retry of a migration that
+// hit lock_timeout; it doubles with each retry (default one second).
+func WithRetryBackoff(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("WithRetryBackoff: must not be negative, got %v", d)
+		}
+		c.retryBackoff = d
+		return nil
+	}
+}
+
+// WithLogger logs what the runner does, at debug and info level. The
+// default discards.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithAllowBreaking applies migrations the contract blocks. The result says
+// so (AllowedBreaking); use it for a reviewed, deliberate release.
+func WithAllowBreaking() Option {
+	return func(c *config) error { c.allowBreaking = true; return nil }
+}
+
+// WithAllowEdited applies migrations even when the file of an
+// already-applied version changed since it was applied.
+func WithAllowEdited() Option {
+	return func(c *config) error { c.allowEdited = true; return nil }
+}
+
+// WithAllowDataLoss lets Down and Goto run migrations that remove tables or
+// columns (without it they fail with *DataLossError, before any change).
+func WithAllowDataLoss() Option {
+	return func(c *config) error { c.allowDataLoss = true; return nil }
+}
+
+// WithProgress sets a function called as the runner goes: waiting for the
+// lock, building the shadow, each migration file starting, finishing,
+// failing or being retried. It is called from the goroutine running the
+// method, and must not block for long.
+func WithProgress(f func(Event)) Option {
+	return func(c *config) error {
+		if f == nil {
+			return errors.New("WithProgress: nil function")
+		}
+		c.progress = f
+		return nil
+	}
+}
+
+// WithClock sets the clock used for the times recorded in the contract
+// (tests use a fixed one). The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("WithClock: nil clock")
+		}
+		c.clock = now
+		return nil
+	}
+}
+
+// WithSourceName names the migrations in messages (default "migrations").
+func WithSourceName(name string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(name) == "" {
+			return errors.New("WithSourceName: empty name")
+		}
+		c.sourceName = name
+		return nil
+	}
+}

@@ -1,0 +1,263 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/schemaguard/guard/guard/contract"
+	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/internal/migrator"
+)
+
+// move is a list of migration files to run from a version, in one direction.
+type move struct {
+	dir   Direction
+	from  int64 // -1: none
+	steps []migrator.Step
+}
+
+func (mv move) to() int64 {
+	if len(mv.steps) == 0 {
+		return mv.from
+	}
+	return mv.steps[len(mv.steps)-1].To
+}
+
+// selector lists the steps of a move from the current version.
+type selector func(cur int64) (move, error)
+
+func (r *Runner) upTo(n int, limit int64) selector {
+	return func(cur int64) (move, error) {
+		mv := move{dir: Up, from: cur}
+		for _, m := range r.src.Migrations {
+			if int64(m.Version) <= cur || (limit >= 0 && int64(m.Version) > limit) {
+				continue
+			}
+			if n > 0 && len(mv.steps) == n {
+				break
+			}
+			mv.steps = append(mv.steps, migrator.Step{Migration: m, Direction: migrator.DirectionUp, File: m.Up, To: int64(m.Version)})
+		}
+		return mv, nil
+	}
+}
+
+func (r *Runner) downTo(n int, limit int64) selector {
+	return func(cur int64) (move, error) {
+		mv := move{dir: Down, from: cur}
+		var below []migrator.Migration
+		for _, m := range r.src.Migrations {
+			if int64(m.Version) <= cur {
+				below = append(below, m)
+			}
+		}
+		for i := len(below) - 1; i >= 0; i-- {
+			m := below[i]
+			if int64(m.Version) <= limit || (n > 0 && len(mv.steps) == n) {
+				break
+			}
+			if m.Down == "" {
+				return mv, &NoDownFileError{Migration: publicMigration(m)}
+			}
+			to := int64(-1)
+			if i > 0 {
+				to = int64(below[i-1].Version)
+			}
+			mv.steps = append(mv.steps, migrator.Step{Migration: m, Direction: migrator.DirectionDown, File: m.Down, To: to})
+		}
+		return mv, nil
+	}
+}
+
+func publicStep(s migrator.Step) Step {
+	return Step{Version: s.Migration.Version, Name: s.Migration.Name, File: s.File, Direction: Direction(s.Direction)}
+}
+
+// planned is a plan and what applying it needs: the schema expected after
+// each step.
+type planned struct {
+	plan    *Plan
+	mv      move
+	c       *contract.Contract
+	schemas []*schema.Schema // [0]: at the current version; [i]: after step i
+}
+
+// prepare reads the state under the session and lists the move; it fails on
+// a dirty database (with a diagnosis) and on an unknown version. A plan
+// with no step needs no shadow.
+func (r *Runner) prepare(ctx context.Context, s *session, sel selector, dir Direction) (*Plan, move, error) {
+	st, err := s.state(ctx)
+	if err != nil {
+		return nil, move{}, err
+	}
+	if st.dirty {
+		return nil, move{}, r.dirtyError(ctx, s, st)
+	}
+	p := &Plan{
+		Database: r.describe(), Source: r.src.Name, Version: st.ptr(), Head: r.src.Head(), Direction: dir,
+		Target: st.ptr(), Steps: []PlannedStep{}, HistoryDrift: []diff.Change{}, Warnings: []string{},
+	}
+	if !r.known(st.version) {
+		if uint64(st.version) > r.src.Head() && dir == Up {
+			p.Ahead = true
+			p.Warnings = append(p.Warnings, fmt.Sprintf("database is at version %d, newer than the head %d of migrations %s: this binary is older than the database; nothing to apply", st.version, r.src.Head(), r.src.Name))
+			return p, move{dir: dir, from: st.version}, nil
+		}
+		return nil, move{}, &UnknownVersionError{Version: uint64(st.version), Head: r.src.Head(), Source: r.src.Name}
+	}
+	mv, err := sel(st.version)
+	if err != nil {
+		return nil, move{}, err
+	}
+	p.Target = versionPtr(mv.to())
+	return p, mv, nil
+}
+
+// provider places shadows as the options say.
+func (r *Runner) provider(ctx context.Context) (*shadow.Provider, error) {
+	opts := []shadow.Option{shadow.WithTarget(r.cfg), shadow.WithLogger(r.log)}
+	if r.c.shadowURL != "" {
+		opts = append(opts, shadow.WithShadowURL(r.c.shadowURL))
+	}
+	if r.c.shadowCache != nil {
+		opts = append(opts, shadow.WithTemplateCache(*r.c.shadowCache))
+	}
+	return shadow.NewProvider(ctx, opts...)
+}
+
+// shadowAt returns a shadow at version v (-1: empty), from the template
+// cache when the provider has one.
+func (r *Runner) shadowAt(ctx context.Context, prov *shadow.Provider, v int64) (*shadow.Shadow, bool, error) {
+	if v < 0 {
+		sh, err := prov.New(ctx)
+		return sh, false, err
+	}
+	return prov.NewAt(ctx, r.src, uint64(v))
+}
+
+func (r *Runner) inspectShadow(ctx context.Context, sh *shadow.Shadow) (*schema.Schema, error) {
+	sc, err := schema.Inspect(ctx, sh.Conn(), r.inspectOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("inspect shadow %s: %w", sh.Name(), err)
+	}
+	return sc, nil
+}
+
+// plan replays the move in a shadow database, one file at a time,
+// attributing each change to its file, and judges the result against the
+// contract. The live schema is inspected meanwhile for history drift.
+func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *planned, err error) {
+	c, err := r.contract()
+	if err != nil {
+		return nil, err
+	}
+	prov, err := r.provider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, prov.Close(ctx)) }()
+
+	var live, base *schema.Schema
+	var sh *shadow.Shadow
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		live, err = s.live(gctx)
+		return err
+	})
+	g.Go(func() error {
+		start := time.Now()
+		var warm bool
+		var err error
+		if sh, warm, err = r.shadowAt(gctx, prov, mv.from); err != nil {
+			return err
+		}
+		took := time.Since(start)
+		p.Shadow = &ShadowInfo{Placement: string(sh.Placement()), Warm: warm, BuildMS: ms(took)}
+		r.emit(Event{Kind: EventShadow, Duration: took, Warm: warm})
+		base, err = r.inspectShadow(gctx, sh)
+		return err
+	})
+	err = g.Wait()
+	if sh != nil {
+		defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	pl := &planned{plan: p, mv: mv, c: c, schemas: []*schema.Schema{base}}
+	p.HistoryDrift = diff.Schemas(base, live)
+	if n := len(p.HistoryDrift); n > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("history drift: the live schema differs from what the applied migrations produce (%s)", plural(n, "difference")))
+	}
+	prev := base
+	for _, st := range mv.steps {
+		if err := sh.Step(ctx, r.src, st.Migration, st.Direction); err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+		after, err := r.inspectShadow(ctx, sh)
+		if err != nil {
+			return nil, err
+		}
+		changes := diff.Schemas(prev, after)
+		for _, ch := range changes {
+			if ch.Kind == diff.TableRemoved || ch.Kind == diff.ColumnRemoved {
+				p.DataLoss = true
+			}
+		}
+		p.Steps = append(p.Steps, PlannedStep{Step: publicStep(st), Changes: c.Evaluate(changes)})
+		pl.schemas = append(pl.schemas, after)
+		prev = after
+	}
+	p.Contract = c.Evaluate(c.Drift(prev))
+	p.Blocked = p.Contract.Blocked
+	return pl, nil
+}
+
+// removals lists the table and column removals of a plan.
+func removals(p *Plan) []diff.Change {
+	var out []diff.Change
+	for _, st := range p.Steps {
+		for _, tr := range st.Changes.Tables {
+			for _, it := range tr.Items {
+				if it.Kind == diff.TableRemoved || it.Kind == diff.ColumnRemoved {
+					out = append(out, diff.Change{Kind: it.Kind, Impact: it.Impact, Table: tr.Table, Object: it.Object, Message: it.Message})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Plan finds out, without changing the target, what Up would do: it builds
+// a shadow database at the current version (history drift: how the live
+// schema differs from it), replays each pending migration in it, attributing
+// every change to its file, and judges the result against the contract. A
+// blocked plan is not an error: Plan.Blocked says so. It holds guard's lock
+// while it runs, and fails with *DirtyError on a dirty database (with a
+// diagnosis) and *LockWaitError when the lock stays taken.
+func (r *Runner) Plan(ctx context.Context) (_ *Plan, err error) {
+	s, err := r.open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, s.close(ctx)) }()
+	p, mv, err := r.prepare(ctx, s, r.upTo(0, -1), Up)
+	if err != nil || len(mv.steps) == 0 {
+		return p, err
+	}
+	pl, err := r.plan(ctx, s, p, mv)
+	if err != nil {
+		return nil, err
+	}
+	return pl.plan, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,278 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+
+	"github.com/schemaguard/guard/guard/contract"
+	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/internal/dburl"
+	"github.com/schemaguard/guard/internal/migrator"
+)
+
+// Runner applies the migrations of one source to one database, safely: it
+// plans in a shadow database, gates on the contract, holds guard's own lock
+// and records what it applies. A Runner holds no connection between calls
+// and is safe for concurrent use; concurrent calls (in this process or any
+// other) take turns on guard's lock.
+type Runner struct {
+	cfg *pgx.ConnConfig
+	src *migrator.Source
+	c   config
+	log *slog.Logger
+}
+
+// New returns a Runner for the database described by cfg and the migration
+// files at the root of migrations (os.DirFS("migrations"), or fs.Sub of an
+// embed.FS), named {version}_{title}.up.sql and .down.sql as golang-migrate
+// names them. It reads the files and the contract (WithContract) but does
+// not connect. It fails on a nil argument, a bad option, a migrations folder
+// with no migration, a .sql file golang-migrate would silently skip,
+// duplicate versions, and a corrupt contract file.
+func New(cfg *pgx.ConnConfig, migrations fs.FS, opts ...Option) (*Runner, error) {
+	if cfg == nil {
+		return nil, errors.New("guard: nil connection config")
+	}
+	if migrations == nil {
+		return nil, errors.New("guard: nil migrations fs.FS")
+	}
+	c := config{
+		schemas:         []string{"public"},
+		migrationsTable: DefaultMigrationsTable,
+		lockWait:        DefaultLockWait,
+		lockTimeout:     DefaultLockTimeout,
+		lockRetries:     DefaultLockRetries,
+		retryBackoff:    time.Second,
+		clock:           time.Now,
+		sourceName:      "migrations",
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&c); err != nil {
+			return nil, fmt.Errorf("guard: %w", err)
+		}
+	}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	src, err := migrator.Load(migrations, ".", c.sourceName)
+	if err != nil {
+		return nil, err
+	}
+	if c.contractPath != "" {
+		if _, err := contract.Load(c.contractPath); err != nil {
+			return nil, err
+		}
+	}
+	return &Runner{cfg: cfg.Copy(), src: src, c: c, log: c.logger}, nil
+}
+
+// Migrations returns the migrations of the source, in version order.
+func (r *Runner) Migrations() []Migration {
+	out := make([]Migration, len(r.src.Migrations))
+	for i, m := range r.src.Migrations {
+		out[i] = publicMigration(m)
+	}
+	return out
+}
+
+// Head returns the source's last version.
+func (r *Runner) Head() uint64 { return r.src.Head() }
+
+func publicMigration(m migrator.Migration) Migration {
+	return Migration{Version: m.Version, Name: m.Name, Up: m.Up, Down: m.Down}
+}
+
+func (r *Runner) emit(e Event) {
+	if r.c.progress != nil {
+		r.c.progress(e)
+	}
+}
+
+func (r *Runner) contract() (*contract.Contract, error) {
+	if r.c.contractPath == "" {
+		return contract.New(), nil
+	}
+	return contract.Load(r.c.contractPath)
+}
+
+func (r *Runner) inspectOptions() []schema.Option {
+	return []schema.Option{schema.WithSchemas(r.c.schemas...), schema.WithExcludeTables(r.c.migrationsTable)}
+}
+
+// describe names the target without password.
+func (r *Runner) describe() string { return dburl.Describe(r.cfg) }
+
+// session is guard's dedicated connection to the target: it holds guard's
+// advisory lock, reads the version and the history, and inspects the live
+// schema.
+type session struct {
+	r      *Runner
+	conn   *pgx.Conn
+	dbName string
+	schema string // of the version table
+	server int    // server_version_num
+	key    int64  // guard's lock key
+	locked bool
+}
+
+// appName is the application_name of guard's lock session, which a waiting
+// guard shows when it times out.
+func appName() string {
+	host, _ := os.Hostname()
+	name := fmt.Sprintf("guard migrate pid=%d host=%s", os.Getpid(), host)
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}
+
+// open connects guard's session and, when lock is true, takes guard's lock.
+func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
+	cfg := r.cfg.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["application_name"] = appName()
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: 2 * time.Second}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, &ConnectError{Database: r.describe(), Err: r.scrub(err)}
+	}
+	s := &session{r: r, conn: conn}
+	var schemaName *string
+	err = conn.QueryRow(ctx, `SELECT current_database(), current_schema(), current_setting('server_version_num')::int`).Scan(&s.dbName, &schemaName, &s.server)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("read settings of %s: %w", r.describe(), r.scrub(err)), s.close(ctx))
+	}
+	if schemaName == nil {
+		return nil, errors.Join(fmt.Errorf("open %s: no current schema (check search_path) to hold the %s table", r.describe(), r.c.migrationsTable), s.close(ctx))
+	}
+	s.schema = *schemaName
+	s.key = lockKey(s.dbName, s.schema, r.c.migrationsTable)
+	if lock {
+		if err := s.lock(ctx); err != nil {
+			return nil, errors.Join(err, s.close(ctx))
+		}
+	}
+	return s, nil
+}
+
+// close releases guard's lock and closes the session, even after ctx ended.
+func (s *session) close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	var errs []error
+	if s.locked && !s.conn.IsClosed() {
+		if _, err := s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key); err != nil {
+			errs = append(errs, fmt.Errorf("release guard's lock: %w", err))
+		}
+		s.locked = false
+	}
+	errs = append(errs, s.conn.Close(ctx))
+	return errors.Join(errs...)
+}
+
+// state is the version table's content.
+type state struct {
+	version int64 // -1: none
+	dirty   bool
+	table   bool // the version table exists
+}
+
+func (st state) ptr() *uint64 { return versionPtr(st.version) }
+
+func (s *session) versionTable() string {
+	return pgx.Identifier{s.schema, s.r.c.migrationsTable}.Sanitize()
+}
+
+// state reads the version table, never creating it.
+func (s *session) state(ctx context.Context) (state, error) {
+	st := state{version: -1}
+	err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.versionTable()).Scan(&st.table)
+	if err != nil {
+		return st, fmt.Errorf("read migration version: %w", err)
+	}
+	if !st.table {
+		return st, nil
+	}
+	err = s.conn.QueryRow(ctx, `SELECT version, dirty FROM `+s.versionTable()+` LIMIT 1`).Scan(&st.version, &st.dirty)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return state{version: -1, table: true}, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("read migration version from %s: %w", s.versionTable(), err)
+	}
+	if st.version < 0 {
+		st.version = -1
+	}
+	return st, nil
+}
+
+// live inspects the target's schema.
+func (s *session) live(ctx context.Context) (*schema.Schema, error) {
+	sc, err := schema.Inspect(ctx, s.conn, s.r.inspectOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("inspect %s: %w", s.r.describe(), err)
+	}
+	return sc, nil
+}
+
+// scrub keeps the target's password out of an error.
+func (r *Runner) scrub(err error) error {
+	if err == nil || r.cfg.Password == "" {
+		return err
+	}
+	if s := dburl.Scrub(err.Error(), r.cfg.Password); s != err.Error() {
+		return errors.New(s)
+	}
+	return err
+}
+
+// known reports whether version v (-1: none) is in the source.
+func (r *Runner) known(v int64) bool {
+	if v < 0 {
+		return true
+	}
+	_, ok := r.src.Find(uint64(v))
+	return ok
+}
+
+// prev returns the version before v in the source (-1: none). v must be
+// in the source.
+func (r *Runner) prev(v int64) int64 {
+	out := int64(-1)
+	for _, m := range r.src.Migrations {
+		if int64(m.Version) >= v {
+			break
+		}
+		out = int64(m.Version)
+	}
+	return out
+}
+
+// next returns the version after v in the source, and whether there is one.
+func (r *Runner) next(v int64) (int64, bool) {
+	for _, m := range r.src.Migrations {
+		if int64(m.Version) > v {
+			return int64(m.Version), true
+		}
+	}
+	return 0, false
+}
