@@ -292,7 +292,6 @@ func TestCreateMigration(t *testing.T) {
 	_, err = guard.CreateMigration(dir, "  --  ")
 	assert.Error(t, err)
 
-
 	// The folder's width is kept; timestamp folders get the time.
 	narrow := t.TempDir()
 	assert.NoError(t, os.WriteFile(narrow+"/9_x.up.sql", nil, 0o644))
