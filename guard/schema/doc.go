@@ -1,0 +1,48 @@
+// Package schema is guard's model of a database schema and its introspection
+// from the PostgreSQL catalogs.
+//
+// Inspect reads the tables (with their columns, primary key, unique, foreign
+// key and check constraints, and indexes), enums and views of the schemas in
+// scope into a Schema. The Schema serialises to canonical JSON (CanonicalJSON)
+// and hashes to a stable digest (Hash): both are the same for two databases
+// holding the same objects, whatever order they were created in.
+//
+//	conn, err := pgx.Connect(ctx, os.Getenv("DATABASE_URL"))
+//	if err != nil {
+//		return err
+//	}
+//	defer conn.Close(ctx)
+//	s, err := schema.Inspect(ctx, conn,
+//		schema.WithSchemas("public", "billing"),
+//		schema.WithExcludeTables("public.my_migrations"))
+//	if err != nil {
+//		return err
+//	}
+//	for _, t := range s.Tables {
+//		fmt.Println(t.QualifiedName(), len(t.Columns), "columns")
+//	}
+//	fmt.Println("schema hash:", s.Hash())
+//
+// What Inspect reports, and leaves out:
+//
+//   - Ordinary and partitioned tables. A partition is left out: its
+//     partitioned parent stands for it, with the parent's columns,
+//     constraints and (partitioned) indexes. Foreign tables are left out.
+//   - Exclusion constraints are reported among the checks (Table.Checks),
+//     with their pg_get_constraintdef, "EXCLUDE USING gist (...)": like a
+//     check, they limit which rows may be written. Their index is not
+//     reported again among the indexes, nor are the indexes of primary keys
+//     and unique constraints.
+//   - Objects that belong to an extension (a table, enum or view an
+//     extension created, or one added with ALTER EXTENSION ... ADD) are left
+//     out; columns of an extension's type (citext, say) are reported.
+//   - The migrations table ("schema_migrations" in any schema in scope) and
+//     guard's own tables (names starting with "guard_") are always left
+//     out; WithExcludeTables leaves out more.
+//   - Names outside pg_catalog are written schema-qualified in types,
+//     defaults and definitions ("public.mood", "nextval('public.t_id_seq'::regclass)"),
+//     the way pg_dump writes them, so that the result does not depend on the
+//     connection's search_path.
+//   - A schema in scope that does not exist is not an error: it holds
+//     nothing yet (a migration may create it).
+package schema

@@ -1,0 +1,809 @@
+package schema
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Querier runs queries. *pgx.Conn, *pgxpool.Pool, *pgxpool.Conn and pgx.Tx
+// satisfy it.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// txStarter is a Querier that can begin a transaction with options
+// (*pgx.Conn, *pgxpool.Pool, *pgxpool.Conn).
+type txStarter interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// savepointStarter is a Querier that is already a transaction (pgx.Tx): its
+// Begin makes a savepoint.
+type savepointStarter interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// DefaultMigrationsTable is golang-migrate's default migrations table, left
+// out of every inspection.
+const DefaultMigrationsTable = "schema_migrations"
+
+// GuardTablePrefix starts the name of every table guard keeps for itself;
+// such tables are left out of every inspection.
+const GuardTablePrefix = "guard_"
+
+// Option configures Inspect.
+type Option func(*options) error
+
+type options struct {
+	schemas  []string
+	excludes []tableRef
+}
+
+type tableRef struct {
+	schema string // "" matches every schema
+	name   string
+}
+
+// WithSchemas sets the schemas to inspect (default "public"). Names are
+// taken as stored, without quoting: WithSchemas("public", "My Schema").
+// Inspect fails with an *OptionError for an empty list or an empty name.
+func WithSchemas(names ...string) Option {
+	return func(o *options) error {
+		if len(names) == 0 {
+			return &OptionError{Option: "WithSchemas", Reason: "no schema given"}
+		}
+		o.schemas = o.schemas[:0]
+		for _, n := range names {
+			if n == "" {
+				return &OptionError{Option: "WithSchemas", Value: n, Reason: "empty schema name"}
+			}
+			o.schemas = append(o.schemas, n)
+		}
+		return nil
+	}
+}
+
+// WithExcludeTables leaves more tables out, in addition to the migrations
+// table (DefaultMigrationsTable, in any schema) and guard's own tables
+// (GuardTablePrefix), which are always left out. A name is written as in SQL:
+// "audit_log" leaves that table out in every schema in scope, "app.audit_log"
+// or `"My App"."Audit Log"` only in that schema. Use it for a custom
+// x-migrations-table. Inspect fails with an *OptionError for a name it
+// cannot parse.
+func WithExcludeTables(names ...string) Option {
+	return func(o *options) error {
+		for _, n := range names {
+			s, t, ok := ParseTableName(n, "")
+			if !ok {
+				return &OptionError{Option: "WithExcludeTables", Value: n, Reason: "not a table name"}
+			}
+			o.excludes = append(o.excludes, tableRef{schema: s, name: t})
+		}
+		return nil
+	}
+}
+
+func (o *options) excluded(schemaName, name string) bool {
+	if strings.HasPrefix(name, GuardTablePrefix) {
+		return true
+	}
+	for _, r := range o.excludes {
+		if r.name == name && (r.schema == "" || r.schema == schemaName) {
+			return true
+		}
+	}
+	return false
+}
+
+//go:embed queries/*.sql
+var queryFS embed.FS
+
+var (
+	tablesQuery      = mustQuery("tables.sql")
+	constraintsQuery = mustQuery("constraints.sql")
+	indexesQuery     = mustQuery("indexes.sql")
+	enumsQuery       = mustQuery("enums.sql")
+	viewsQuery       = mustQuery("views.sql")
+	columnsQuery     = mustQuery("columns.sql")
+	factsQuery       = mustQuery("facts.sql")
+	indexDefsQuery   = mustQuery("indexdefs.sql")
+)
+
+func mustQuery(name string) string {
+	b, err := queryFS.ReadFile("queries/" + name)
+	if err != nil {
+		panic("schema: embedded query " + name + ": " + err.Error())
+	}
+	return string(b)
+}
+
+// Inspect reads the schema of the database behind conn: the tables, enums
+// and views of the schemas in scope (default "public"), leaving out objects
+// owned by extensions, partitions (their partitioned parent is reported),
+// the migrations table and guard's own tables. The result is canonical
+// (sorted, see Schema.Canonical).
+//
+// Names outside pg_catalog come out schema-qualified in types, defaults,
+// index and view definitions ("public.mood", "nextval('public.t_id_seq'::regclass)"),
+// whatever the connection's search_path, so the result does not depend on it.
+//
+// Given a connection or pool, Inspect reads everything in one REPEATABLE READ
+// READ ONLY transaction, a consistent snapshot. Given a pgx.Tx, it reads in
+// that transaction, inside a savepoint it rolls back, leaving the
+// transaction as it was. Any other Querier runs the queries as they are, with
+// its own search_path. Whatever the size of the schema, Inspect sends six
+// set-based catalog queries, pipelined in one round trip, and at most two
+// more: for foreign keys to tables it did not read, and for index
+// definitions it could not write itself.
+//
+// Inspect returns an *OptionError for a bad option, ErrNilQuerier for a nil
+// conn and an *InspectError when reading fails. It is safe for concurrent use
+// as far as conn is.
+func Inspect(ctx context.Context, conn Querier, opts ...Option) (*Schema, error) {
+	o := options{schemas: []string{"public"}, excludes: []tableRef{{name: DefaultMigrationsTable}}}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if conn == nil {
+		return nil, ErrNilQuerier
+	}
+	slices.Sort(o.schemas)
+	o.schemas = slices.Compact(o.schemas)
+
+	s, err := inspect(ctx, conn, &o)
+	if err != nil {
+		return nil, err
+	}
+	return s.Canonical(), nil
+}
+
+func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err error) {
+	fail := func(step string, err error) error {
+		return &InspectError{Schemas: o.schemas, Step: step, Err: err}
+	}
+	var tx pgx.Tx
+	switch c := conn.(type) {
+	case txStarter:
+		tx, err = c.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return nil, fail("begin transaction", err)
+		}
+	case savepointStarter:
+		tx, err = c.Begin(ctx)
+		if err != nil {
+			return nil, fail("make savepoint", err)
+		}
+	}
+	if tx != nil {
+		// Read only: rolling back loses nothing, and undoes SET LOCAL for a
+		// savepoint in the caller's transaction.
+		defer func() {
+			if rbErr := tx.Rollback(ctx); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+				err = errors.Join(err, fail("end transaction", rbErr))
+			}
+		}()
+		// An empty search_path makes every name outside pg_catalog come out
+		// qualified; JIT only slows these short catalog queries down.
+		if _, err := tx.Exec(ctx, "SET LOCAL search_path = ''; SET LOCAL jit = off"); err != nil {
+			return nil, fail("configure transaction", err)
+		}
+		conn = tx
+	}
+
+	s := &Schema{Schemas: o.schemas}
+	q := newQueue(ctx, conn, o.schemas)
+	tabs, err := readTables(q, o, s)
+	if err != nil {
+		return nil, fail("read tables", q.abort(err))
+	}
+	pendingFKs, err := readConstraints(q, s, tabs)
+	if err != nil {
+		return nil, fail("read constraints", q.abort(err))
+	}
+	f, err := readFacts(q)
+	if err != nil {
+		return nil, fail("read operator classes", q.abort(err))
+	}
+	pendingIndexes, err := readIndexes(q, s, tabs, f)
+	if err != nil {
+		return nil, fail("read indexes", q.abort(err))
+	}
+	if s.Enums, err = readEnums(q); err != nil {
+		return nil, fail("read enums", q.abort(err))
+	}
+	if s.Views, err = readViews(q); err != nil {
+		return nil, fail("read views", q.abort(err))
+	}
+	if err := q.close(); err != nil {
+		return nil, fail("read catalogs", err)
+	}
+	if err := resolveForeignKeys(ctx, conn, s, pendingFKs); err != nil {
+		return nil, fail("read referenced columns", err)
+	}
+	if err := readIndexDefinitions(ctx, conn, s, pendingIndexes); err != nil {
+		return nil, fail("read index definitions", err)
+	}
+	return s, nil
+}
+
+// queue runs the catalog queries, in the order they are read. When conn can
+// send a batch (a pgx.Tx can), they are pipelined: sent at once, so that the
+// server works on the next while the rows of one are being decoded here.
+type queue struct {
+	ctx     context.Context
+	conn    Querier
+	schemas []string
+	batch   pgx.BatchResults
+}
+
+// batchSender is a Querier that can pipeline queries (pgx.Tx, *pgx.Conn).
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// catalogQueries are the queries newQueue sends, in the order the read
+// functions take their rows. All but facts.sql take the schemas as $1.
+var catalogQueries = []*string{&tablesQuery, &constraintsQuery, &factsQuery, &indexesQuery, &enumsQuery, &viewsQuery}
+
+func newQueue(ctx context.Context, conn Querier, schemas []string) *queue {
+	q := &queue{ctx: ctx, conn: conn, schemas: schemas}
+	if bs, ok := conn.(batchSender); ok {
+		b := &pgx.Batch{}
+		for _, sql := range catalogQueries {
+			b.Queue(*sql, q.args(*sql)...)
+		}
+		q.batch = bs.SendBatch(ctx, b)
+	}
+	return q
+}
+
+func (q *queue) args(sql string) []any {
+	if sql == factsQuery {
+		return nil
+	}
+	return []any{q.schemas}
+}
+
+// next returns the rows of sql, which must be the next query in
+// catalogQueries.
+func (q *queue) next(sql string) (pgx.Rows, error) {
+	if q.batch != nil {
+		return q.batch.Query()
+	}
+	return q.conn.Query(q.ctx, sql, q.args(sql)...)
+}
+
+func (q *queue) close() error {
+	if q.batch == nil {
+		return nil
+	}
+	err := q.batch.Close()
+	q.batch = nil
+	return err
+}
+
+// abort closes q after a failed read and returns err, joined with the error
+// of closing when that says something else.
+func (q *queue) abort(err error) error {
+	if cerr := q.close(); cerr != nil && cerr.Error() != err.Error() {
+		return errors.Join(err, cerr)
+	}
+	return err
+}
+
+type tableRow struct {
+	OID              uint32   `db:"oid"`
+	Schema           string   `db:"schema"`
+	Name             string   `db:"name"`
+	ColumnAttnums    []int16  `db:"column_attnums"`
+	ColumnNames      []string `db:"column_names"`
+	ColumnTypes      []string `db:"column_types"`
+	ColumnNotNulls   []bool   `db:"column_not_nulls"`
+	ColumnDefaults   []string `db:"column_defaults"`
+	ColumnIdentities []string `db:"column_identities"`
+	ColumnGenerated  []string `db:"column_generated"`
+	ColumnCollations []string `db:"column_collations"`
+	ColumnTypeOIDs   []uint32 `db:"column_type_oids"`
+	ColumnCollOIDs   []uint32 `db:"column_collation_oids"`
+}
+
+// tableIndex finds what readTables read by table oid.
+type tableIndex map[uint32]tableEntry
+
+type tableEntry struct {
+	index   int      // in Schema.Tables; -1 for a table left out
+	attnums []int16  // ascending
+	names   []string // column names, parallel to attnums
+	types   []uint32 // column type oids, parallel to attnums (not for a table left out)
+	colls   []uint32 // column collation oids, parallel to attnums (idem)
+}
+
+// columnNames maps attnums to the names of the table's columns; ok is false
+// when one is not among them.
+func (e tableEntry) columnNames(attnums []int16) (names []string, ok bool) {
+	names = make([]string, len(attnums))
+	for i, n := range attnums {
+		j, found := slices.BinarySearch(e.attnums, n)
+		if !found {
+			return nil, false
+		}
+		names[i] = e.names[j]
+	}
+	return names, true
+}
+
+// readTables fills s.Tables with the tables and their columns and returns
+// every table it read, left out or not, by oid.
+func readTables(q *queue, o *options, s *Schema) (tableIndex, error) {
+	rows, err := q.next(tablesQuery)
+	if err != nil {
+		return nil, err
+	}
+	trs, err := pgx.CollectRows(rows, pgx.RowToStructByName[tableRow])
+	if err != nil {
+		return nil, err
+	}
+	tabs := make(tableIndex, len(trs))
+	s.Tables = make([]Table, 0, len(trs))
+	nCols := 0
+	for i := range trs {
+		nCols += len(trs[i].ColumnNames)
+	}
+	// One backing array for every column, and one string per distinct type.
+	cols := make([]Column, 0, nCols)
+	types := make(map[string]string)
+	for i := range trs {
+		tr := &trs[i]
+		n := len(tr.ColumnNames)
+		if len(tr.ColumnAttnums) != n || len(tr.ColumnTypes) != n || len(tr.ColumnNotNulls) != n ||
+			len(tr.ColumnDefaults) != n || len(tr.ColumnIdentities) != n || len(tr.ColumnGenerated) != n ||
+			len(tr.ColumnCollations) != n || len(tr.ColumnTypeOIDs) != n || len(tr.ColumnCollOIDs) != n {
+			return nil, fmt.Errorf("table %s: column arrays of unequal length", Qualify(tr.Schema, tr.Name))
+		}
+		e := tableEntry{index: -1, attnums: tr.ColumnAttnums, names: tr.ColumnNames}
+		if o.excluded(tr.Schema, tr.Name) {
+			tabs[tr.OID] = e
+			continue
+		}
+		start := len(cols)
+		for j := range n {
+			typ, ok := types[tr.ColumnTypes[j]]
+			if !ok {
+				typ = tr.ColumnTypes[j]
+				types[typ] = typ
+			}
+			cols = append(cols, Column{
+				Name:      tr.ColumnNames[j],
+				Type:      typ,
+				NotNull:   tr.ColumnNotNulls[j],
+				Default:   tr.ColumnDefaults[j],
+				Identity:  tr.ColumnIdentities[j],
+				Generated: tr.ColumnGenerated[j],
+				Collation: tr.ColumnCollations[j],
+				Position:  j + 1,
+			})
+		}
+		e.index = len(s.Tables)
+		e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
+		tabs[tr.OID] = e
+		s.Tables = append(s.Tables, Table{
+			Schema:  tr.Schema,
+			Name:    tr.Name,
+			Columns: cols[start:len(cols):len(cols)],
+		})
+	}
+	return tabs, nil
+}
+
+type constraintRow struct {
+	TableOID          uint32  `db:"table_oid"`
+	Name              string  `db:"name"`
+	Kind              string  `db:"kind"`
+	Attnums           []int16 `db:"attnums"`
+	ReferencedOID     uint32  `db:"referenced_oid"`
+	ReferencedSchema  string  `db:"referenced_schema"`
+	ReferencedTable   string  `db:"referenced_table"`
+	ReferencedAttnums []int16 `db:"referenced_attnums"`
+	OnDelete          string  `db:"on_delete"`
+	OnUpdate          string  `db:"on_update"`
+	Definition        string  `db:"definition"`
+}
+
+// pendingFK is a foreign key whose referenced columns are not known yet: it
+// references a table readTables did not read.
+type pendingFK struct {
+	table, fk         int // indexes in Schema.Tables and Table.ForeignKeys
+	referencedOID     uint32
+	referencedAttnums []int16
+}
+
+func readConstraints(q *queue, s *Schema, tabs tableIndex) ([]pendingFK, error) {
+	rows, err := q.next(constraintsQuery)
+	if err != nil {
+		return nil, err
+	}
+	crs, err := pgx.CollectRows(rows, pgx.RowToStructByName[constraintRow])
+	if err != nil {
+		return nil, err
+	}
+	var pending []pendingFK
+	for i := range crs {
+		cr := &crs[i]
+		e, ok := tabs[cr.TableOID]
+		if !ok || e.index < 0 {
+			continue // a table left out
+		}
+		t := &s.Tables[e.index]
+		cols, ok := e.columnNames(cr.Attnums)
+		if !ok {
+			return nil, fmt.Errorf("constraint %s on %s: key column not found", QuoteIdent(cr.Name), t.QualifiedName())
+		}
+		switch cr.Kind {
+		case "p":
+			t.PrimaryKey = &PrimaryKey{Name: cr.Name, Columns: cols}
+		case "u":
+			t.Uniques = append(t.Uniques, Unique{Name: cr.Name, Columns: cols})
+		case "f":
+			var refCols []string
+			if re, ok := tabs[cr.ReferencedOID]; ok {
+				if refCols, ok = re.columnNames(cr.ReferencedAttnums); !ok {
+					return nil, fmt.Errorf("constraint %s on %s: referenced column not found", QuoteIdent(cr.Name), t.QualifiedName())
+				}
+			} else {
+				pending = append(pending, pendingFK{
+					table: e.index, fk: len(t.ForeignKeys),
+					referencedOID: cr.ReferencedOID, referencedAttnums: cr.ReferencedAttnums,
+				})
+			}
+			t.ForeignKeys = append(t.ForeignKeys, ForeignKey{
+				Name:              cr.Name,
+				Columns:           cols,
+				ReferencedSchema:  cr.ReferencedSchema,
+				ReferencedTable:   cr.ReferencedTable,
+				ReferencedColumns: refCols,
+				OnDelete:          cr.OnDelete,
+				OnUpdate:          cr.OnUpdate,
+			})
+		case "c", "x":
+			// An exclusion constraint, like a check, limits which rows may be
+			// written; its definition reads "EXCLUDE USING gist (...)".
+			t.Checks = append(t.Checks, Check{Name: cr.Name, Expression: cr.Definition})
+		}
+	}
+	return pending, nil
+}
+
+// resolveForeignKeys fills in the referenced columns of the pending foreign
+// keys, with one more query.
+func resolveForeignKeys(ctx context.Context, conn Querier, s *Schema, pending []pendingFK) error {
+	if len(pending) == 0 {
+		return nil
+	}
+	oids := make([]uint32, 0, len(pending))
+	for _, p := range pending {
+		oids = append(oids, p.referencedOID)
+	}
+	slices.Sort(oids)
+	others, err := readColumnNames(ctx, conn, slices.Compact(oids))
+	if err != nil {
+		return err
+	}
+	for _, p := range pending {
+		t := &s.Tables[p.table]
+		fk := &t.ForeignKeys[p.fk]
+		cols, ok := others[p.referencedOID].columnNames(p.referencedAttnums)
+		if !ok {
+			return fmt.Errorf("constraint %s on %s: referenced column not found", QuoteIdent(fk.Name), t.QualifiedName())
+		}
+		fk.ReferencedColumns = cols
+	}
+	return nil
+}
+
+type columnRow struct {
+	TableOID uint32 `db:"table_oid"`
+	Attnum   int16  `db:"attnum"`
+	Name     string `db:"name"`
+}
+
+// readColumnNames reads the column names of the given tables.
+func readColumnNames(ctx context.Context, conn Querier, oids []uint32) (tableIndex, error) {
+	rows, err := conn.Query(ctx, columnsQuery, oids)
+	if err != nil {
+		return nil, err
+	}
+	crs, err := pgx.CollectRows(rows, pgx.RowToStructByName[columnRow])
+	if err != nil {
+		return nil, err
+	}
+	tabs := make(tableIndex, len(oids))
+	for _, cr := range crs { // ordered by table, then attnum
+		e := tabs[cr.TableOID]
+		e.index = -1
+		e.attnums = append(e.attnums, cr.Attnum)
+		e.names = append(e.names, cr.Name)
+		tabs[cr.TableOID] = e
+	}
+	return tabs, nil
+}
+
+type factsRow struct {
+	DefaultOpclasses      []uint32 `db:"default_opclasses"`
+	DefaultOpclassTypes   []uint32 `db:"default_opclass_types"`
+	DefaultOpclassBuiltin []bool   `db:"default_opclass_builtin"`
+	EnumTypes             []uint32 `db:"enum_types"`
+	QuotedKeywords        []string `db:"quoted_keywords"`
+	QuoteAllIdentifiers   bool     `db:"quote_all_identifiers"`
+}
+
+// facts is what assembling an index definition needs from the catalogs.
+type facts struct {
+	defaultOpclasses map[uint32]opclass // the default operator classes by oid
+	enumTypes        map[uint32]bool
+	quotedKeywords   map[string]bool
+	quoteAll         bool
+}
+
+type opclass struct {
+	inputType uint32
+	builtin   bool
+}
+
+func readFacts(q *queue) (*facts, error) {
+	rows, err := q.next(factsQuery)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[factsRow])
+	if err != nil {
+		return nil, err
+	}
+	if len(fr.DefaultOpclassTypes) != len(fr.DefaultOpclasses) || len(fr.DefaultOpclassBuiltin) != len(fr.DefaultOpclasses) {
+		return nil, errors.New("operator class arrays of unequal length")
+	}
+	f := &facts{
+		defaultOpclasses: make(map[uint32]opclass, len(fr.DefaultOpclasses)),
+		enumTypes:        make(map[uint32]bool, len(fr.EnumTypes)),
+		quotedKeywords:   make(map[string]bool, len(fr.QuotedKeywords)),
+		quoteAll:         fr.QuoteAllIdentifiers,
+	}
+	for i, oid := range fr.DefaultOpclasses {
+		f.defaultOpclasses[oid] = opclass{inputType: fr.DefaultOpclassTypes[i], builtin: fr.DefaultOpclassBuiltin[i]}
+	}
+	for _, oid := range fr.EnumTypes {
+		f.enumTypes[oid] = true
+	}
+	for _, w := range fr.QuotedKeywords {
+		f.quotedKeywords[w] = true
+	}
+	return f, nil
+}
+
+// Type oids of PostgreSQL's built-in types (fixed since they were added).
+const (
+	oidText     = 25
+	oidVarchar  = 1043
+	oidAnyArray = 2277
+	oidAnyEnum  = 3500
+)
+
+// quoteIdent quotes id exactly as PostgreSQL's quote_ident (quote_identifier)
+// does: unless it is lower case letters, digits and underscores, not
+// starting with a digit, and not a keyword other than an unreserved one.
+func (f *facts) quoteIdent(id string) string {
+	safe := id != "" && (id[0] >= 'a' && id[0] <= 'z' || id[0] == '_') && !f.quoteAll
+	for i := 0; safe && i < len(id); i++ {
+		c := id[i]
+		safe = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
+	}
+	if safe && !f.quotedKeywords[id] {
+		return id
+	}
+	return `"` + strings.ReplaceAll(id, `"`, `""`) + `"`
+}
+
+// defaultFor reports whether pg_get_indexdef would leave the operator class
+// oc unnamed on a column of type typ, i.e. whether GetDefaultOpClass picks
+// oc for typ: oc is a default class for typ itself or, among the built-in
+// ones, the class it picks by binary coercion (enum_ops for an enum,
+// text_ops for varchar). Anything else (array_ops, classes of extensions)
+// is left to pg_get_indexdef.
+func (f *facts) defaultFor(oc, typ uint32) bool {
+	c, ok := f.defaultOpclasses[oc]
+	switch {
+	case !ok:
+		return false
+	case c.inputType == typ:
+		return true
+	case !c.builtin:
+		return false
+	case c.inputType == oidAnyEnum:
+		return f.enumTypes[typ]
+	case c.inputType == oidText:
+		return typ == oidVarchar
+	}
+	return false
+}
+
+type indexRow struct {
+	OID        uint32   `db:"oid"`
+	TableOID   uint32   `db:"table_oid"`
+	Name       string   `db:"name"`
+	Method     string   `db:"method"`
+	IsUnique   bool     `db:"is_unique"`
+	Partial    bool     `db:"partial"`
+	Keys       []int16  `db:"keys"`
+	Opclasses  []uint32 `db:"opclasses"`
+	Collations []uint32 `db:"collations"`
+	Definition string   `db:"definition"`
+}
+
+// pendingIndex is an index whose definition is left to pg_get_indexdef.
+type pendingIndex struct {
+	oid          uint32
+	table, index int // indexes in Schema.Tables and Table.Indexes
+}
+
+func readIndexes(q *queue, s *Schema, tabs tableIndex, f *facts) ([]pendingIndex, error) {
+	rows, err := q.next(indexesQuery)
+	if err != nil {
+		return nil, err
+	}
+	irs, err := pgx.CollectRows(rows, pgx.RowToStructByName[indexRow])
+	if err != nil {
+		return nil, err
+	}
+	var pending []pendingIndex
+	var b strings.Builder
+	for i := range irs {
+		ir := &irs[i]
+		e, ok := tabs[ir.TableOID]
+		if !ok || e.index < 0 {
+			continue // a table left out
+		}
+		t := &s.Tables[e.index]
+		def := ir.Definition
+		if def == "" {
+			if def, ok = assembleIndexDef(&b, f, t, e, ir); !ok {
+				pending = append(pending, pendingIndex{oid: ir.OID, table: e.index, index: len(t.Indexes)})
+			}
+		}
+		t.Indexes = append(t.Indexes, Index{Name: ir.Name, Definition: def, Unique: ir.IsUnique, Partial: ir.Partial})
+	}
+	return pending, nil
+}
+
+// assembleIndexDef writes the definition of an index on plain columns as
+// pg_get_indexdef does, if every key column has its type's default operator
+// class and its own collation; ok is false otherwise.
+func assembleIndexDef(b *strings.Builder, f *facts, t *Table, e tableEntry, ir *indexRow) (def string, ok bool) {
+	if len(ir.Opclasses) != len(ir.Keys) || len(ir.Collations) != len(ir.Keys) || len(ir.Keys) == 0 {
+		return "", false
+	}
+	b.Reset()
+	b.WriteString("CREATE ")
+	if ir.IsUnique {
+		b.WriteString("UNIQUE ")
+	}
+	b.WriteString("INDEX ")
+	b.WriteString(f.quoteIdent(ir.Name))
+	b.WriteString(" ON ")
+	b.WriteString(f.quoteIdent(t.Schema))
+	b.WriteByte('.')
+	b.WriteString(f.quoteIdent(t.Name))
+	b.WriteString(" USING ")
+	b.WriteString(f.quoteIdent(ir.Method))
+	b.WriteString(" (")
+	for k, attnum := range ir.Keys {
+		j, found := slices.BinarySearch(e.attnums, attnum)
+		if !found || !f.defaultFor(ir.Opclasses[k], e.types[j]) ||
+			ir.Collations[k] != 0 && ir.Collations[k] != e.colls[j] {
+			return "", false
+		}
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(f.quoteIdent(e.names[j]))
+	}
+	b.WriteByte(')')
+	return b.String(), true
+}
+
+type indexDefRow struct {
+	OID        uint32 `db:"oid"`
+	Definition string `db:"definition"`
+}
+
+// readIndexDefinitions asks pg_get_indexdef for the definitions Inspect could
+// not assemble, with one more query.
+func readIndexDefinitions(ctx context.Context, conn Querier, s *Schema, pending []pendingIndex) error {
+	if len(pending) == 0 {
+		return nil
+	}
+	oids := make([]uint32, len(pending))
+	for i, p := range pending {
+		oids[i] = p.oid
+	}
+	rows, err := conn.Query(ctx, indexDefsQuery, oids)
+	if err != nil {
+		return err
+	}
+	drs, err := pgx.CollectRows(rows, pgx.RowToStructByName[indexDefRow])
+	if err != nil {
+		return err
+	}
+	defs := make(map[uint32]string, len(drs))
+	for _, dr := range drs {
+		defs[dr.OID] = dr.Definition
+	}
+	for _, p := range pending {
+		s.Tables[p.table].Indexes[p.index].Definition = defs[p.oid]
+	}
+	return nil
+}
+
+type enumRow struct {
+	Schema string   `db:"schema"`
+	Name   string   `db:"name"`
+	Labels []string `db:"labels"`
+}
+
+func readEnums(q *queue) ([]Enum, error) {
+	rows, err := q.next(enumsQuery)
+	if err != nil {
+		return nil, err
+	}
+	ers, err := pgx.CollectRows(rows, pgx.RowToStructByName[enumRow])
+	if err != nil {
+		return nil, err
+	}
+	enums := make([]Enum, len(ers))
+	for i, er := range ers {
+		enums[i] = Enum{Schema: er.Schema, Name: er.Name, Values: er.Labels}
+	}
+	return enums, nil
+}
+
+type viewRow struct {
+	Schema       string   `db:"schema"`
+	Name         string   `db:"name"`
+	Materialized bool     `db:"materialized"`
+	ColumnNames  []string `db:"column_names"`
+	ColumnTypes  []string `db:"column_types"`
+	Definition   string   `db:"definition"`
+}
+
+func readViews(q *queue) ([]View, error) {
+	rows, err := q.next(viewsQuery)
+	if err != nil {
+		return nil, err
+	}
+	vrs, err := pgx.CollectRows(rows, pgx.RowToStructByName[viewRow])
+	if err != nil {
+		return nil, err
+	}
+	views := make([]View, len(vrs))
+	for i, vr := range vrs {
+		if len(vr.ColumnTypes) != len(vr.ColumnNames) {
+			return nil, fmt.Errorf("view %s: column arrays of unequal length", Qualify(vr.Schema, vr.Name))
+		}
+		cols := make([]ViewColumn, len(vr.ColumnNames))
+		for j := range cols {
+			cols[j] = ViewColumn{Name: vr.ColumnNames[j], Type: vr.ColumnTypes[j]}
+		}
+		views[i] = View{Schema: vr.Schema, Name: vr.Name, Materialized: vr.Materialized, Columns: cols, Definition: vr.Definition}
+	}
+	return views, nil
+}
