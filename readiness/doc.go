@@ -22,6 +22,11 @@
 // and concurrent probes share one query, so a thousand probes a second cost
 // at most one query per TTL.
 //
+// With WithContract (a guard/contract schema contract), the handler also
+// sets X-Schema-Drift: none, safe, risky or breaking, the worst change from
+// the contract's locked tables to the live schema, from a background
+// inspection run at most every 30 s; probes never wait for it.
+//
 // Live returns the /health/live handler, which never touches the database:
 // a pod whose database is behind is taken out of service, not restarted.
 // CheckOnStartup logs the answer once at startup, at LevelCritical when the

@@ -18,12 +18,18 @@ const (
 // otherwise. The body is the Result's Message (and a "warning: …" line when
 // there is a warning) as text, or the Result as JSON when the request's
 // Accept header asks for application/json. Only GET and HEAD are allowed;
-// other methods get 405. It returns within the budget.
+// other methods get 405. It returns within the budget. With WithContract it
+// also sets the X-Schema-Drift header.
 func (c *Checker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !allowed(w, r) {
 		return
 	}
 	res := c.Check(r.Context())
+	if c.inspect != nil {
+		if v := c.driftHeader(r.Context()); v != "" {
+			w.Header().Set(DriftHeader, v)
+		}
+	}
 	code := http.StatusOK
 	if !res.Ready {
 		code = http.StatusServiceUnavailable

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/schemaguard/guard/guard/contract"
 )
 
 // Defaults of the settings that options change.
@@ -33,14 +34,17 @@ type config struct {
 	missingNotReady bool
 	logger          *slog.Logger
 	label           string
+	contract        *contract.Contract // nil: no drift header
+	driftInterval   time.Duration
 }
 
 func defaultConfig() config {
 	return config{
-		ttl:      DefaultTTL,
-		budget:   DefaultBudget,
-		tableRaw: DefaultMigrationsTable,
-		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ttl:           DefaultTTL,
+		budget:        DefaultBudget,
+		tableRaw:      DefaultMigrationsTable,
+		driftInterval: DefaultDriftInterval,
+		logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }
 

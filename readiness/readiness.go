@@ -18,10 +18,11 @@ import (
 // migrations built into the binary. It is an http.Handler for
 // /health/ready. A Checker is safe for concurrent use.
 type Checker struct {
-	cfg  config
-	head uint64
-	read reader
-	now  func() time.Time // the clock of the cache; tests replace it
+	cfg     config
+	head    uint64
+	read    reader
+	inspect inspector        // nil unless WithContract
+	now     func() time.Time // the clock of the caches; tests replace it
 
 	group singleflight.Group
 
@@ -31,6 +32,9 @@ type Checker struct {
 	gen      uint64    // generation of the newest shared check
 	started  time.Time // when the newest shared check started; zero: none running
 	logged   Status    // last status logged, to log changes only
+
+	driftValue string    // X-Schema-Drift; "" unknown
+	driftAt    time.Time // when the last inspection started; zero: none
 }
 
 // New returns a Checker for db, a *sql.DB or a *pgxpool.Pool, against the
@@ -40,18 +44,22 @@ type Checker struct {
 // versions) or an empty one is an error, as are a nil db and a bad option
 // (a *ConfigError). New does not touch the database.
 func New[H Handle](db H, fsys fs.FS, dir string, opts ...Option) (*Checker, error) {
-	var read reader
+	var (
+		read    reader
+		inspect inspector
+		sqlDB   *sql.DB
+	)
 	switch h := any(db).(type) {
 	case *sql.DB:
 		if h == nil {
 			return nil, &ConfigError{Setting: "db", Err: ErrNilDB, Advice: "pass the application's *sql.DB or *pgxpool.Pool"}
 		}
-		read = sqlReader(h)
+		read, sqlDB = sqlReader(h), h
 	case *pgxpool.Pool:
 		if h == nil {
 			return nil, &ConfigError{Setting: "db", Err: ErrNilDB, Advice: "pass the application's *sql.DB or *pgxpool.Pool"}
 		}
-		read = poolReader(h)
+		read, inspect = poolReader(h), poolInspector(h)
 	}
 	src, err := migrator.Load(fsys, dir, fmt.Sprintf("%q", dir))
 	if err != nil {
@@ -69,7 +77,14 @@ func New[H Handle](db H, fsys fs.FS, dir string, opts ...Option) (*Checker, erro
 	if cfg.table, err = resolveTable(cfg.tableRaw, cfg.tableQuoted); err != nil {
 		return nil, err
 	}
-	return &Checker{cfg: cfg, head: src.Head(), read: read, now: time.Now}, nil
+	if cfg.contract == nil {
+		inspect = nil
+	} else if sqlDB != nil {
+		if inspect, err = sqlInspector(sqlDB); err != nil {
+			return nil, err
+		}
+	}
+	return &Checker{cfg: cfg, head: src.Head(), read: read, inspect: inspect, now: time.Now}, nil
 }
 
 // Head returns the head version of the binary's migrations.
