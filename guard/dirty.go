@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/shadow"
 	"github.com/schemaguard/guard/internal/migrator"
@@ -86,7 +85,7 @@ func (r *Runner) diagnose(ctx context.Context, s *session, st state) (_ *Diagnos
 		if sc, err = r.inspectShadow(ctx, sh); err != nil {
 			return nil, err
 		}
-		changes := diff.Schemas(sc, live)
+		changes := changesOf(sc, live)
 		d.Candidates = append(d.Candidates, Candidate{Version: versionPtr(c.v), Meaning: c.meaning, Matches: len(changes) == 0, Differences: changes})
 		if len(changes) == 0 {
 			matched = append(matched, i)

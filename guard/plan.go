@@ -193,7 +193,7 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 	}
 
 	pl := &planned{plan: p, mv: mv, c: c, schemas: []*schema.Schema{base}}
-	p.HistoryDrift = diff.Schemas(base, live)
+	p.HistoryDrift = changesOf(base, live)
 	if n := len(p.HistoryDrift); n > 0 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("history drift: the live schema differs from what the applied migrations produce (%s)", plural(n, "difference")))
 	}
@@ -261,3 +261,11 @@ func (r *Runner) Plan(ctx context.Context) (_ *Plan, err error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// changesOf is diff.Schemas, never nil (an empty JSON list, not null).
+func changesOf(before, after *schema.Schema) []diff.Change {
+	if cs := diff.Schemas(before, after); cs != nil {
+		return cs
+	}
+	return []diff.Change{}
+}
