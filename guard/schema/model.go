@@ -1,10 +1,13 @@
 package schema
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"slices"
 )
 
@@ -186,20 +189,87 @@ func (t *Table) canonical() {
 
 // CanonicalJSON returns s sorted and serialised as indented JSON: identical
 // bytes for identical schemas, whatever the order objects were created in.
+// Text such as check expressions is written as is (no HTML escaping), so a
+// snapshot reads well in a pull request.
 func (s *Schema) CanonicalJSON() ([]byte, error) {
-	b, err := json.MarshalIndent(s.Canonical(), "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	if err := s.WriteCanonicalJSON(&buf); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
+}
+
+// WriteCanonicalJSON writes what CanonicalJSON returns to w, one object at a
+// time, so that the whole document is never held in memory.
+func (s *Schema) WriteCanonicalJSON(w io.Writer) error {
+	s.Canonical()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	ew := &errWriter{w: bw}
+	ew.str("{\n  \"schemas\": ")
+	ew.value(s.Schemas, "  ")
+	ew.str(",\n  \"tables\": ")
+	writeArray(ew, s.Tables)
+	ew.str(",\n  \"enums\": ")
+	writeArray(ew, s.Enums)
+	ew.str(",\n  \"views\": ")
+	writeArray(ew, s.Views)
+	ew.str("\n}\n")
+	if ew.err != nil {
+		return ew.err
+	}
+	return bw.Flush()
+}
+
+func writeArray[T any](ew *errWriter, items []T) {
+	if len(items) == 0 {
+		ew.str("[]")
+		return
+	}
+	ew.str("[")
+	for i := range items {
+		if i > 0 {
+			ew.str(",")
+		}
+		ew.str("\n    ")
+		ew.value(&items[i], "    ")
+	}
+	ew.str("\n  ]")
+}
+
+// errWriter writes JSON pieces and keeps the first error.
+type errWriter struct {
+	w   io.Writer
+	err error
+	buf bytes.Buffer
+}
+
+func (e *errWriter) str(s string) {
+	if e.err == nil {
+		_, e.err = io.WriteString(e.w, s)
+	}
+}
+
+// value writes v as indented JSON continuing at the given prefix, without
+// HTML escaping, exactly as json.MarshalIndent would nest it.
+func (e *errWriter) value(v any, prefix string) {
+	if e.err != nil {
+		return
+	}
+	e.buf.Reset()
+	enc := json.NewEncoder(&e.buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(prefix, "  ")
+	if e.err = enc.Encode(v); e.err != nil {
+		return
+	}
+	_, e.err = e.w.Write(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
 }
 
 // Hash returns the hex sha256 of s's canonical JSON.
 func (s *Schema) Hash() string {
-	b, err := s.CanonicalJSON()
-	if err != nil {
+	h := sha256.New()
+	if err := s.WriteCanonicalJSON(h); err != nil {
 		panic("schema: canonical JSON of a schema cannot fail: " + err.Error())
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
 }

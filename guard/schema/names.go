@@ -2,7 +2,6 @@ package schema
 
 import (
 	"strings"
-	"unicode"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -13,14 +12,17 @@ func Qualify(schemaName, name string) string {
 	return QuoteIdent(schemaName) + "." + QuoteIdent(name)
 }
 
-// QuoteIdent quotes an identifier only when PostgreSQL would not read it back
-// unchanged unquoted.
+// QuoteIdent quotes an identifier exactly when PostgreSQL's quote_ident
+// would: unless it is made only of lowercase ASCII letters, digits and
+// underscores, starts with a letter or underscore, and is not a keyword
+// (other than an unreserved one).
 func QuoteIdent(id string) string {
-	if id == "" {
-		return `""`
+	if id == "" || keywords[id] {
+		return pgx.Identifier{id}.Sanitize()
 	}
-	for i, r := range id {
-		if !(r == '_' || (r >= 'a' && r <= 'z') || (i > 0 && (unicode.IsDigit(r) || r == '$'))) {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c == '_' || (c >= 'a' && c <= 'z') || (i > 0 && c >= '0' && c <= '9')) {
 			return pgx.Identifier{id}.Sanitize()
 		}
 	}

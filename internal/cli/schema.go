@@ -27,12 +27,8 @@ func newSchemaCmd(g *globals) *cobra.Command {
 			}
 			p := g.printer()
 			if p.json {
-				b, err := s.CanonicalJSON()
-				if err != nil {
-					return err
-				}
-				p.Printf("%s", b)
-				return nil
+				// Streamed: a large schema is never held as one document.
+				return s.WriteCanonicalJSON(p.w)
 			}
 			printSchema(p, s)
 			return nil
