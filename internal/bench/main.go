@@ -35,6 +35,7 @@ type section struct {
 // of its own.
 var sections = []section{
 	{"inspect", benchInspect},
+	{"readiness", benchReadiness},
 }
 
 // env is what sections share.
