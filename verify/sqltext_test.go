@@ -1,0 +1,109 @@
+package verify
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/alecthomas/assert/v2"
+)
+
+func TestSplitKeepsTextAndPositions(t *testing.T) {
+	sql := "-- name: GetUser :one\nSELECT ';' AS semi, $$a;b$$ AS body\nFROM users; /* trailing; comment */\n\n" +
+		"-- name: Two\nINSERT INTO t (\"we;ird\") VALUES (E'it\\'s;')\n;\n  ;  -- empty\n"
+	got := split(sql)
+	assert.Equal(t, 2, len(got))
+	assert.Equal(t, "SELECT ';' AS semi, $$a;b$$ AS body\nFROM users", got[0].text)
+	assert.Equal(t, "INSERT INTO t (\"we;ird\") VALUES (E'it\\'s;')", got[1].text)
+	line, col := position(sql, got[0].start)
+	assert.Equal(t, [2]int{2, 1}, [2]int{line, col}, "after the sqlc name comment")
+	line, col = position(sql, got[1].start)
+	assert.Equal(t, [2]int{6, 1}, [2]int{line, col})
+	for _, st := range got {
+		assert.Equal(t, len(st.text), len(st.masked))
+	}
+}
+
+func TestMaskBlanksCommentsAndQuotedContents(t *testing.T) {
+	assert.Equal(t, "SELECT '  ', \"  \","+strings.Repeat(" ", 12)+"\n$x$   $x$ ;\n ", mask("SELECT 'a@', \"b;\", /* c */ -- \n$x$ d $x$ ;\n "))
+	// Two-character comment bodies become two spaces; newlines stay.
+	assert.Equal(t, "a  \n  \n  b", mask("a--\n/*\n*/b"))
+	// $1 is a parameter, not a dollar quote.
+	assert.Equal(t, "WHERE id = $1 AND x = $2", mask("WHERE id = $1 AND x = $2"))
+}
+
+func TestRewriteParams(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"SELECT * FROM users WHERE id = $1", "SELECT * FROM users WHERE id = $1"},
+		{"SELECT * FROM users WHERE email = @email AND name = @name OR email2 = @email", "SELECT * FROM users WHERE email = $1 AND name = $2 OR email2 = $1"},
+		{"SELECT * FROM t WHERE a = $2 AND b = sqlc.arg(b) AND c = sqlc.narg('c') AND d = ANY(sqlc.slice(ds))", "SELECT * FROM t WHERE a = $2 AND b = $3 AND c = $4 AND d = ANY($5)"},
+		{"SELECT sqlc.embed(users), p.id FROM users JOIN posts p ON true", "SELECT users.*, p.id FROM users JOIN posts p ON true"},
+		// Operators and quoted text are left alone.
+		{"SELECT * FROM t WHERE tags @> ARRAY['a'] AND tags <@ b AND ts @@ q AND mail LIKE '%@x.com'", "SELECT * FROM t WHERE tags @> ARRAY['a'] AND tags <@ b AND ts @@ q AND mail LIKE '%@x.com'"},
+		{"SELECT '@a', \"@b\" -- @c\nFROM t WHERE x = @d", "SELECT '@a', \"@b\" -- @c\nFROM t WHERE x = $1"},
+	} {
+		st := split(tc.in)[0]
+		got, _ := rewriteParams(st)
+		assert.Equal(t, tc.want, got, tc.in)
+	}
+}
+
+func TestOrigOffsetMapsPositionsBack(t *testing.T) {
+	in := "SELECT a FROM t WHERE b = sqlc.arg(bee) AND nope = @x"
+	st := split(in)[0]
+	sent, edits := rewriteParams(st)
+	assert.Equal(t, "SELECT a FROM t WHERE b = $1 AND nope = $2", sent)
+	// "nope" in sent maps to "nope" in the original.
+	at := origOffset(edits, indexOf(sent, "nope"))
+	assert.Equal(t, indexOf(in, "nope"), at)
+	// Before any edit, offsets are the same; inside one, its start.
+	assert.Equal(t, 7, origOffset(edits, 7))
+	assert.Equal(t, indexOf(in, "sqlc"), origOffset(edits, indexOf(sent, "$1")+1))
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestByteOffsetCountsCharacters(t *testing.T) {
+	s := "SELECT 'é', nope"
+	assert.Equal(t, indexOf(s, "nope"), byteOffset(s, 13)) // PostgreSQL's position counts é as one
+	line, col := position("ab\r\nçd x", len("ab\r\nçd "))
+	assert.Equal(t, [2]int{2, 4}, [2]int{line, col})
+}
+
+func TestOutsideTransaction(t *testing.T) {
+	for _, tc := range []struct {
+		stmt string
+		want string
+	}{
+		{"CREATE INDEX CONCURRENTLY users_name ON users (name)", "CREATE INDEX CONCURRENTLY"},
+		{"create unique index concurrently if not exists u ON t (a)", "CREATE UNIQUE INDEX CONCURRENTLY"},
+		{"DROP INDEX CONCURRENTLY users_name", "DROP INDEX CONCURRENTLY"},
+		{"REINDEX INDEX CONCURRENTLY users_name", "REINDEX … CONCURRENTLY"},
+		{"VACUUM (ANALYZE) users", "VACUUM"},
+		{"ALTER SYSTEM SET work_mem = '64MB'", "ALTER SYSTEM"},
+		{"CREATE DATABASE other", "CREATE DATABASE"},
+		{"ALTER TABLE m DETACH PARTITION m_2020 CONCURRENTLY", "ALTER TABLE … DETACH PARTITION … CONCURRENTLY"},
+		{"-- a comment first\nVACUUM", "VACUUM"},
+		// Fine inside a transaction.
+		{"REFRESH MATERIALIZED VIEW CONCURRENTLY v", ""},
+		{"CREATE INDEX users_name ON users (name)", ""},
+		{"COMMENT ON TABLE t IS 'create index concurrently'", ""},
+		{"ALTER TYPE s ADD VALUE 'x'", ""},
+		{"CLUSTER users USING users_pkey", ""},
+	} {
+		got, ok := outsideTransaction(tc.stmt)
+		assert.Equal(t, tc.want != "", ok, tc.stmt)
+		assert.Equal(t, tc.want, got, tc.stmt)
+	}
+}
+
+func TestGitHubEscaping(t *testing.T) {
+	assert.Equal(t, "50%25 done%0D%0Anext: a, b", escapeData("50% done\r\nnext: a, b"))
+	assert.Equal(t, "dir/a%2Cb%3Ac%25.sql", escapeProperty("dir/a,b:c%.sql"))
+}

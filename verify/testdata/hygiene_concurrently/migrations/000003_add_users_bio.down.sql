@@ -1,0 +1,2 @@
+DROP INDEX users_name;
+ALTER TABLE users DROP COLUMN bio;

@@ -1,0 +1,194 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+
+	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/internal/migrator"
+)
+
+// Run verifies the migration history in migrations (an fs.FS rooted at the
+// migrations folder, e.g. os.DirFS("migrations") or an embed.FS sub-tree):
+// it runs every check (see Checks) and returns the report. A check that
+// fails is a finding in the report, not an error: Run returns an error only
+// when it cannot verify at all — an *OptionError (before anything runs), a
+// migrations folder that cannot be read or holds no migration, a contract
+// file that cannot be read, no place for a shadow database
+// (*shadow.UnavailableError), a connection lost, or ctx ending.
+//
+// The history is replayed in one shadow database, created empty: on the
+// provider of WithShadowProvider, on the server of WithShadowURL, else on
+// an ephemeral local cluster started for the run. It is always dropped.
+// Run is safe for concurrent use (each call has its own shadow).
+func Run(ctx context.Context, migrations fs.FS, opts ...Option) (_ *Report, err error) {
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if migrations == nil {
+		return nil, &OptionError{Option: "Run", Reason: "nil migrations fs.FS"}
+	}
+	r := &run{o: o, fsys: migrations, rep: &Report{Source: o.sourceDir, Findings: []Finding{}}, status: map[Check]CheckResult{}}
+	defer func() {
+		if err == nil {
+			r.finish()
+		}
+	}()
+
+	// Checks that read files only.
+	if err := r.loadSource(); err != nil {
+		return nil, err
+	}
+	if r.src == nil {
+		r.skip(CheckSum, "the migrations folder has no usable migration")
+		r.skipReplay("the migrations folder has no usable migration")
+		return r.rep, nil
+	}
+	r.rep.Migrations, r.rep.Head = len(r.src.Migrations), r.src.Head()
+	if err := r.hygiene(); err != nil {
+		return nil, err
+	}
+	if err := r.checkSum(); err != nil {
+		return nil, err
+	}
+
+	// Checks that replay the history in a shadow database.
+	p := o.provider
+	if p == nil {
+		var sopts []shadow.Option
+		if o.shadowURL != "" {
+			sopts = append(sopts, shadow.WithShadowURL(o.shadowURL))
+		}
+		sopts = append(sopts, shadow.WithLogger(o.logger), shadow.WithTemplateCache(false))
+		if p, err = shadow.NewProvider(ctx, sopts...); err != nil {
+			return nil, err
+		}
+		defer func() { err = errors.Join(err, p.Close(context.WithoutCancel(ctx))) }()
+	}
+	r.p = p
+	defer func() {
+		if r.sh != nil {
+			err = errors.Join(err, r.sh.Drop(context.WithoutCancel(ctx)))
+		}
+	}()
+	final, err := r.replay(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if final == nil {
+		r.skip(CheckContract, "the history does not apply")
+		r.skip(CheckQueries, "the history does not apply")
+		return r.rep, nil
+	}
+	r.checkContract(final)
+	if err := r.checkQueries(ctx); err != nil {
+		return nil, err
+	}
+	return r.rep, nil
+}
+
+// run is the state of one Run.
+type run struct {
+	o      *options
+	fsys   fs.FS
+	src    *migrator.Source
+	rep    *Report
+	status map[Check]CheckResult
+	p      *shadow.Provider
+	sh     *shadow.Shadow
+
+	// drift[k] holds the keys of the contract's drift from the schema after
+	// the first k migrations, for each k where that schema was inspected
+	// (with a contract only): it tells which migration made a change.
+	drift map[int]map[string]bool
+}
+
+// add records a finding.
+func (r *run) add(f Finding) { r.rep.Findings = append(r.rep.Findings, f) }
+
+// done records what a check did; its status follows from its findings.
+func (r *run) done(c Check, detail string) {
+	st := StatusPassed
+	for _, f := range r.rep.Findings {
+		if f.Check != c {
+			continue
+		}
+		if f.Severity == SeverityError {
+			st = StatusFailed
+			break
+		}
+		st = StatusWarned
+	}
+	r.status[c] = CheckResult{Check: c, Status: st, Detail: detail}
+}
+
+func (r *run) skip(c Check, why string) {
+	r.status[c] = CheckResult{Check: c, Status: StatusSkipped, Detail: "skipped: " + why}
+}
+
+func (r *run) skipReplay(why string) {
+	for _, c := range []Check{CheckApply, CheckDown, CheckContract, CheckQueries} {
+		r.skip(c, why)
+	}
+}
+
+// finish orders the findings and fills in the checks, summary and status.
+func (r *run) finish() {
+	order := func(c Check) int { return slices.Index(Checks, c) }
+	slices.SortStableFunc(r.rep.Findings, func(a, b Finding) int { return order(a.Check) - order(b.Check) })
+	r.rep.Checks = r.rep.Checks[:0]
+	for _, c := range Checks {
+		cr, ok := r.status[c]
+		if !ok {
+			cr = CheckResult{Check: c, Status: StatusSkipped, Detail: "skipped"}
+		}
+		r.rep.Checks = append(r.rep.Checks, cr)
+	}
+	failed := false
+	for _, f := range r.rep.Findings {
+		switch f.Severity {
+		case SeverityError:
+			r.rep.Summary.Errors++
+			if f.Check == CheckContract {
+				r.rep.Summary.Blocked = true
+			} else {
+				failed = true
+			}
+		case SeverityWarning:
+			r.rep.Summary.Warnings++
+		}
+	}
+	switch {
+	case failed:
+		r.rep.Status = StatusFailed
+	case r.rep.Summary.Blocked:
+		r.rep.Status = StatusBlocked
+	default:
+		r.rep.Status = StatusPassed
+	}
+}
+
+// inspect reads the shadow's schema; k is the number of migrations applied
+// (or -1 when the shadow is not on the straight path, e.g. after a down).
+func (r *run) inspect(ctx context.Context, k int) (*schema.Schema, error) {
+	s, err := schema.Inspect(ctx, r.sh.Conn(), schema.WithSchemas(r.o.schemas...))
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	if k >= 0 && r.o.contract != nil {
+		if r.drift == nil {
+			r.drift = map[int]map[string]bool{}
+		}
+		keys := map[string]bool{}
+		for _, ch := range r.o.contract.Drift(s) {
+			keys[string(ch.Kind)+"\x00"+ch.Object] = true
+		}
+		r.drift[k] = keys
+	}
+	return s, nil
+}
