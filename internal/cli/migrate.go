@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/schemaguard/guard/guard"
+	"github.com/schemaguard/guard/internal/sumfile"
 )
 
 // migrateFlags are the flags of the migrate commands.
@@ -43,7 +44,7 @@ guard_history. The version table stays golang-migrate's own.`,
 	f.BoolVar(&mf.shadowCache, "shadow-cache", false, "cache replayed histories as template databases (default on with --shadow-url; opt-in on the target's server)")
 	cmd.AddCommand(
 		newMigratePlanCmd(g, mf), newMigrateUpCmd(g, mf), newMigrateDownCmd(g, mf), newMigrateGotoCmd(g, mf),
-		newMigrateStatusCmd(g, mf), newMigrateForceCmd(g, mf), newMigrateRecoverCmd(g, mf), newMigrateCreateCmd(g),
+		newMigrateStatusCmd(g, mf), newMigrateForceCmd(g, mf), newMigrateRecoverCmd(g, mf), newMigrateCreateCmd(g), newMigrateHashCmd(g),
 	)
 	return cmd
 }
@@ -314,6 +315,10 @@ func newMigrateCreateCmd(g *globals) *cobra.Command {
 			}
 			c, err := guard.CreateMigration(dir, strings.Join(args, " "))
 			if err != nil {
+				return err
+			}
+			// guard.sum, when there is one, records what the new migration builds on.
+			if _, err := sumfile.Record(dir, "", c.Up, c.Down); err != nil {
 				return err
 			}
 			p := g.printer()
