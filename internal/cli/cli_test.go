@@ -373,3 +373,36 @@ func TestPasswordNeverAppears(t *testing.T) {
 	// The good URL works (so the checks above saw real output) and the bad ones fail.
 	assert.Equal(t, []int{0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1}, codes)
 }
+
+func TestDemoTellsTheStoryAndCleansUp(t *testing.T) {
+	clearEnv(t)
+	admin := pgtest.Server(t)
+	t.Setenv("GUARD_DATABASE_URL", admin)
+	r := guard(t, "demo")
+	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
+	for _, want := range []string{
+		"→ 000001_create_users",
+		"Locked 3 tables in auto mode",
+		"200 OK ready: db=4 expected=4",
+		`✓ SAFE      column_added: column "bio" was added`,
+		`✗ BREAKING  column_renamed: column "email" was renamed to "email_address" (probable)`,
+		"guard migrate up exited 3",
+		"503 Service Unavailable drift: db=5 expected=6",
+		"Promoted 1 table: public.users",
+		"200 OK ready: db=6 expected=6",
+	} {
+		assert.Contains(t, r.stdout, want)
+	}
+	// Nothing is left behind: no demo database, no shadow.
+	var left []string
+	rows, err := pgtest.Connect(t, admin).Query(context.Background(),
+		"SELECT datname FROM pg_database WHERE datname LIKE 'guard_demo_%' OR datname LIKE 'guard_shadow_%'")
+	assert.NoError(t, err)
+	for rows.Next() {
+		var n string
+		assert.NoError(t, rows.Scan(&n))
+		left = append(left, n)
+	}
+	assert.NoError(t, rows.Err())
+	assert.Equal(t, []string(nil), left)
+}

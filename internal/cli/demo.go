@@ -2,9 +2,16 @@ package cli
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/schemaguard/guard/readiness"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -60,40 +67,65 @@ func runDemo(ctx context.Context, g *globals) (err error) {
 	}
 	defer func() { err = errors.Join(err, cleanup()) }()
 
-	d.say("A project with four migrations: users, posts, comments, a new post status.")
+	d.say("A project with four migrations (users, posts, comments, a new post status). Deploy: guard migrate up.")
 	if err := d.addMigrations(1, 4); err != nil {
 		return err
 	}
-	if err := d.apply(ctx); err != nil {
+	if err := d.expect(d.guard(ctx, "migrate", "up"), ExitOK); err != nil {
 		return err
 	}
+
 	d.say("What guard sees in the database: every table, column, key, index, enum and view.")
-	d.guard(ctx, "schema", "inspect")
+	if err := d.expect(d.guard(ctx, "schema", "inspect"), ExitOK); err != nil {
+		return err
+	}
 
-	d.say("Lock the schema contract. Consumers depend on these tables; in auto mode safe changes flow, the rest waits for review.")
-	d.guard(ctx, "contract", "lock", "--mode", "auto")
+	d.say("Lock the schema contract in auto mode: safe changes flow, risky and breaking ones wait for review.")
+	if err := d.expect(d.guard(ctx, "contract", "lock", "--mode", "auto"), ExitOK); err != nil {
+		return err
+	}
+	if err := d.probe(ctx, "the app built with migrations 1–4"); err != nil {
+		return err
+	}
 
-	d.say("A new migration adds a nullable column users.bio: old reads and writes keep working.")
+	d.say("A new migration adds a nullable column users.bio: old reads and writes keep working, so guard applies it and promotes it into the contract.")
 	if err := d.addMigrations(5, 5); err != nil {
 		return err
 	}
-	if err := d.apply(ctx); err != nil {
+	if err := d.expect(d.guard(ctx, "migrate", "up"), ExitOK); err != nil {
 		return err
 	}
-	d.guard(ctx, "contract", "diff")
-	d.guard(ctx, "contract", "promote", "--table", "users")
+	if err := d.expect(d.guard(ctx, "contract", "show"), ExitOK); err != nil {
+		return err
+	}
 
-	d.say("Another migration renames users.email to email_address: every running binary that reads email breaks.")
+	d.say("The next migration renames users.email to email_address: every running binary that reads email would break. guard refuses it.")
 	if err := d.addMigrations(6, 6); err != nil {
 		return err
 	}
-	if err := d.apply(ctx); err != nil {
+	if err := d.expect(d.guard(ctx, "migrate", "up"), ExitBlocked); err != nil {
 		return err
 	}
-	code := d.guard(ctx, "contract", "diff")
-	p.Printf("\nguard contract diff exited %d: the contract forbids the rename until someone promotes it in review.\n", code)
-	d.guard(ctx, "contract", "diff", "--format", "json")
-	p.Printf("\nDemo done; the throwaway database and project are removed.\n")
+	p.Printf("\n  guard migrate up exited %d and ran nothing on the database:\n", ExitBlocked)
+	if err := d.expect(d.guard(ctx, "migrate", "status"), ExitNotReady); err != nil {
+		return err
+	}
+	p.Printf("\n  A binary that embeds the rename is not ready while the database lags it:\n")
+	if err := d.probe(ctx, "the app built with migrations 1–6"); err != nil {
+		return err
+	}
+
+	d.say("In review, the team accepts the rename (after moving readers to email_address): promote the new shape from the migrations, then deploy again.")
+	if err := d.expect(d.guard(ctx, "contract", "promote", "--table", "users", "--from", "migrations"), ExitOK); err != nil {
+		return err
+	}
+	if err := d.expect(d.guard(ctx, "migrate", "up"), ExitOK); err != nil {
+		return err
+	}
+	if err := d.probe(ctx, "the app built with migrations 1–6"); err != nil {
+		return err
+	}
+	p.Printf("\nDemo done: the throwaway database, project and PostgreSQL are removed.\n")
 	return nil
 }
 
@@ -167,26 +199,56 @@ func (d *demo) addMigrations(from, to uint64) error {
 	return nil
 }
 
-// apply applies the project's pending migrations with golang-migrate.
-func (d *demo) apply(ctx context.Context) error {
-	src, err := migrator.Open(filepath.Join(d.project, "migrations"))
+// probe serves the readiness handler of an app that embeds the project's
+// migrations as they are now, and asks it /health/ready over HTTP.
+func (d *demo) probe(ctx context.Context, app string) error {
+	pool, err := pgxpool.New(ctx, d.url)
 	if err != nil {
 		return err
 	}
-	cfg, err := dburl.Parse(d.url)
+	defer pool.Close()
+	checker, err := readiness.New(pool, os.DirFS(filepath.Join(d.project, "migrations")), ".")
 	if err != nil {
 		return err
 	}
-	db, err := migrator.OpenDB(ctx, cfg, src)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	applied, err := db.Up(ctx, 0)
-	err = errors.Join(err, db.Close())
-	for _, a := range applied {
-		d.g.printer().Printf("  → %s ... ok\n", a.Migration.Label())
+	srv := &http.Server{Handler: checker, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + readiness.ReadyPath
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
 	}
-	return err
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	p := d.g.printer()
+	p.Printf("\n%s\n", p.paint(dim, "$ curl "+readiness.ReadyPath+"   # "+app))
+	colour := green
+	if resp.StatusCode != http.StatusOK {
+		colour = red
+	}
+	p.Printf("%s %s\n", p.paint(colour, resp.Status), strings.TrimSpace(string(body)))
+	return nil
+}
+
+// expect turns an unexpected exit code of a demo step into an error, so a
+// broken demo fails loudly instead of narrating a story that did not happen.
+func (d *demo) expect(code, want int) error {
+	if code != want {
+		return fmt.Errorf("demo step %d: guard exited %d, expected %d", d.step, code, want)
+	}
+	return nil
 }
 
 // say narrates the next step.
