@@ -36,6 +36,7 @@ type section struct {
 var sections = []section{
 	{"inspect", benchInspect},
 	{"readiness", benchReadiness},
+	{"verify", benchVerify},
 }
 
 // env is what sections share.
