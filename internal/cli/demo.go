@@ -92,6 +92,9 @@ func runDemo(ctx context.Context, g *globals) (err error) {
 	if err := d.addMigrations(5, 5); err != nil {
 		return err
 	}
+	if err := d.expect(d.guard(ctx, "migrate", "plan"), ExitOK); err != nil {
+		return err
+	}
 	if err := d.expect(d.guard(ctx, "migrate", "up"), ExitOK); err != nil {
 		return err
 	}
