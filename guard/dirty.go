@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/schemaguard/guard/guard/schema"
-	"github.com/schemaguard/guard/guard/shadow"
 	"github.com/schemaguard/guard/internal/migrator"
 )
 
@@ -27,7 +26,15 @@ func (r *Runner) label(v int64) string {
 // not run), X itself (X ran but golang-migrate did not record it, or the
 // down of the version after X ran completely), and, when neither matches,
 // the one after X (its down, interrupted, did not run).
-func (r *Runner) diagnose(ctx context.Context, s *session, st state) (_ *Diagnosis, err error) {
+func (r *Runner) diagnose(ctx context.Context, s *session, st state) (*Diagnosis, error) {
+	d, err := r.diagnoseIn(ctx, s, st, true)
+	if errors.Is(err, errInView) && ctx.Err() == nil {
+		d, err = r.diagnoseIn(ctx, s, st, false)
+	}
+	return d, err
+}
+
+func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool) (_ *Diagnosis, err error) {
 	x := st.version
 	if !r.known(x) {
 		return nil, &UnknownVersionError{Version: uint64(x), Head: r.src.Head(), Source: r.src.Name}
@@ -57,12 +64,14 @@ func (r *Runner) diagnose(ctx context.Context, s *session, st state) (_ *Diagnos
 	if err != nil {
 		return nil, err
 	}
-	var sh *shadow.Shadow
-	if cands[0].v < 0 {
-		sh, err = prov.New(ctx)
-	} else {
-		sh, _, err = prov.NewAt(ctx, r.src, uint64(cands[0].v))
+	// The files stepped are few: in a view of the cached template when
+	// they allow it.
+	var steps []migrator.Step
+	for _, c := range cands[1:] {
+		m, _ := r.src.Find(uint64(c.v))
+		steps = append(steps, migrator.Step{Migration: m, Direction: migrator.DirectionUp, File: m.Up})
 	}
+	sh, _, err := r.shadowAt(ctx, prov, cands[0].v, view && r.viewable(steps))
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +87,9 @@ func (r *Runner) diagnose(ctx context.Context, s *session, st state) (_ *Diagnos
 			}
 			m, _ := r.src.Find(uint64(c.v))
 			if err := sh.Step(ctx, r.src, m, migrator.DirectionUp); err != nil {
+				if sh.View() {
+					return nil, fmt.Errorf("diagnose: %w: %w", errInView, err)
+				}
 				return nil, fmt.Errorf("diagnose: %w", err)
 			}
 		}

@@ -132,17 +132,33 @@ func (r *Runner) provider(ctx context.Context) (*shadow.Provider, error) {
 }
 
 // shadowAt returns a shadow at version v (-1: empty), from the template
-// cache when the provider has one.
-func (r *Runner) shadowAt(ctx context.Context, prov *shadow.Provider, v int64) (*shadow.Shadow, bool, error) {
-	if v < 0 {
+// cache when the provider has one: a view of the template (a transaction
+// rolled back at the end) when view is true, else a copy.
+func (r *Runner) shadowAt(ctx context.Context, prov *shadow.Provider, v int64, view bool) (*shadow.Shadow, bool, error) {
+	switch {
+	case v < 0:
 		sh, err := prov.New(ctx)
 		return sh, false, err
+	case view:
+		return prov.View(ctx, r.src, uint64(v))
 	}
 	return prov.NewAt(ctx, r.src, uint64(v))
 }
 
+// viewable reports whether every file of steps may run in a view (none must
+// run alone).
+func (r *Runner) viewable(steps []migrator.Step) bool {
+	for _, st := range steps {
+		body, err := r.src.Read(st.File)
+		if err != nil || migrator.Solo(string(body)) {
+			return false
+		}
+	}
+	return true
+}
+
 func (r *Runner) inspectShadow(ctx context.Context, sh *shadow.Shadow) (*schema.Schema, error) {
-	sc, err := schema.Inspect(ctx, sh.Conn(), r.inspectOptions()...)
+	sc, err := schema.Inspect(ctx, sh.Querier(), r.inspectOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("inspect shadow %s: %w", sh.Name(), err)
 	}
@@ -152,7 +168,23 @@ func (r *Runner) inspectShadow(ctx context.Context, sh *shadow.Shadow) (*schema.
 // plan replays the move in a shadow database, one file at a time,
 // attributing each change to its file, and judges the result against the
 // contract. The live schema is inspected meanwhile for history drift.
-func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *planned, err error) {
+func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (*planned, error) {
+	view := r.viewable(mv.steps)
+	orig := *p
+	pl, err := r.planIn(ctx, s, p, mv, view)
+	if view && errors.Is(err, errInView) && ctx.Err() == nil {
+		// Some files fail only when they share a transaction: replay in a
+		// database of its own for the authoritative answer.
+		*p = orig
+		pl, err = r.planIn(ctx, s, p, mv, false)
+	}
+	return pl, err
+}
+
+// errInView marks a step that failed in a view of a template.
+var errInView = errors.New("failed in a view of the template")
+
+func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view bool) (_ *planned, err error) {
 	c, err := r.contract()
 	if err != nil {
 		return nil, err
@@ -175,11 +207,11 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 		start := time.Now()
 		var warm bool
 		var err error
-		if sh, warm, err = r.shadowAt(gctx, prov, mv.from); err != nil {
+		if sh, warm, err = r.shadowAt(gctx, prov, mv.from, view); err != nil {
 			return err
 		}
 		took := time.Since(start)
-		p.Shadow = &ShadowInfo{Placement: string(sh.Placement()), Warm: warm, BuildMS: ms(took)}
+		p.Shadow = &ShadowInfo{Placement: string(sh.Placement()), Warm: warm, View: sh.View(), BuildMS: ms(took)}
 		r.emit(Event{Kind: EventShadow, Duration: took, Warm: warm})
 		base, err = r.inspectShadow(gctx, sh)
 		return err
@@ -200,6 +232,9 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 	prev := base
 	for _, st := range mv.steps {
 		if err := sh.Step(ctx, r.src, st.Migration, st.Direction); err != nil {
+			if sh.View() {
+				return nil, fmt.Errorf("plan: %w: %w", errInView, err)
+			}
 			return nil, fmt.Errorf("plan: %w", err)
 		}
 		after, err := r.inspectShadow(ctx, sh)

@@ -67,7 +67,10 @@ type ShadowInfo struct {
 	Placement string `json:"placement"` // "shadow-url", "target-server" or "ephemeral"
 	// Warm is true when the shadow was copied from a cached template of the
 	// applied history instead of replaying it.
-	Warm    bool    `json:"warm"`
+	Warm bool `json:"warm"`
+	// View is true when the pending files ran in a transaction on the
+	// cached template, rolled back afterwards, rather than in a copy.
+	View    bool    `json:"view"`
 	BuildMS float64 `json:"build_ms"` // time to have the shadow at the current version
 }
 

@@ -99,7 +99,7 @@ func (r *Runner) historySchema(ctx context.Context, v int64) (_ *schema.Schema, 
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, prov.Close(ctx)) }()
-	sh, _, err := r.shadowAt(ctx, prov, v)
+	sh, _, err := r.shadowAt(ctx, prov, v, true)
 	if err != nil {
 		return nil, err
 	}

@@ -69,9 +69,67 @@ func (p *Provider) TemplateCache() bool {
 // settings, so an edited file never reuses a stale template. Drop the shadow
 // when done; templates stay until unused for a week or crowded out.
 func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint64) (s *Shadow, warm bool, err error) {
+	applied, err := appliedAt(src, version)
+	if err != nil {
+		return nil, false, err
+	}
+	if !p.TemplateCache() || len(applied) == 0 {
+		return p.replayed(ctx, src, version)
+	}
+	name, warm, err := p.template(ctx, src, applied)
+	if err != nil {
+		return nil, false, err
+	}
+	for wait := 100 * time.Millisecond; ; wait *= 2 {
+		s, err = p.create(ctx, name, applied)
+		var pgErr *pgconn.PgError
+		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != pgerrcode.ObjectInUse || wait > 2*time.Second {
+			return s, warm, err
+		}
+		// A view holds the template (PostgreSQL already waited 5s): it ends
+		// when its plan does.
+		if err := sleep(ctx, wait); err != nil {
+			return nil, false, err
+		}
+	}
+}
+
+// View returns a shadow at version of src that is a transaction on the
+// cached template of that history (built first when missing, as NewAt
+// does): no database is copied, and Drop rolls the transaction back, so the
+// template never changes. It is the cheapest shadow to step a few pending
+// files in and introspect (through Querier). Its limits: files that must
+// run alone (migrator.Solo: transaction control, CONCURRENTLY, …) are
+// refused with ErrNeedsDatabase, and a failed file fails the whole view;
+// as some files fail only when they share a transaction (an enum value
+// added then used), replay in NewAt's copy for an authoritative answer.
+// While a view is open, copying its template waits. Without the template
+// cache, View is NewAt.
+func (p *Provider) View(ctx context.Context, src *migrator.Source, version uint64) (s *Shadow, warm bool, err error) {
+	applied, err := appliedAt(src, version)
+	if err != nil {
+		return nil, false, err
+	}
+	if !p.TemplateCache() || len(applied) == 0 {
+		return p.replayed(ctx, src, version)
+	}
+	name, warm, err := p.template(ctx, src, applied)
+	if err != nil {
+		return nil, false, err
+	}
+	s, err = p.openView(ctx, name, applied)
+	return s, warm, err
+}
+
+// ErrNeedsDatabase is returned when a view is asked to replay a file that
+// must run in a transaction of its own: use a shadow from NewAt.
+var ErrNeedsDatabase = errors.New("file must run alone: a view of a template cannot replay it")
+
+// appliedAt lists the migrations of src up to and including version.
+func appliedAt(src *migrator.Source, version uint64) ([]migrator.Migration, error) {
 	if version != 0 {
 		if _, ok := src.Find(version); !ok {
-			return nil, false, fmt.Errorf("shadow: migrate to version %d: migrations %s have no such version", version, src.Name)
+			return nil, fmt.Errorf("shadow: migrate to version %d: migrations %s have no such version", version, src.Name)
 		}
 	}
 	var applied []migrator.Migration
@@ -80,40 +138,39 @@ func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint
 			applied = append(applied, m)
 		}
 	}
-	if !p.TemplateCache() || len(applied) == 0 {
-		s, err := p.New(ctx)
-		if err != nil {
-			return nil, false, err
-		}
-		if err := s.Migrate(ctx, src, version); err != nil {
-			return nil, false, errors.Join(err, s.Drop(ctx))
-		}
-		return s, false, nil
-	}
+	return applied, nil
+}
 
-	names, err := p.chain(src, applied)
+// replayed is a new shadow with the history replayed, no cache involved.
+func (p *Provider) replayed(ctx context.Context, src *migrator.Source, version uint64) (*Shadow, bool, error) {
+	s, err := p.New(ctx)
 	if err != nil {
 		return nil, false, err
+	}
+	if err := s.Migrate(ctx, src, version); err != nil {
+		return nil, false, errors.Join(err, s.Drop(ctx))
+	}
+	return s, false, nil
+}
+
+// template returns the name of the cached template of applied, building it
+// when missing; warm is true when it was there.
+func (p *Provider) template(ctx context.Context, src *migrator.Source, applied []migrator.Migration) (name string, warm bool, err error) {
+	names, err := p.chain(src, applied)
+	if err != nil {
+		return "", false, err
 	}
 	existing, err := p.templates(ctx)
 	if err != nil {
-		return nil, false, err
+		return "", false, err
 	}
 	top := names[len(names)-1]
+	version := applied[len(applied)-1].Version
 	if t, ok := existing[top]; ok {
-		s, err := p.create(ctx, top, applied)
-		if err == nil {
-			p.touch(ctx, t, version)
-			return s, true, nil
-		}
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != pgerrcode.InvalidCatalogName {
-			return nil, false, err
-		}
-		delete(existing, top) // collected meanwhile: build it again
+		p.touch(ctx, t, version)
+		return top, true, nil
 	}
-
-	// Build the template from the longest cached prefix.
+	// Build it from the longest cached prefix.
 	from, k := "", 0
 	for i := len(names) - 2; i >= 0; i-- {
 		if _, ok := existing[names[i]]; ok {
@@ -123,17 +180,85 @@ func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint
 	}
 	b, err := p.create(ctx, from, applied[:k])
 	if err != nil {
-		return nil, false, err
+		return "", false, err
 	}
 	if err := b.Migrate(ctx, src, version); err != nil {
-		return nil, false, errors.Join(err, b.Drop(ctx))
+		return "", false, errors.Join(err, b.Drop(ctx))
 	}
 	if err := p.publish(ctx, b, top, version); err != nil {
-		return nil, false, errors.Join(err, b.Drop(ctx))
+		return "", false, errors.Join(err, b.Drop(ctx))
 	}
 	p.collectTemplates(ctx, top)
-	s, err = p.create(ctx, top, applied)
-	return s, false, err
+	return top, false, nil
+}
+
+// openView opens a transaction on the template name.
+func (p *Provider) openView(ctx context.Context, name string, applied []migrator.Migration) (s *Shadow, err error) {
+	s = &Shadow{p: p, name: name, key: name + "#" + randomHex(4), applied: applied, view: true}
+	if s.cfg, s.url, err = p.shadowConfig(name); err != nil {
+		return nil, err
+	}
+	s.cfg.RuntimeParams["application_name"] = "guard-shadow-view"
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errors.New("shadow: provider is closed")
+	}
+	p.shadows[s.key] = s
+	p.mu.Unlock()
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.Drop(ctx))
+		}
+	}()
+	if s.conn, err = connect(ctx, s.cfg); err != nil {
+		return nil, fmt.Errorf("shadow: connect to template %s: %w", dburl.Describe(s.cfg), err)
+	}
+	if err := p.refuseTarget(ctx, s.conn, s.cfg); err != nil {
+		return nil, err
+	}
+	if s.tx, err = s.conn.Begin(ctx); err != nil {
+		return nil, fmt.Errorf("shadow: begin on template %s: %w", name, err)
+	}
+	// Another view stepping the same file holds its locks until it rolls
+	// back: wait for it, but not forever.
+	if _, err := s.tx.Exec(ctx, `SET LOCAL lock_timeout = '30s'`); err != nil {
+		return nil, fmt.Errorf("shadow: begin on template %s: %w", name, err)
+	}
+	p.log.Debug("shadow view of a template opened", "template", name)
+	return s, nil
+}
+
+// closeView rolls a view back and closes its connection, even after ctx
+// ended.
+func (p *Provider) closeView(ctx context.Context, s *Shadow) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	var errs []error
+	if s.tx != nil {
+		if err := s.tx.Rollback(ctx); err != nil && !s.conn.IsClosed() {
+			errs = append(errs, fmt.Errorf("shadow: roll back the view of %s: %w", s.name, err))
+		}
+	}
+	if s.conn != nil {
+		errs = append(errs, s.conn.Close(ctx))
+	}
+	p.mu.Lock()
+	delete(p.shadows, s.key)
+	p.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
 }
 
 // chain returns the template name of each prefix of applied: a hash chain

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/alecthomas/assert/v2"
 	"github.com/jackc/pgx/v5"
@@ -186,4 +187,70 @@ func TestBatchedReplayBehavesLikeOneFileAtATime(t *testing.T) {
 	v, _ := failing.Version()
 	assert.Equal(t, uint64(2), v)
 	assert.Zero(t, inspect(t, failing).Table("public", "a").Column("c"), "the failed file left nothing")
+}
+
+func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
+	dropTemplates(t)
+	ctx := t.Context()
+	src := example(t)
+	target := parse(t, pgtest.DB(t))
+	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
+	assert.NoError(t, err)
+	defer p.Close(ctx)
+
+	v, warm, err := p.View(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.False(t, warm, "the first view builds the template")
+	assert.True(t, v.View())
+	before, err := gschema.Inspect(ctx, v.Querier())
+	assert.NoError(t, err)
+	m6, _ := src.Find(6)
+	assert.NoError(t, v.Step(ctx, src, m6, migrator.DirectionUp))
+	after, err := gschema.Inspect(ctx, v.Querier())
+	assert.NoError(t, err)
+	assert.NotZero(t, after.Table("public", "users").Column("email_address"))
+	assert.Zero(t, before.Table("public", "users").Column("email_address"))
+
+	// Copying the template waits for the view to end.
+	copied := make(chan error, 1)
+	go func() {
+		sh, _, err := p.NewAt(context.Background(), src, 5)
+		if err == nil {
+			err = sh.Drop(context.Background())
+		}
+		copied <- err
+	}()
+	admin := pgtest.Connect(t, pgtest.Server(t))
+	for {
+		var waiting bool
+		assert.NoError(t, admin.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'CREATE DATABASE%TEMPLATE%')`).Scan(&waiting))
+		if waiting {
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition
+	}
+	assert.NoError(t, v.Drop(ctx))
+	assert.NoError(t, <-copied)
+
+	// The template is as it was: the step was rolled back.
+	again, warm, err := p.View(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.True(t, warm)
+	got, err := gschema.Inspect(ctx, again.Querier())
+	assert.NoError(t, err)
+	assert.Equal(t, before, got)
+	assert.NoError(t, again.Drop(ctx))
+	assert.Equal(t, 1, len(templates(t)))
+
+	// A file that must run alone is refused.
+	solo, err := migrator.Load(fstest.MapFS{
+		"1_a.up.sql": {Data: []byte("CREATE TABLE a (id int);")},
+		"2_b.up.sql": {Data: []byte("CREATE INDEX CONCURRENTLY a_id ON a (id);")},
+	}, ".", "m")
+	assert.NoError(t, err)
+	v, _, err = p.View(ctx, solo, 1)
+	assert.NoError(t, err)
+	defer v.Drop(ctx)
+	m2, _ := solo.Find(2)
+	assert.IsError(t, v.Step(ctx, solo, m2, migrator.DirectionUp), shadow.ErrNeedsDatabase)
 }

@@ -114,6 +114,15 @@ const (
 // replay applies the up files of todo (in order, all above the shadow's
 // version), grouping batchable files.
 func (s *Shadow) replay(ctx context.Context, src *migrator.Source, todo []migrator.Migration) error {
+	if s.view {
+		// One transaction already: a failed batch could not be replayed.
+		for _, m := range todo {
+			if err := s.Step(ctx, src, m, migrator.DirectionUp); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var batch []migrator.Migration
 	var bodies []string
 	size := 0
@@ -183,6 +192,9 @@ func (s *Shadow) replay(ctx context.Context, src *migrator.Source, todo []migrat
 func (s *Shadow) run(ctx context.Context, m migrator.Migration, file, body string, dir migrator.Direction) error {
 	if s.failed {
 		return ErrFailed
+	}
+	if s.view && migrator.Solo(body) {
+		return fmt.Errorf("shadow: %s: %w", file, ErrNeedsDatabase)
 	}
 	if err := s.exec(ctx, file, m.Version, body); err != nil {
 		return err

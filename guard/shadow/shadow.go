@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
+	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/internal/dburl"
 	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgcluster"
@@ -285,22 +286,8 @@ func (p *Provider) create(ctx context.Context, template string, applied []migrat
 		}
 	}()
 
-	s.cfg = p.admin.Copy()
-	s.cfg.Database = name
-	if s.cfg.RuntimeParams == nil {
-		s.cfg.RuntimeParams = map[string]string{}
-	}
-	if p.opts.target != nil {
-		// Replay with the target's session settings (search_path, …), as
-		// golang-migrate would run the files there.
-		maps.Copy(s.cfg.RuntimeParams, p.opts.target.RuntimeParams)
-	}
-	s.cfg.RuntimeParams["application_name"] = "guard-shadow"
-	s.cfg.RuntimeParams["synchronous_commit"] = "off"
-	if cs := p.admin.ConnString(); cs != "" {
-		if s.url, err = dburl.WithDatabase(cs, name); err != nil {
-			return nil, fmt.Errorf("shadow: %w", err)
-		}
+	if s.cfg, s.url, err = p.shadowConfig(name); err != nil {
+		return nil, err
 	}
 	if s.conn, err = connect(ctx, s.cfg); err != nil {
 		return nil, fmt.Errorf("shadow: connect to %s: %w", dburl.Describe(s.cfg), err)
@@ -310,6 +297,30 @@ func (p *Provider) create(ctx context.Context, template string, applied []migrat
 	}
 	p.log.Debug("shadow database created", "name", name, "placement", p.placement)
 	return s, nil
+}
+
+// shadowConfig returns the connection config and URL of database name on
+// the provider's server, with the target's session settings: files replay
+// as golang-migrate would run them there (search_path, …).
+func (p *Provider) shadowConfig(name string) (*pgx.ConnConfig, string, error) {
+	cfg := p.admin.Copy()
+	cfg.Database = name
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if p.opts.target != nil {
+		maps.Copy(cfg.RuntimeParams, p.opts.target.RuntimeParams)
+	}
+	cfg.RuntimeParams["application_name"] = "guard-shadow"
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	url := ""
+	if cs := p.admin.ConnString(); cs != "" {
+		var err error
+		if url, err = dburl.WithDatabase(cs, name); err != nil {
+			return nil, "", fmt.Errorf("shadow: %w", err)
+		}
+	}
+	return cfg, url, nil
 }
 
 // withAdmin runs f on the admin connection, reconnecting if it was lost.
@@ -394,6 +405,11 @@ type Shadow struct {
 	conn    *pgx.Conn
 	applied []migrator.Migration // in order; the top is the version
 	failed  bool
+	// A view is a transaction on a cached template rather than a database
+	// of its own (see Provider.View): Drop rolls it back.
+	view bool
+	tx   pgx.Tx
+	key  string // in p.shadows, when not name
 
 	dropOnce sync.Once
 	dropErr  error
@@ -433,14 +449,33 @@ func (s *Shadow) URL() string { return s.url }
 func (s *Shadow) String() string { return dburl.Describe(s.cfg) }
 
 // Conn returns the shadow's connection, on which migrations are replayed,
-// for introspection between steps. Do not close it.
+// for introspection between steps. Do not close it. The connection of a
+// view (see Provider.View) is inside a transaction that must not end:
+// introspect a view through Querier.
 func (s *Shadow) Conn() *pgx.Conn { return s.conn }
+
+// Querier returns what to introspect the shadow with: its connection, or
+// the transaction of a view (schema.Inspect then reads in a savepoint).
+func (s *Shadow) Querier() schema.Querier {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.conn
+}
+
+// View reports whether the shadow is a transaction on a cached template
+// (see Provider.View) rather than a database of its own.
+func (s *Shadow) View() bool { return s.view }
 
 // Drop drops the shadow database (forcing any connection off). It works even
 // when ctx has ended, as after Ctrl-C or SIGTERM, within a bounded time of
 // its own, and is idempotent.
 func (s *Shadow) Drop(ctx context.Context) error {
 	s.dropOnce.Do(func() {
+		if s.view {
+			s.dropErr = s.p.closeView(ctx, s)
+			return
+		}
 		var errs []error
 		if s.conn != nil {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
