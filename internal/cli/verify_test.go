@@ -173,3 +173,48 @@ func TestVerifyExampleHistoryAndSumFile(t *testing.T) {
 	assert.Equal(t, cli.ExitError, res.code, res.stdout)
 	assert.Contains(t, res.stdout, "::error file=migrations/000002_create_posts.down.sql,title=guard verify%3A sum::edited after it was recorded in guard.sum")
 }
+
+// The command of examples/ci's workflow runs as written on a project laid
+// out as the workflow assumes (migrations/, guard.contract.json,
+// db/queries/), and passes on a sound one.
+func TestVerifyCIExampleCommand(t *testing.T) {
+	clearEnv(t)
+	wf, err := os.ReadFile(filepath.Join("..", "..", "examples", "ci", "guard.yml"))
+	assert.NoError(t, err)
+	var args []string
+	for _, line := range strings.Split(string(wf), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "run: guard verify"); ok {
+			args = append([]string{"verify"}, strings.Fields(rest)...)
+		}
+	}
+	assert.NotZero(t, len(args), "the workflow runs guard verify")
+	assert.Contains(t, strings.Join(args, " "), "--format github")
+
+	clean, err := filepath.Abs(filepath.Join("..", "..", "verify", "testdata", "clean"))
+	assert.NoError(t, err)
+	dir := t.TempDir()
+	copyTree(t, filepath.Join(clean, "migrations"), filepath.Join(dir, "migrations"))
+	copyTree(t, filepath.Join(clean, "queries"), filepath.Join(dir, "db", "queries"))
+	b, err := os.ReadFile(filepath.Join(clean, "guard.contract.json"))
+	assert.NoError(t, err)
+	assert.NoError(t, os.WriteFile(filepath.Join(dir, "guard.contract.json"), b, 0o644))
+	t.Chdir(dir)
+
+	res := guard(t, append(args, "--shadow-url", pgtest.Server(t))...)
+	assert.Equal(t, cli.ExitOK, res.code, "%s\n%s", res.stdout, res.stderr)
+	assert.NotContains(t, res.stdout, "::error")
+	assert.Contains(t, res.stdout, "✓ queries   4 statements in 2 files")
+	assert.Contains(t, res.stdout, "✓ contract  mode auto, 2 tables locked")
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	assert.NoError(t, os.MkdirAll(to, 0o755))
+	entries, err := os.ReadDir(from)
+	assert.NoError(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		assert.NoError(t, err)
+		assert.NoError(t, os.WriteFile(filepath.Join(to, e.Name()), b, 0o644))
+	}
+}
