@@ -19,6 +19,7 @@ import (
 
 	"github.com/schemaguard/guard/guard/shadow"
 	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/internal/pgcluster"
 	"github.com/schemaguard/guard/internal/pgtest"
 	"github.com/schemaguard/guard/internal/sumfile"
 	"github.com/schemaguard/guard/migrations"
@@ -350,4 +351,20 @@ func TestDownCheckContinuesAfterABrokenDown(t *testing.T) {
 	}
 	assert.Equal(t, []string{"1_a.down.sql public.a", "3_c.down.sql public.a"}, got, "%+v", rep.Findings)
 	assert.Equal(t, verify.StatusPassed, rep.Check(verify.CheckApply).Status)
+}
+
+// Run makes its own provider: on a shadow URL's server, or by default on an
+// ephemeral cluster it starts and stops (CI with no database service).
+func TestOwnShadowProvider(t *testing.T) {
+	rep, err := verify.Run(context2m(t), migrations.FS, verify.WithShadowURL(pgtest.Server(t)))
+	assert.NoError(t, err)
+	assert.Equal(t, verify.StatusPassed, rep.Status, "%+v", rep.Findings)
+
+	if _, err := pgcluster.BinDir(); err != nil {
+		t.Skipf("no PostgreSQL server binaries for an ephemeral cluster: %v", err)
+	}
+	rep, err = verify.Run(context2m(t), migrations.FS)
+	assert.NoError(t, err)
+	assert.Equal(t, verify.StatusPassed, rep.Status, "%+v", rep.Findings)
+	assert.Equal(t, verify.StatusPassed, rep.Check(verify.CheckDown).Status)
 }
