@@ -55,7 +55,7 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 		cands = append(cands, cand{nx, "the revert of " + r.label(nx) + " did not run: nothing of it is there", StateNotApplied})
 	}
 
-	prov, err := r.provider(ctx)
+	prov, err := r.provider(ctx, s)
 	if err != nil {
 		return nil, err
 	}

@@ -120,10 +120,11 @@ func (r *Runner) prepare(ctx context.Context, s *session, sel selector, dir Dire
 }
 
 // provider places shadows as the options say.
-func (r *Runner) provider(ctx context.Context) (*shadow.Provider, error) {
+func (r *Runner) provider(ctx context.Context, s *session) (*shadow.Provider, error) {
 	opts := []shadow.Option{shadow.WithTarget(r.cfg), shadow.WithLogger(r.log)}
 	if r.c.shadowURL != "" {
-		opts = append(opts, shadow.WithShadowURL(r.c.shadowURL))
+		// The session tells who the target is: no connection more.
+		opts = append(opts, shadow.WithShadowURL(r.c.shadowURL), shadow.WithTargetConn(s.conn))
 	}
 	if r.c.shadowCache != nil {
 		opts = append(opts, shadow.WithTemplateCache(*r.c.shadowCache))
@@ -189,11 +190,12 @@ func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view 
 	if err != nil {
 		return nil, err
 	}
-	prov, err := r.provider(ctx)
+	prov, err := r.provider(ctx, s)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, prov.Close(ctx)) }()
+	r.log.Debug("shadow provider ready", "placement", prov.Placement())
 
 	var live, base *schema.Schema
 	var sh *shadow.Shadow
@@ -201,6 +203,7 @@ func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view 
 	g.Go(func() error {
 		var err error
 		live, err = s.live(gctx)
+		r.log.Debug("live schema inspected")
 		return err
 	})
 	g.Go(func() error {
@@ -214,6 +217,7 @@ func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view 
 		p.Shadow = &ShadowInfo{Placement: string(sh.Placement()), Warm: warm, View: sh.View(), BuildMS: ms(took)}
 		r.emit(Event{Kind: EventShadow, Duration: took, Warm: warm})
 		base, err = r.inspectShadow(gctx, sh)
+		r.log.Debug("shadow schema inspected")
 		return err
 	})
 	err = g.Wait()
@@ -237,10 +241,12 @@ func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view 
 			}
 			return nil, fmt.Errorf("plan: %w", err)
 		}
+		r.log.Debug("replayed in the shadow", "file", st.File)
 		after, err := r.inspectShadow(ctx, sh)
 		if err != nil {
 			return nil, err
 		}
+		r.log.Debug("shadow schema inspected", "after", st.File)
 		changes := diff.Schemas(prev, after)
 		for _, ch := range changes {
 			if ch.Kind == diff.TableRemoved || ch.Kind == diff.ColumnRemoved {

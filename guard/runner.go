@@ -166,6 +166,7 @@ func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
 	}
 	s.schema = *schemaName
 	s.key = lockKey(s.dbName, s.schema, r.c.migrationsTable)
+	r.log.Debug("connected", "database", r.describe())
 	if lock {
 		if err := s.lock(ctx); err != nil {
 			return nil, errors.Join(err, s.close(ctx))

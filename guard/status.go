@@ -82,7 +82,7 @@ func (r *Runner) Status(ctx context.Context) (_ *Status, err error) {
 		if st.version < 0 && len(r.src.Migrations) > 0 && r.src.Migrations[0].Version == 0 {
 			out.Pending = append([]Migration{publicMigration(r.src.Migrations[0])}, out.Pending...)
 		}
-		base, err := r.historySchema(ctx, st.version)
+		base, err := r.historySchema(ctx, s, st.version)
 		if err != nil {
 			return nil, err
 		}
@@ -93,8 +93,8 @@ func (r *Runner) Status(ctx context.Context) (_ *Status, err error) {
 
 // historySchema is the schema the applied migrations produce, built in a
 // shadow database (from the template cache when there is one).
-func (r *Runner) historySchema(ctx context.Context, v int64) (_ *schema.Schema, err error) {
-	prov, err := r.provider(ctx)
+func (r *Runner) historySchema(ctx context.Context, s *session, v int64) (_ *schema.Schema, err error) {
+	prov, err := r.provider(ctx, s)
 	if err != nil {
 		return nil, err
 	}

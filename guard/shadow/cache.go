@@ -199,6 +199,9 @@ func (p *Provider) openView(ctx context.Context, name string, applied []migrator
 		return nil, err
 	}
 	s.cfg.RuntimeParams["application_name"] = "guard-shadow-view"
+	// Another view stepping the same file holds its locks until it rolls
+	// back: wait for it, but not forever.
+	s.cfg.RuntimeParams["lock_timeout"] = "30s"
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -218,11 +221,6 @@ func (p *Provider) openView(ctx context.Context, name string, applied []migrator
 		return nil, err
 	}
 	if s.tx, err = s.conn.Begin(ctx); err != nil {
-		return nil, fmt.Errorf("shadow: begin on template %s: %w", name, err)
-	}
-	// Another view stepping the same file holds its locks until it rolls
-	// back: wait for it, but not forever.
-	if _, err := s.tx.Exec(ctx, `SET LOCAL lock_timeout = '30s'`); err != nil {
 		return nil, fmt.Errorf("shadow: begin on template %s: %w", name, err)
 	}
 	p.log.Debug("shadow view of a template opened", "template", name)

@@ -52,6 +52,22 @@ type options struct {
 	logger    *slog.Logger
 	grace     time.Duration
 	cache     *bool // template cache; nil: the placement's default
+	// targetConn, when set, identifies the target without connecting to
+	// it again; it is the caller's and stays open.
+	targetConn *pgx.Conn
+}
+
+// WithTargetConn identifies the target (see WithTarget, which is still
+// needed) through conn, an open connection to it, instead of connecting to
+// it once more. The provider only reads through conn and never closes it.
+func WithTargetConn(conn *pgx.Conn) Option {
+	return func(o *options) error {
+		if conn == nil {
+			return errors.New("nil target connection")
+		}
+		o.targetConn = conn
+		return nil
+	}
 }
 
 // WithTarget names the database being migrated. Shadows are then created on
@@ -147,7 +163,14 @@ func NewProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 func (p *Provider) place(ctx context.Context) error {
 	o := p.opts
 	var targetConn *pgx.Conn
-	if o.target != nil {
+	switch {
+	case o.target != nil && o.targetConn != nil && o.shadowURL != nil:
+		id, err := identify(ctx, o.targetConn)
+		if err != nil {
+			return fmt.Errorf("shadow: identify target %s: %w", dburl.Describe(o.target), err)
+		}
+		p.target = &id
+	case o.target != nil:
 		conn, err := connect(ctx, o.target)
 		if err != nil {
 			return fmt.Errorf("shadow: connect to target %s: %w", dburl.Describe(o.target), err)

@@ -37,6 +37,7 @@ var sections = []section{
 	{"inspect", benchInspect},
 	{"readiness", benchReadiness},
 	{"verify", benchVerify},
+	{"migrate", benchMigrate},
 }
 
 // env is what sections share.
