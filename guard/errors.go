@@ -3,6 +3,7 @@ package guard
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -278,6 +279,16 @@ func (e *ConnectError) Error() string {
 		var ce *pgconn.ConnectError
 		if errors.As(e.Err, &ce) && ce.Unwrap() != nil {
 			reason = ce.Unwrap().Error()
+			// Each address and TLS mode tried says the same: say it once.
+			if joined, ok := ce.Unwrap().(interface{ Unwrap() []error }); ok {
+				var parts []string
+				for _, err := range joined.Unwrap() {
+					if m := err.Error(); !slices.Contains(parts, m) {
+						parts = append(parts, m)
+					}
+				}
+				reason = strings.Join(parts, "; ")
+			}
 		}
 	}
 	return fmt.Sprintf("connect to %s: %s", e.Database, reason)

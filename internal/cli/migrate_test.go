@@ -406,3 +406,38 @@ func mgClearEnv(t *testing.T) {
 	t.Setenv("GUARD_DATABASE_URL", "")
 	t.Setenv("DATABASE_URL", "")
 }
+
+func TestMigrateBadInputChangesNothing(t *testing.T) {
+	mgClearEnv(t)
+	url := pgtest.DB(t)
+	good := mgProject(t, "1_a.up.sql", "CREATE TABLE a (id int);")
+	for _, tc := range []struct {
+		name string
+		dir  string
+		url  string
+		args []string
+		code int
+		want string
+	}{
+		{"unreachable server", good, "postgres://app:s3cr3t-pw@127.0.0.1:1/app", nil, cli.ExitError, "connection refused"},
+		{"malformed URL", good, "postgres://app:s3cr3t-pw@%zz/app", nil, cli.ExitError, "invalid database URL"},
+		{"missing folder", t.TempDir(), url, nil, cli.ExitError, "migrations directory not found"},
+		{"skipped file name", mgProject(t, "1_a.up.sql", "SELECT 1;", "2-b.up.sql", "SELECT 1;"), url, nil, cli.ExitError, "golang-migrate would silently skip"},
+		{"duplicate version", mgProject(t, "1_a.up.sql", "SELECT 1;", "1_b.up.sql", "SELECT 1;"), url, nil, cli.ExitError, "duplicate migration version"},
+		{"bad lock wait", good, url, []string{"--lock-wait", "0s"}, cli.ExitUsage, "--lock-wait"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mgRun(t, tc.dir, tc.url, append([]string{"migrate", "up"}, tc.args...)...)
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.Contains(t, r.stderr, "  hint: ")
+			assert.NotContains(t, r.stdout+r.stderr, "s3cr3t-pw")
+		})
+	}
+	corrupt := mgProject(t, "1_a.up.sql", "CREATE TABLE a (id int);")
+	assert.NoError(t, os.WriteFile(filepath.Join(corrupt, "guard.contract.json"), []byte("{nope"), 0o644))
+	r := mgRun(t, corrupt, url, "migrate", "up")
+	assert.Equal(t, cli.ExitError, r.code)
+	assert.Contains(t, r.stderr, "not valid JSON")
+	assert.False(t, mgQuery[bool](t, url, `SELECT to_regclass('schema_migrations') IS NOT NULL`), "nothing changed")
+}
