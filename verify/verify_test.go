@@ -361,7 +361,7 @@ func TestOwnShadowProvider(t *testing.T) {
 	assert.Equal(t, verify.StatusPassed, rep.Status, "%+v", rep.Findings)
 
 	if _, err := pgcluster.BinDir(); err != nil {
-		t.Skipf("no PostgreSQL server binaries for an ephemeral cluster: %v", err)
+		pgtest.SkipOrFail(t, "no PostgreSQL server binaries for an ephemeral cluster: %v", err)
 	}
 	rep, err = verify.Run(context2m(t), migrations.FS)
 	assert.NoError(t, err)

@@ -14,15 +14,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/schemaguard/guard/internal/pgcluster"
+	"github.com/schemaguard/guard/internal/pgtest"
 )
 
 func start(t *testing.T, opts ...pgcluster.Option) *pgcluster.Cluster {
 	t.Helper()
 	if _, err := pgcluster.BinDir(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
+		pgtest.SkipOrFail(t, "%v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -165,3 +165,13 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// SkipOrFail skips the test for a missing piece of the environment, except
+// with CI=true, where a database test that does not run is a failure.
+func SkipOrFail(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true, so this cannot be skipped: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
