@@ -11,6 +11,7 @@ import (
 
 	"github.com/schemaguard/guard/guard"
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -303,4 +304,30 @@ func TestCreateMigration(t *testing.T) {
 	c, err = guard.CreateMigrationAt(stamped, "y", time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 	assert.NoError(t, err)
 	assert.Equal(t, uint64(20260304050607), c.Version)
+}
+
+func TestStatusSeesAMigrationInProgress(t *testing.T) {
+	url := pgtest.DB(t)
+	ctx := context.Background()
+	r := runner(t, url, files("1_a.up.sql", "CREATE TABLE a (id int);", "2_b.up.sql", "CREATE TABLE b (id int);"))
+	_, err := r.Up(ctx, 1)
+	assert.NoError(t, err)
+	// golang-migrate marks the version dirty while a file runs, holding its lock.
+	pgtest.Exec(t, url, `UPDATE schema_migrations SET version = 2, dirty = true`)
+	holder := pgtest.Connect(t, url)
+	var pid int
+	var db, sch string
+	assert.NoError(t, holder.QueryRow(ctx, `SELECT pg_backend_pid(), current_database(), current_schema()`).Scan(&pid, &db, &sch))
+	id, err := migrator.LockID(db, sch, "schema_migrations")
+	assert.NoError(t, err)
+	_, err = holder.Exec(ctx, `SELECT pg_advisory_lock($1)`, id)
+	assert.NoError(t, err)
+
+	st, err := r.Status(ctx)
+	assert.NoError(t, err)
+	assert.True(t, st.Dirty)
+	assert.NotZero(t, st.Running)
+	assert.Equal(t, pid, st.Running.PID)
+	assert.Equal(t, "golang-migrate", st.Running.Lock)
+	assert.Zero(t, st.Diagnosis, "nothing to diagnose while it runs")
 }

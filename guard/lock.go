@@ -111,16 +111,18 @@ func (s *session) holder(ctx context.Context, key int64, which string) (*LockHol
 	return &LockHolder{PID: h.PID, ApplicationName: h.ApplicationName, User: h.User, ClientAddr: h.ClientAddr, Since: h.Since, Lock: which}, nil
 }
 
-// running returns the session migrating the database right now (holding
-// guard's lock or golang-migrate's), or nil.
-func (s *session) running(ctx context.Context) (*LockHolder, error) {
-	h, err := s.holder(ctx, s.key, "guard")
-	if err != nil || h != nil {
-		return h, err
-	}
+// running returns the session migrating the database right now, or nil:
+// the holder of golang-migrate's lock (held while a file runs, by guard or
+// plain golang-migrate), or, on a dirty database, of guard's (held from plan
+// to the last file; a guard merely planning leaves the version clean).
+func (s *session) running(ctx context.Context, dirty bool) (*LockHolder, error) {
 	id, err := migrator.LockID(s.dbName, s.schema, s.r.c.migrationsTable)
 	if err != nil {
 		return nil, errors.Join(errors.New("compute golang-migrate's lock key"), err)
 	}
-	return s.holder(ctx, id, "golang-migrate")
+	h, err := s.holder(ctx, id, "golang-migrate")
+	if err != nil || h != nil || !dirty {
+		return h, err
+	}
+	return s.holder(ctx, s.key, "guard")
 }

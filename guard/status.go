@@ -41,7 +41,7 @@ func (r *Runner) Status(ctx context.Context) (_ *Status, err error) {
 		out.Ahead = true
 		out.Warnings = append(out.Warnings, fmt.Sprintf("database is at version %d, newer than the head %d of migrations %s: this binary is older than the database", st.version, r.src.Head(), r.src.Name))
 	}
-	if out.Running, err = s.running(ctx); err != nil {
+	if out.Running, err = s.running(ctx, st.dirty); err != nil {
 		return nil, err
 	}
 	if h := out.Running; h != nil {

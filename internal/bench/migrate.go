@@ -285,8 +285,8 @@ func benchWarmPlan(ctx context.Context, e *env, hist string, n int) error {
 		}
 		guardTimes, baseTimes = append(guardTimes, g), append(baseTimes, b)
 	}
-	fmt.Printf("   %-52s %12s\n", fmt.Sprintf("guard migrate plan, first run (cold, fills the cache)"), round(coldPlan))
-	compare(fmt.Sprintf("guard migrate plan, warm (whole process, median of 5)"), medianOf(guardTimes),
+	fmt.Printf("   %-52s %12s\n", "guard migrate plan, first run (cold, fills the cache)", round(coldPlan))
+	compare("guard migrate plan, warm (whole process, median of 5)", medianOf(guardTimes),
 		"CREATE DATABASE … TEMPLATE + apply the pending file", medianOf(baseTimes), "≤ 1.5×")
 	return nil
 }

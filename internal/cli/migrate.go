@@ -224,8 +224,8 @@ func newMigrateStatusCmd(g *globals, mf *migrateFlags) *cobra.Command {
 				p.status(st)
 			}
 			switch {
-			case st.Running != nil:
-				return &exitError{code: ExitNotReady}
+			case st.Dirty && st.Running != nil:
+				return &exitError{code: ExitNotReady} // in progress, not broken
 			case st.Dirty:
 				return &exitError{code: ExitDirty}
 			case len(st.Pending) > 0:
@@ -238,13 +238,16 @@ func newMigrateStatusCmd(g *globals, mf *migrateFlags) *cobra.Command {
 
 func newMigrateForceCmd(g *globals, mf *migrateFlags) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "force V --yes",
-		Short: "Set the version (-1 for none) and clear the dirty flag without running anything",
+		Use:   "force V|none --yes",
+		Short: "Set the version (none: no migration applied) and clear the dirty flag without running anything",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := strconv.ParseInt(args[0], 10, 64)
+			if args[0] == "none" {
+				v, err = guard.NoVersion, nil
+			}
 			if err != nil || v < guard.NoVersion {
-				return usageError{fmt.Errorf("version %q must be a number, or -1 for none", args[0])}
+				return usageError{fmt.Errorf("version %q must be a number, or none (-1)", args[0])}
 			}
 			if !mf.yes {
 				return &hintError{err: fmt.Errorf("force version %d: not confirmed", v),
@@ -338,7 +341,7 @@ func countArg(args []string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(args[0])
 	if err != nil || n < 1 {
-		return 0, usageError{fmt.Errorf("N must be a positive number, got %q", args[0])}
+		return 0, usageError{fmt.Errorf("the count must be a positive number, got %q", args[0])}
 	}
 	return n, nil
 }
