@@ -215,7 +215,6 @@ func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view 
 		}
 		took := time.Since(start)
 		p.Shadow = &ShadowInfo{Placement: string(sh.Placement()), Warm: warm, View: sh.View(), BuildMS: ms(took)}
-		r.emit(Event{Kind: EventShadow, Duration: took, Warm: warm})
 		base, err = r.inspectShadow(gctx, sh)
 		r.log.Debug("shadow schema inspected")
 		return err
@@ -227,6 +226,7 @@ func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view 
 	if err != nil {
 		return nil, err
 	}
+	r.emit(Event{Kind: EventShadow, Duration: time.Duration(p.Shadow.BuildMS * float64(time.Millisecond)), Warm: p.Shadow.Warm})
 
 	pl := &planned{plan: p, mv: mv, c: c, schemas: []*schema.Schema{base}}
 	p.HistoryDrift = changesOf(base, live)
