@@ -179,10 +179,13 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 		} else {
 			_, err = d.Down(ctx, left)
 		}
+		if err == nil && failure != nil {
+			err = failure.err // it ran something else than planned
+		}
 		if err == nil {
 			break
 		}
-		st := steps[len(res.Applied)]
+		st := steps[min(len(res.Applied), len(steps)-1)]
 		if failure != nil {
 			st = failure.step
 		}
