@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -314,7 +315,13 @@ func (r *Runner) promote(ctx context.Context, s *session, pl *planned, res *Resu
 		return nil
 	}
 	if err := c.Save(r.c.contractPath); err != nil {
-		return err
+		// The migrations are in: failing the deploy now (a read-only image,
+		// say) would help nobody. Say so loudly instead.
+		msg := fmt.Sprintf("applied, but could not write the auto-promoted contract (%v): run `guard contract promote --table %s` where the contract is committed",
+			err, strings.Join(promoted, " --table "))
+		r.log.Warn(msg)
+		res.Warnings = append(res.Warnings, msg)
+		return nil
 	}
 	res.Promoted = promoted
 	return nil

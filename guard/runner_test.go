@@ -3,7 +3,10 @@ package guard_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +131,29 @@ func TestAutoModePromotesSafeChanges(t *testing.T) {
 	_, err = r.Up(ctx, 0)
 	var blocked *guard.BlockedError
 	assert.True(t, errors.As(err, &blocked))
+}
+
+func TestUnwritableContractDoesNotFailAnAppliedDeploy(t *testing.T) {
+	url := pgtest.DB(t)
+	ctx := context.Background()
+	golangMigrate(t, url, example(t, 4))
+	path := lockContract(t, url, contract.ModeAuto)
+	// Readable but not writable, even for root, as in a read-only image:
+	// /proc/self/fd/N reads the file, but nothing can be created beside it.
+	f, err := os.Open(path)
+	assert.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
+	readOnly := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+
+	r := runner(t, url, example(t, 5), guard.WithContract(readOnly))
+	res, err := r.Up(ctx, 0)
+	assert.NoError(t, err, "the migration is in: the deploy must not fail")
+	assert.Equal(t, 1, len(res.Applied))
+	assert.Equal(t, 0, len(res.Promoted))
+	assert.Contains(t, strings.Join(res.Warnings, "\n"), "guard contract promote --table public.users")
+	v, dirty := version(t, url)
+	assert.Equal(t, int64(5), v)
+	assert.False(t, dirty)
 }
 
 func TestPlanReportsHistoryDrift(t *testing.T) {

@@ -143,8 +143,14 @@ func (g *globals) rememberPassword(connString string) {
 	}
 }
 
+// scrub removes known passwords from text about to be shown. Passwords
+// shorter than four characters are left to the structural redaction of
+// URLs and errors: scrubbing them would mangle ordinary words.
 func (g *globals) scrub(s string) string {
 	for _, p := range g.passwords {
+		if len(p) < 4 {
+			continue
+		}
 		s = dburl.Scrub(s, p)
 	}
 	return s
