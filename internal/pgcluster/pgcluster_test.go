@@ -84,3 +84,15 @@ func TestCollectLeftoversRemovesDeadClustersOnly(t *testing.T) {
 	_, err = os.Stat(fresh)
 	assert.NoError(t, err, "a cluster still being initialised is kept")
 }
+
+func TestClusterDirectoryHonoursGUARD_PG_TMPDIR(t *testing.T) {
+	// Not t.TempDir(): its parent is private to root, and the server runs
+	// as the postgres user.
+	base, err := os.MkdirTemp("", "pgtmpdir-")
+	assert.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(base) })
+	assert.NoError(t, os.Chmod(base, 0o755))
+	t.Setenv("GUARD_PG_TMPDIR", base)
+	c := start(t)
+	assert.Equal(t, base, filepath.Dir(c.Dir()))
+}
