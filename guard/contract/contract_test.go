@@ -262,3 +262,18 @@ func TestEnumChangesCountForTablesUsingThem(t *testing.T) {
 	assert.Equal(t, "public.posts", r.Tables[0].Table)
 	assert.Equal(t, diff.EnumValueRemoved, r.Tables[0].Items[0].Kind)
 }
+
+func TestReportGroupsBySubject(t *testing.T) {
+	status := schema.Enum{Schema: "public", Name: "mood", Values: []string{"ok"}}
+	grown := status
+	grown.Values = []string{"ok", "great"}
+	view := schema.View{Schema: "public", Name: "v", Columns: []schema.ViewColumn{{Name: "id", Type: "bigint"}}, Definition: "SELECT 1"}
+	before := &schema.Schema{Tables: []schema.Table{users()}, Enums: []schema.Enum{status}}
+	after := &schema.Schema{Tables: []schema.Table{users(col("bio", "text", false))}, Enums: []schema.Enum{grown}, Views: []schema.View{view}}
+	r := contract.New().Evaluate(diff.Schemas(before.Canonical(), after.Canonical()))
+	got := map[string]string{}
+	for _, tr := range r.Tables {
+		got[tr.Table] = tr.Kind
+	}
+	assert.Equal(t, map[string]string{"public.mood": "enum", "public.users": "table", "public.v": "view"}, got)
+}

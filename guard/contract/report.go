@@ -18,10 +18,12 @@ type Report struct {
 	Tables      []TableReport `json:"tables"`
 }
 
-// TableReport groups the changes of one table (or view, or enum type no
-// locked table uses).
+// TableReport groups the changes of one table, view, or enum type (an enum
+// type's changes are listed under each locked table using it instead, when
+// there is one).
 type TableReport struct {
 	Table       string `json:"table"`
+	Kind        string `json:"kind"` // "table", "view" or "enum"
 	Locked      bool   `json:"locked"`
 	Mode        Mode   `json:"mode"` // the mode in force for this table (none when not locked)
 	HasBreaking bool   `json:"has_breaking"`
@@ -59,10 +61,10 @@ func Blocks(mode Mode, impact diff.Impact) bool {
 func (c *Contract) Evaluate(changes []diff.Change) *Report {
 	r := &Report{Mode: c.Mode, Tables: []TableReport{}}
 	groups := map[string]*TableReport{}
-	add := func(group string, ch diff.Change) {
+	add := func(group, kind string, ch diff.Change) {
 		tr := groups[group]
 		if tr == nil {
-			tr = &TableReport{Table: group, Mode: ModeNone, Items: []Item{}}
+			tr = &TableReport{Table: group, Kind: kind, Mode: ModeNone, Items: []Item{}}
 			if lt := c.Locked(group); lt != nil {
 				tr.Locked, tr.Mode = true, c.EffectiveMode(lt)
 			}
@@ -77,16 +79,17 @@ func (c *Contract) Evaluate(changes []diff.Change) *Report {
 	for _, ch := range changes {
 		r.HasBreaking = r.HasBreaking || ch.Impact == diff.Breaking
 		r.HasRisky = r.HasRisky || ch.Impact == diff.Risky
-		if ch.Table != "" {
-			add(ch.Table, ch)
+		subject, kind := ch.Subject()
+		if kind != "enum" {
+			add(subject, kind, ch)
 			continue
 		}
-		users := c.enumUsers(ch.Object)
+		users := c.enumUsers(subject)
 		if len(users) == 0 {
-			add(ch.Object, ch)
+			add(subject, kind, ch)
 		}
 		for _, u := range users {
-			add(u, ch)
+			add(u, "table", ch)
 		}
 	}
 	for _, tr := range groups {
@@ -98,14 +101,12 @@ func (c *Contract) Evaluate(changes []diff.Change) *Report {
 }
 
 // enumUsers returns the locked tables whose snapshot uses the enum type
-// named by a change's object ("schema.type", or "schema.type.value" for a
-// value change).
-func (c *Contract) enumUsers(object string) []string {
+// with the given qualified name.
+func (c *Contract) enumUsers(enum string) []string {
 	var out []string
 	for _, lt := range c.Tables {
 		for _, e := range lt.Enums {
-			q := e.QualifiedName()
-			if object == q || (len(object) > len(q) && object[:len(q)+1] == q+".") {
+			if e.QualifiedName() == enum {
 				out = append(out, lt.Table)
 				break
 			}

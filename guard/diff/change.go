@@ -1,6 +1,9 @@
 package diff
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Impact is how a change affects the code that is running now (the previous
 // binary, during a rolling deploy): will its reads and writes still work?
@@ -102,9 +105,22 @@ type Change struct {
 	Kind    Kind   `json:"kind"`
 	Impact  Impact `json:"impact"`
 	Table   string `json:"table,omitempty"` // qualified table (or view) the change belongs to; empty for enums
+	Enum    string `json:"enum,omitempty"`  // qualified enum type, for enum changes
 	Object  string `json:"object"`          // qualified object: table, table.column, constraint, index, enum or view
 	Message string `json:"message"`         // one line, naming the object
 	Hint    string `json:"hint,omitempty"`  // a safer way, where there is one
+}
+
+// Subject returns the qualified table, view or enum type the change belongs
+// to, and which of the three it is ("table", "view" or "enum").
+func (c Change) Subject() (name, kind string) {
+	switch {
+	case c.Enum != "":
+		return c.Enum, "enum"
+	case strings.HasPrefix(string(c.Kind), "view_"):
+		return c.Table, "view"
+	}
+	return c.Table, "table"
 }
 
 // String returns "impact kind: message".

@@ -15,11 +15,11 @@ func (d *differ) enum(b, a *schema.Enum) {
 		return
 	case b == nil:
 		q := a.QualifiedName()
-		d.add(Change{Kind: EnumAdded, Impact: Safe, Object: q, Message: fmt.Sprintf("enum %s was added", quoteName(q))})
+		d.add(Change{Kind: EnumAdded, Impact: Safe, Enum: q, Object: q, Message: fmt.Sprintf("enum %s was added", quoteName(q))})
 		return
 	case a == nil:
 		q := b.QualifiedName()
-		d.add(Change{Kind: EnumRemoved, Impact: Breaking, Object: q, Message: fmt.Sprintf("enum %s was removed", quoteName(q)),
+		d.add(Change{Kind: EnumRemoved, Impact: Breaking, Enum: q, Object: q, Message: fmt.Sprintf("enum %s was removed", quoteName(q)),
 			Hint: "deploy code that no longer uses the type first, then drop it"})
 		return
 	}
@@ -46,18 +46,18 @@ func (d *differ) enum(b, a *schema.Enum) {
 	for _, v := range b.Values {
 		switch to, renamed := renamedTo[v]; {
 		case renamed:
-			d.add(Change{Kind: EnumValueRenamed, Impact: Breaking, Object: sub(q, v),
+			d.add(Change{Kind: EnumValueRenamed, Impact: Breaking, Enum: q, Object: sub(q, v),
 				Message: fmt.Sprintf("enum %s value %q was renamed to %q (probable)", quoteName(q), v, to),
 				Hint:    "add the new value, move rows and code to it, and retire the old value in a later release"})
 		case !inAfter[v]:
-			d.add(Change{Kind: EnumValueRemoved, Impact: Breaking, Object: sub(q, v),
+			d.add(Change{Kind: EnumValueRemoved, Impact: Breaking, Enum: q, Object: sub(q, v),
 				Message: fmt.Sprintf("enum %s value %q was removed", quoteName(q), v),
 				Hint:    "deploy code that no longer writes or expects the value, update the rows that hold it, then remove it"})
 		}
 	}
 	for _, v := range a.Values {
 		if !inBefore[v] && !renamedFrom[v] {
-			d.add(Change{Kind: EnumValueAdded, Impact: Safe, Object: sub(q, v),
+			d.add(Change{Kind: EnumValueAdded, Impact: Safe, Enum: q, Object: sub(q, v),
 				Message: fmt.Sprintf("enum %s value %q was added", quoteName(q), v)})
 		}
 	}
@@ -74,7 +74,7 @@ func (d *differ) enum(b, a *schema.Enum) {
 		}
 	}
 	if !slices.Equal(common, commonAfter) {
-		d.add(Change{Kind: EnumValuesReordered, Impact: Risky, Object: q,
+		d.add(Change{Kind: EnumValuesReordered, Impact: Risky, Enum: q, Object: q,
 			Message: fmt.Sprintf("enum %s values changed order", quoteName(q)),
 			Hint:    "ORDER BY and comparisons on the type change; check the queries that rely on them"})
 	}

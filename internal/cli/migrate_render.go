@@ -228,8 +228,14 @@ func (p *printer) plan(pl *guard.Plan) {
 
 // changes renders a list of changes, one a line.
 func (p *printer) changes(cs []diff.Change, indent string) {
+	last := ""
 	for _, c := range cs {
-		p.Printf("%s%s  %s: %s\n", indent, p.impactLabel(c.Impact), c.Kind, c.Message)
+		name, kind := c.Subject()
+		if label := subjectLabel(kind) + " " + name; label != last {
+			p.Printf("%s%s\n", indent, p.paint(bold, label))
+			last = label
+		}
+		p.Printf("%s  %s  %s: %s\n", indent, p.impactLabel(c.Impact), c.Kind, c.Message)
 	}
 }
 

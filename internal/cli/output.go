@@ -87,7 +87,7 @@ func (p *printer) report(r *contract.Report, indent string) {
 		if tr.Locked {
 			state = "locked, " + string(tr.Mode)
 		}
-		p.Printf("%s%s %s\n", indent, p.paint(bold, "Table "+tr.Table), p.paint(dim, "("+state+")"))
+		p.Printf("%s%s %s\n", indent, p.paint(bold, subjectLabel(tr.Kind)+" "+tr.Table), p.paint(dim, "("+state+")"))
 		for _, it := range tr.Items {
 			blocked := ""
 			if it.Blocked {
@@ -99,6 +99,18 @@ func (p *printer) report(r *contract.Report, indent string) {
 			}
 		}
 	}
+}
+
+// subjectLabel names what a report group is about: "Table", "View" or
+// "Enum".
+func subjectLabel(kind string) string {
+	switch kind {
+	case "view":
+		return "View"
+	case "enum":
+		return "Enum"
+	}
+	return "Table"
 }
 
 // summary counts a report's changes by impact, e.g. "1 breaking, 2 safe".
