@@ -5,100 +5,184 @@ import (
 	"unicode"
 )
 
-// Statements splits a migration file into its statements, the way
-// PostgreSQL's simple query protocol sees them: comments, quoted strings,
-// quoted identifiers and dollar-quoted bodies are skipped over (their
-// semicolons do not split), and each statement is returned with comments
-// removed and string contents blanked, trimmed, empty ones left out. It is
-// a scanner, not a parser: good enough to find the first words of each
-// statement.
-func Statements(sql string) []string {
-	var out []string
-	var b strings.Builder
-	flush := func() {
-		if s := strings.TrimSpace(b.String()); s != "" {
-			out = append(out, s)
+// Statement is one statement of a SQL text, as written.
+type Statement struct {
+	// Text is the statement from its first character to its last: without
+	// the comments and white space around it, and without its ';'.
+	Text string
+	// Offset is the byte offset of Text in the SQL it was split from.
+	Offset int
+}
+
+// Split splits SQL into its statements, in order, the way PostgreSQL's
+// simple query protocol sees them: a ';' ends a statement unless it is in a
+// comment (-- or nested /* */), a quoted string (including E'…' strings and
+// their backslash escapes), a quoted identifier or a dollar-quoted body
+// ($$…$$, $tag$…$tag$). Statements that are empty (only white space and
+// comments) are left out. An unterminated quote or comment runs to the end
+// of sql. It is a scanner, not a parser: it never fails.
+func Split(sql string) []Statement {
+	m := Mask(sql)
+	var out []Statement
+	for from := 0; from <= len(m); {
+		to := strings.IndexByte(m[from:], ';')
+		if to < 0 {
+			to = len(m)
+		} else {
+			to += from
 		}
-		b.Reset()
-	}
-	for i := 0; i < len(sql); {
-		c := sql[i]
-		switch {
-		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			for i < len(sql) && sql[i] != '\n' {
-				i++
-			}
-			b.WriteByte(' ')
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			depth := 0
-			for i < len(sql) {
-				if sql[i] == '/' && i+1 < len(sql) && sql[i+1] == '*' {
-					depth++
-					i += 2
-					continue
-				}
-				if sql[i] == '*' && i+1 < len(sql) && sql[i+1] == '/' {
-					depth--
-					i += 2
-					if depth == 0 {
-						break
-					}
-					continue
-				}
-				i++
-			}
-			b.WriteByte(' ')
-		case c == '\'' || c == '"':
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == c {
-					if j+1 < len(sql) && sql[j+1] == c {
-						j += 2
-						continue
-					}
-					break
-				}
-				if c == '\'' && sql[j] == '\\' && i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') {
-					j++
-				}
-				j++
-			}
-			b.WriteByte(c)
-			b.WriteByte(c)
-			i = j + 1
-		case c == '$' && (i == 0 || !isIdentByte(sql[i-1])):
-			if tag, ok := dollarTag(sql[i:]); ok {
-				end := strings.Index(sql[i+len(tag):], tag)
-				if end < 0 {
-					i = len(sql)
-				} else {
-					i += len(tag) + end + len(tag)
-				}
-				b.WriteString("$$")
-				continue
-			}
-			b.WriteByte(c)
-			i++
-		case c == ';':
-			flush()
-			i++
-		default:
-			b.WriteByte(c)
-			i++
+		seg := m[from:to]
+		lead := len(seg) - len(strings.TrimLeft(seg, blanks))
+		if trail := len(strings.TrimRight(seg, blanks)); lead < trail {
+			out = append(out, Statement{Text: sql[from+lead : from+trail], Offset: from + lead})
 		}
+		from = to + 1
 	}
-	flush()
 	return out
 }
 
+// blanks is the white space around statements.
+const blanks = " \t\r\n\f"
+
+// Mask returns sql with comments, and the contents of quoted strings, quoted
+// identifiers and dollar-quoted bodies, replaced by spaces (newlines kept),
+// byte for byte, so that offsets in the result are offsets in sql. Quote
+// characters and dollar tags stay.
+func Mask(sql string) string {
+	b := []byte(sql)
+	for i := 0; i < len(sql); {
+		sp, ok := spanAt(sql, i)
+		if !ok {
+			i++
+			continue
+		}
+		for k := sp.inner; k < sp.innerEnd; k++ {
+			if b[k] != '\n' {
+				b[k] = ' '
+			}
+		}
+		i = sp.end
+	}
+	return string(b)
+}
+
+// Statements splits a migration file into its statements (see Split) and
+// returns each one cleaned: comments replaced by a space, quoted strings and
+// identifiers emptied ('…' to a pair of quotes), dollar-quoted bodies
+// reduced to $$, trimmed;
+// empty ones left out. Good enough to find the first words of a statement.
+func Statements(sql string) []string {
+	var out []string
+	for _, st := range Split(sql) {
+		if s := clean(st.Text); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// clean returns a statement's text the way Statements describes.
+func clean(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		sp, ok := spanAt(text, i)
+		switch {
+		case !ok:
+			b.WriteByte(text[i])
+			i++
+			continue
+		case sp.comment:
+			b.WriteByte(' ')
+		case text[i] == '$':
+			b.WriteString("$$")
+		default:
+			b.WriteByte(text[i])
+			b.WriteByte(text[i])
+		}
+		i = sp.end
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// span is what the scanner steps over whole: a comment, or a quoted string,
+// quoted identifier or dollar-quoted body with its delimiters.
+type span struct {
+	end             int // just past the span
+	inner, innerEnd int // what Mask blanks: all of a comment, a quoted span's contents
+	comment         bool
+}
+
+// spanAt returns the span that starts at sql[i], if one does.
+func spanAt(sql string, i int) (span, bool) {
+	rest := sql[i:]
+	switch c := sql[i]; {
+	case strings.HasPrefix(rest, "--"):
+		end := strings.IndexByte(rest, '\n')
+		if end < 0 {
+			end = len(rest)
+		}
+		return span{end: i + end, inner: i, innerEnd: i + end, comment: true}, true
+	case strings.HasPrefix(rest, "/*"):
+		j, depth := i, 0
+		for j < len(sql) {
+			switch {
+			case strings.HasPrefix(sql[j:], "/*"):
+				depth, j = depth+1, j+2
+			case strings.HasPrefix(sql[j:], "*/"):
+				depth, j = depth-1, j+2
+			default:
+				j++
+			}
+			if depth == 0 {
+				break
+			}
+		}
+		return span{end: j, inner: i, innerEnd: j, comment: true}, true
+	case c == '\'' || c == '"':
+		// E'…' strings take backslash escapes; an E that ends a longer word
+		// (typE'…') does not start one.
+		escapes := c == '\'' && i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && (i < 2 || !isIdentByte(sql[i-2]))
+		j := i + 1
+		for j < len(sql) {
+			if sql[j] == c {
+				if j+1 < len(sql) && sql[j+1] == c {
+					j += 2
+					continue
+				}
+				break
+			}
+			if escapes && sql[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		j = min(j, len(sql))
+		return span{end: min(j+1, len(sql)), inner: i + 1, innerEnd: j}, true
+	case c == '$' && (i == 0 || !isIdentByte(sql[i-1])):
+		tag, ok := dollarTag(rest)
+		if !ok {
+			return span{}, false
+		}
+		body := i + len(tag)
+		n := strings.Index(sql[body:], tag)
+		if n < 0 {
+			return span{end: len(sql), inner: body, innerEnd: len(sql)}, true
+		}
+		return span{end: body + n + len(tag), inner: body, innerEnd: body + n}, true
+	}
+	return span{}, false
+}
+
 // dollarTag returns the dollar-quote opening tag at the start of s ("$$",
-// "$body$"), if there is one.
+// "$body$"), if there is one. Tag characters are PostgreSQL's: letters,
+// underscores, any byte of a multibyte character, and digits after the
+// first ($1 is a parameter).
 func dollarTag(s string) (string, bool) {
 	for j := 1; j < len(s); j++ {
 		switch c := s[j]; {
 		case c == '$':
 			return s[:j+1], true
-		case c == '_' || unicode.IsLetter(rune(c)) || (j > 1 && c >= '0' && c <= '9'):
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || (j > 1 && c >= '0' && c <= '9'):
 		default:
 			return "", false
 		}
@@ -106,6 +190,8 @@ func dollarTag(s string) (string, bool) {
 	return "", false
 }
 
+// isIdentByte reports whether c can be part of an unquoted identifier (or a
+// parameter number, or a multibyte character).
 func isIdentByte(c byte) bool {
 	return c == '_' || c == '$' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
 }
