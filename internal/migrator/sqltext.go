@@ -22,21 +22,31 @@ type Statement struct {
 // comments) are left out. An unterminated quote or comment runs to the end
 // of sql. It is a scanner, not a parser: it never fails.
 func Split(sql string) []Statement {
-	m := Mask(sql)
 	var out []Statement
-	for from := 0; from <= len(m); {
-		to := strings.IndexByte(m[from:], ';')
-		if to < 0 {
-			to = len(m)
-		} else {
-			to += from
+	start, end := -1, 0 // the statement so far, sql[start:end]; start is -1 before its first character
+	for i := 0; i < len(sql); {
+		sp, isSpan := spanAt(sql, i)
+		next := i + 1
+		if isSpan {
+			next = sp.end
 		}
-		seg := m[from:to]
-		lead := len(seg) - len(strings.TrimLeft(seg, blanks))
-		if trail := len(strings.TrimRight(seg, blanks)); lead < trail {
-			out = append(out, Statement{Text: sql[from+lead : from+trail], Offset: from + lead})
+		switch {
+		case isSpan && sp.comment, !isSpan && strings.IndexByte(blanks, sql[i]) >= 0:
+		case !isSpan && sql[i] == ';':
+			if start >= 0 {
+				out = append(out, Statement{Text: sql[start:end], Offset: start})
+			}
+			start = -1
+		default:
+			if start < 0 {
+				start = i
+			}
+			end = next
 		}
-		from = to + 1
+		i = next
+	}
+	if start >= 0 {
+		out = append(out, Statement{Text: sql[start:end], Offset: start})
 	}
 	return out
 }

@@ -1,10 +1,92 @@
 package migrator
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/alecthomas/assert/v2"
+	"github.com/google/go-cmp/cmp"
 )
+
+func TestSplit(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sql  string
+		want []Statement // Offset -1: the first occurrence of Text in sql
+	}{
+		{"statements and offsets", "CREATE TABLE t (id int);\n  INSERT INTO t VALUES (1) ;\n",
+			[]Statement{{"CREATE TABLE t (id int)", 0}, {"INSERT INTO t VALUES (1)", 27}}},
+		{"trailing statement without semicolon", "SELECT 1;\nSELECT 2\n\n",
+			[]Statement{{"SELECT 1", 0}, {"SELECT 2", 10}}},
+		{"empty statements", ";; \n ; -- only a comment\n;/* and another */;\t",
+			nil},
+		{"nothing", "", nil},
+		{"quoted semicolon", "SELECT ';'; SELECT 2",
+			[]Statement{{"SELECT ';'", 0}, {"SELECT 2", 12}}},
+		{"doubled quote", "SELECT 'it''s;'; SELECT 2",
+			[]Statement{{"SELECT 'it''s;'", 0}, {"SELECT 2", -1}}},
+		{"E string with an escaped quote", `SELECT E'it\'s;', e'\\'; SELECT 2`,
+			[]Statement{{`SELECT E'it\'s;', e'\\'`, 0}, {"SELECT 2", -1}}},
+		{"a backslash ends nothing in a standard string", `SELECT '\'; SELECT 2`,
+			[]Statement{{`SELECT '\'`, 0}, {"SELECT 2", -1}}},
+		{"an E ending a word starts no E string", `SELECT typE'\'; SELECT 2`,
+			[]Statement{{`SELECT typE'\'`, 0}, {"SELECT 2", -1}}},
+		{"quoted identifier", `INSERT INTO "we;ird" ("a"";b") VALUES (1); SELECT 2`,
+			[]Statement{{`INSERT INTO "we;ird" ("a"";b") VALUES (1)`, 0}, {"SELECT 2", -1}}},
+		{"dollar quotes", "DO $$ BEGIN; END $$; CREATE FUNCTION f() RETURNS text AS $fn$ SELECT $$;$$; $fn$ LANGUAGE sql; SELECT 3",
+			[]Statement{{"DO $$ BEGIN; END $$", 0}, {"CREATE FUNCTION f() RETURNS text AS $fn$ SELECT $$;$$; $fn$ LANGUAGE sql", -1}, {"SELECT 3", -1}}},
+		{"a tag ends only at the same tag", "SELECT $a$ $b$; $ab$; $a$; SELECT 2",
+			[]Statement{{"SELECT $a$ $b$; $ab$; $a$", 0}, {"SELECT 2", -1}}},
+		{"tag with a multibyte character", "SELECT $é$;$é$; SELECT 2",
+			[]Statement{{"SELECT $é$;$é$", 0}, {"SELECT 2", -1}}},
+		{"parameters are not dollar quotes", "SELECT $1; SELECT $2",
+			[]Statement{{"SELECT $1", 0}, {"SELECT $2", -1}}},
+		{"a dollar inside a word is not a quote", "SELECT a$b$c; SELECT 2",
+			[]Statement{{"SELECT a$b$c", 0}, {"SELECT 2", -1}}},
+		{"line comments", "-- first; comment\nSELECT 1 -- two; three\n; SELECT 2 -- end",
+			[]Statement{{"SELECT 1", 18}, {"SELECT 2", -1}}},
+		{"nested block comments", "/* a; /* b; */ c; */ SELECT 1 /* d; */ + 2; SELECT 3",
+			[]Statement{{"SELECT 1 /* d; */ + 2", 21}, {"SELECT 3", -1}}},
+		{"comment markers inside quotes", "SELECT '--', '/*'; SELECT 2",
+			[]Statement{{"SELECT '--', '/*'", 0}, {"SELECT 2", -1}}},
+		{"unterminated quote runs to the end", "SELECT 'a; SELECT 2 ",
+			[]Statement{{"SELECT 'a; SELECT 2 ", 0}}},
+		{"unterminated comment runs to the end", "SELECT 1 /* a; SELECT 2",
+			[]Statement{{"SELECT 1", 0}}},
+		{"unterminated dollar quote runs to the end", "SELECT 1; DO $x$ BEGIN; END",
+			[]Statement{{"SELECT 1", 0}, {"DO $x$ BEGIN; END", 10}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i, st := range tc.want {
+				if st.Offset < 0 {
+					tc.want[i].Offset = strings.Index(tc.sql, st.Text)
+				}
+			}
+			got := Split(tc.sql)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Split(%q) (-want +got):\n%s", tc.sql, diff)
+			}
+			for _, st := range got {
+				assert.Equal(t, st.Text, tc.sql[st.Offset:st.Offset+len(st.Text)])
+			}
+		})
+	}
+}
+
+func TestMask(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"SELECT 'a@', \"b;\", /* c */ -- \n$x$ d $x$ ;\n ", "SELECT '  ', \"  \"," + strings.Repeat(" ", 12) + "\n$x$   $x$ ;\n "},
+		// Comments are blanked whole; newlines stay.
+		{"a--\n/*\n*/b", "a  \n  \n  b"},
+		{"x /* a /* b */ c */ y", "x" + strings.Repeat(" ", 19) + "y"},
+		{`E'\'' '\'`, `E'  ' ' '`},
+		// $1 is a parameter, not a dollar quote.
+		{"WHERE id = $1 AND x = $2", "WHERE id = $1 AND x = $2"},
+		{"SELECT 'open", "SELECT '    "},
+	} {
+		assert.Equal(t, tc.want, Mask(tc.in), tc.in)
+	}
+}
 
 func TestStatements(t *testing.T) {
 	sql := "CREATE TABLE a (x text DEFAULT 'a;b'); -- c;d\n/* e; /* nested; */ f; */ INSERT INTO \"we;ird\" VALUES ($$g;h$$);\n" +
@@ -16,6 +98,11 @@ func TestStatements(t *testing.T) {
 		"CREATE FUNCTION f() RETURNS int AS $$ LANGUAGE plpgsql",
 		"SELECT E''",
 	}, got)
+}
+
+func TestStatementsLeavesOutWhatOnlyLooksLikeAStatement(t *testing.T) {
+	assert.Equal(t, []string(nil), Statements("-- x\n; /* y */ ;\u00a0;"))
+	assert.Equal(t, []string{"SELECT ''"}, Statements("SELECT 'open; string"))
 }
 
 func TestTransactionControlAndSolo(t *testing.T) {
@@ -43,4 +130,65 @@ func TestTransactionControlAndSolo(t *testing.T) {
 		assert.Equal(t, tc.solo, Solo(tc.sql), tc.sql)
 		assert.Equal(t, tc.addsEnumVal, AddsEnumValue(tc.sql), tc.sql)
 	}
+}
+
+// FuzzSplit checks what holds for any input: no panic; statements are the
+// text at their offsets, in order, separated by at least one ';'; nothing
+// but white space, semicolons and comments is left out; joining the
+// statements with ";" and splitting again gives them back.
+func FuzzSplit(f *testing.F) {
+	for _, s := range []string{
+		"CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+		"SELECT 'a;b', E'c\\';d', \"e;f\", $$g;h$$, $t$i;$$;j$t$, $1; -- k;\n/* l /* m; */ n; */ SELECT 2",
+		"DO $x$ BEGIN; END",
+		"SELECT typE'\\'; SELECT 'x",
+		";;\n; ",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		m := Mask(sql)
+		if len(m) != len(sql) {
+			t.Fatalf("Mask(%q) = %q: a different length", sql, m)
+		}
+		for k := range len(m) {
+			if m[k] != sql[k] && (m[k] != ' ' || sql[k] == '\n') {
+				t.Fatalf("Mask(%q) = %q: byte %d changed to other than a space", sql, m, k)
+			}
+		}
+		stmts := Split(sql)
+		prev := 0 // just past the previous statement
+		var texts []string
+		for n, st := range stmts {
+			end := st.Offset + len(st.Text)
+			if st.Text == "" || st.Offset < prev || end > len(sql) || sql[st.Offset:end] != st.Text {
+				t.Fatalf("Split(%q): statement %d %+v is not the text at its offset, after the one before", sql, n, st)
+			}
+			if strings.IndexByte(blanks, st.Text[0]) >= 0 || strings.IndexByte(blanks, st.Text[len(st.Text)-1]) >= 0 && end < len(sql) {
+				t.Fatalf("Split(%q): statement %d %q starts or ends with white space", sql, n, st.Text)
+			}
+			gap := m[prev:st.Offset]
+			if strings.Trim(gap, blanks+";") != "" || (n > 0 && !strings.Contains(gap, ";")) {
+				t.Fatalf("Split(%q): %q before statement %d is not only white space, comments and semicolons, or lacks its ';'", sql, sql[prev:st.Offset], n)
+			}
+			if strings.Contains(m[st.Offset:end], ";") {
+				t.Fatalf("Split(%q): statement %d %q holds a ';' outside quotes and comments", sql, n, st.Text)
+			}
+			texts = append(texts, st.Text)
+			prev = end
+		}
+		if strings.Trim(m[prev:], blanks+";") != "" {
+			t.Fatalf("Split(%q): %q after the last statement is not only white space, comments and semicolons", sql, sql[prev:])
+		}
+		var again []string
+		for _, st := range Split(strings.Join(texts, ";\n")) {
+			again = append(again, st.Text)
+		}
+		if diff := cmp.Diff(texts, again); diff != "" {
+			t.Fatalf("Split(%q), joined and split again (-first +again):\n%s", sql, diff)
+		}
+		if len(Statements(sql)) > len(stmts) {
+			t.Fatalf("Statements(%q) finds more statements than Split", sql)
+		}
+	})
 }
