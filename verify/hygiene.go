@@ -94,16 +94,16 @@ func (r *run) hygiene() error {
 				return err
 			}
 			files++
-			stmts := split(string(body))
+			stmts := migrator.Split(string(body))
 			if len(stmts) < 2 {
 				continue
 			}
 			for _, st := range stmts {
-				what, ok := outsideTransaction(st.text)
+				what, ok := outsideTransaction(st.Text)
 				if !ok {
 					continue
 				}
-				line, col := position(string(body), st.start)
+				line, col := position(string(body), st.Offset)
 				r.add(Finding{Check: CheckHygiene, Severity: SeverityError, File: r.o.file(name), Line: line, Column: col,
 					Message: fmt.Sprintf("%s cannot run inside a transaction block, and golang-migrate runs the %d statements of this file as one", what, len(stmts)),
 					Hint:    "move it to a migration file of its own, as its only statement"})

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/schemaguard/guard/internal/migrator"
 )
 
 // checkQueries prepares every statement of the queries files against the
@@ -42,9 +44,9 @@ func (r *run) checkQueries(ctx context.Context) error {
 		}
 		text := string(b)
 		shown := filepath.ToSlash(path)
-		for _, st := range split(text) {
+		for _, st := range migrator.Split(text) {
 			count++
-			sent, edits := rewriteParams(st)
+			sent, edits := rewriteParams(st.Text)
 			_, err := conn.Prepare(ctx, "", sent, nil)
 			if err == nil {
 				continue
@@ -53,7 +55,7 @@ func (r *run) checkQueries(ctx context.Context) error {
 			if ctx.Err() != nil || !errors.As(err, &pgErr) {
 				return fmt.Errorf("verify: prepare a statement of %s: %w", shown, err)
 			}
-			off := st.start
+			off := st.Offset
 			if pgErr.Position > 0 {
 				off += origOffset(edits, byteOffset(sent, int(pgErr.Position)))
 			}

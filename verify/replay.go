@@ -165,8 +165,8 @@ func (r *run) locate(ctx context.Context, me *shadow.MigrationError) (line, col 
 		return 0, 0
 	}
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll() }()
-	for _, st := range split(text) {
-		_, err := conn.Exec(ctx, st.text).ReadAll()
+	for _, st := range migrator.Split(text) {
+		_, err := conn.Exec(ctx, st.Text).ReadAll()
 		if err == nil {
 			continue
 		}
@@ -174,10 +174,10 @@ func (r *run) locate(ctx context.Context, me *shadow.MigrationError) (line, col 
 		if !errors.As(err, &got) || got.Code != want.Code {
 			return 0, 0
 		}
-		off := st.start
+		off := st.Offset
 		if got.Position > 0 {
-			off += byteOffset(st.text, int(got.Position))
-		} else if at, ok := nameIn(st, got.Message); ok {
+			off += byteOffset(st.Text, int(got.Position))
+		} else if at, ok := nameIn(st.Text, got.Message); ok {
 			off += at
 		}
 		return position(text, off)
@@ -276,7 +276,7 @@ var quotedName = regexp.MustCompile(`"([^"]+)"`)
 // nameIn finds, in a statement, the object PostgreSQL's message names first
 // ("relation "accounts" does not exist"), when it is written there exactly
 // once outside comments and strings: the byte offset of that occurrence.
-func nameIn(st statement, message string) (int, bool) {
+func nameIn(stmt, message string) (int, bool) {
 	m := quotedName.FindStringSubmatch(message)
 	if m == nil {
 		return 0, false
@@ -285,7 +285,7 @@ func nameIn(st statement, message string) (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	found := re.FindAllStringSubmatchIndex(st.masked, 2)
+	found := re.FindAllStringSubmatchIndex(migrator.Mask(stmt), 2)
 	if len(found) != 1 {
 		return 0, false
 	}

@@ -5,146 +5,14 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/schemaguard/guard/internal/migrator"
 )
 
-// This file finds statements in SQL files with their positions, which the
-// hygiene check (to point at a statement) and the queries check (to prepare
-// each statement as written, and map PostgreSQL's error position back to the
-// file) need. migrator.Statements classifies statements; it returns them
-// cleaned, without positions.
-
-// statement is one statement of a SQL file.
-type statement struct {
-	start, end int    // byte offsets in the file: first character, and just past the last (before any ';')
-	text       string // the file's bytes [start, end)
-	masked     string // text with comments and quoted contents blanked (see mask)
-}
-
-// mask returns sql with comments, and the contents of quoted strings,
-// quoted identifiers and dollar-quoted bodies, replaced by spaces (newlines
-// kept), byte for byte, so that positions in the result are positions in
-// sql. Quote characters and dollar tags stay.
-func mask(sql string) string {
-	b := []byte(sql)
-	blank := func(from, to int) {
-		for k := from; k < to && k < len(b); k++ {
-			if b[k] != '\n' {
-				b[k] = ' '
-			}
-		}
-	}
-	for i := 0; i < len(sql); {
-		c := sql[i]
-		switch {
-		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			j := i
-			for j < len(sql) && sql[j] != '\n' {
-				j++
-			}
-			blank(i, j)
-			i = j
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			j, depth := i, 0
-			for j < len(sql) {
-				if sql[j] == '/' && j+1 < len(sql) && sql[j+1] == '*' {
-					depth, j = depth+1, j+2
-					continue
-				}
-				if sql[j] == '*' && j+1 < len(sql) && sql[j+1] == '/' {
-					depth, j = depth-1, j+2
-					if depth == 0 {
-						break
-					}
-					continue
-				}
-				j++
-			}
-			blank(i, j)
-			i = j
-		case c == '\'' || c == '"':
-			escapes := c == '\'' && i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && (i < 2 || !isIdentByte(sql[i-2]))
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == c {
-					if j+1 < len(sql) && sql[j+1] == c {
-						j += 2
-						continue
-					}
-					break
-				}
-				if escapes && sql[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			blank(i+1, j)
-			i = j + 1
-		case c == '$' && (i == 0 || !isIdentByte(sql[i-1])):
-			tag, ok := dollarTag(sql[i:])
-			if !ok {
-				i++
-				continue
-			}
-			body := i + len(tag)
-			end := strings.Index(sql[body:], tag)
-			if end < 0 {
-				blank(body, len(sql))
-				i = len(sql)
-				continue
-			}
-			blank(body, body+end)
-			i = body + end + len(tag)
-		default:
-			i++
-		}
-	}
-	return string(b)
-}
-
-// split returns the statements of a SQL file, in order, leaving out empty
-// ones (only comments or white space).
-func split(sql string) []statement {
-	m := mask(sql)
-	var out []statement
-	add := func(from, to int) {
-		seg := m[from:to]
-		lead := len(seg) - len(strings.TrimLeft(seg, " \t\r\n\f"))
-		trail := len(strings.TrimRight(seg, " \t\r\n\f"))
-		if lead >= trail {
-			return
-		}
-		s, e := from+lead, from+trail
-		out = append(out, statement{start: s, end: e, text: sql[s:e], masked: m[s:e]})
-	}
-	from := 0
-	for i := 0; i < len(m); i++ {
-		if m[i] == ';' {
-			add(from, i)
-			from = i + 1
-		}
-	}
-	add(from, len(m))
-	return out
-}
-
-// dollarTag returns the dollar-quote opening tag at the start of s ("$$",
-// "$body$"), if there is one.
-func dollarTag(s string) (string, bool) {
-	for j := 1; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '$':
-			return s[:j+1], true
-		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || (j > 1 && c >= '0' && c <= '9'):
-		default:
-			return "", false
-		}
-	}
-	return "", false
-}
-
-func isIdentByte(c byte) bool {
-	return c == '_' || c == '$' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
-}
+// This file maps the statements that migrator.Split finds back to lines and
+// columns, and rewrites sqlc's parameters in the statements of queries
+// files, keeping track of the edits so as to map PostgreSQL's error
+// position back to the file.
 
 // position returns the 1-based line and column (in characters) of byte
 // offset off of text.
@@ -170,7 +38,8 @@ func byteOffset(text string, pos int) int {
 
 // Parameters written the way sqlc writes them: sqlc.arg(name),
 // sqlc.narg(name), sqlc.slice(name), @name (all become $n, one number per
-// name), and sqlc.embed(table) (becomes table.*). Matched on masked text.
+// name), and sqlc.embed(table) (becomes table.*). Matched on the statement
+// masked (migrator.Mask), so that quoted text and comments are left alone.
 var (
 	sqlcParam  = regexp.MustCompile(`sqlc\.(arg|narg|slice)\s*\(([^)]*)\)|sqlc\.embed\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|@([A-Za-z_][A-Za-z0-9_]*)`)
 	dollarNum  = regexp.MustCompile(`\$([0-9]+)`)
@@ -183,13 +52,14 @@ type edit struct{ origStart, origEnd, sentStart, sentEnd int }
 
 // rewriteParams returns the statement with sqlc's parameter syntax turned
 // into PostgreSQL's ($n), and the edits made, to map positions back.
-func rewriteParams(st statement) (string, []edit) {
+func rewriteParams(text string) (string, []edit) {
+	masked := migrator.Mask(text)
 	top := 0
-	for _, m := range dollarNum.FindAllStringSubmatchIndex(st.masked, -1) {
-		if m[0] > 0 && isIdentByte(st.masked[m[0]-1]) {
+	for _, m := range dollarNum.FindAllStringSubmatchIndex(masked, -1) {
+		if m[0] > 0 && migrator.IsIdentByte(masked[m[0]-1]) {
 			continue
 		}
-		if n, err := strconv.Atoi(st.masked[m[2]:m[3]]); err == nil {
+		if n, err := strconv.Atoi(masked[m[2]:m[3]]); err == nil {
 			top = max(top, n)
 		}
 	}
@@ -197,21 +67,21 @@ func rewriteParams(st statement) (string, []edit) {
 	var b strings.Builder
 	var edits []edit
 	last := 0
-	for _, m := range sqlcParam.FindAllStringSubmatchIndex(st.masked, -1) {
+	for _, m := range sqlcParam.FindAllStringSubmatchIndex(masked, -1) {
 		var repl string
 		switch {
 		case m[2] >= 0: // sqlc.arg(name) and friends
-			name := strings.Trim(strings.TrimSpace(st.text[m[4]:m[5]]), `'"`)
+			name := strings.Trim(strings.TrimSpace(text[m[4]:m[5]]), `'"`)
 			repl = "$" + strconv.Itoa(number(numbers, name, &top))
 		case m[6] >= 0: // sqlc.embed(table)
-			repl = st.text[m[6]:m[7]] + ".*"
+			repl = text[m[6]:m[7]] + ".*"
 		default: // @name, unless it is part of an operator (@>, <@, @@)
-			if m[0] > 0 && (strings.IndexByte(operatorCh, st.masked[m[0]-1]) >= 0 || isIdentByte(st.masked[m[0]-1])) {
+			if m[0] > 0 && (strings.IndexByte(operatorCh, masked[m[0]-1]) >= 0 || migrator.IsIdentByte(masked[m[0]-1])) {
 				continue
 			}
-			repl = "$" + strconv.Itoa(number(numbers, st.text[m[8]:m[9]], &top))
+			repl = "$" + strconv.Itoa(number(numbers, text[m[8]:m[9]], &top))
 		}
-		b.WriteString(st.text[last:m[0]])
+		b.WriteString(text[last:m[0]])
 		e := edit{origStart: m[0], origEnd: m[1], sentStart: b.Len()}
 		b.WriteString(repl)
 		e.sentEnd = b.Len()
@@ -219,9 +89,9 @@ func rewriteParams(st statement) (string, []edit) {
 		last = m[1]
 	}
 	if len(edits) == 0 {
-		return st.text, nil
+		return text, nil
 	}
-	b.WriteString(st.text[last:])
+	b.WriteString(text[last:])
 	return b.String(), edits
 }
 

@@ -151,7 +151,7 @@ func spanAt(sql string, i int) (span, bool) {
 	case c == '\'' || c == '"':
 		// E'…' strings take backslash escapes; an E that ends a longer word
 		// (typE'…') does not start one.
-		escapes := c == '\'' && i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && (i < 2 || !isIdentByte(sql[i-2]))
+		escapes := c == '\'' && i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && (i < 2 || !IsIdentByte(sql[i-2]))
 		j := i + 1
 		for j < len(sql) {
 			if sql[j] == c {
@@ -168,7 +168,7 @@ func spanAt(sql string, i int) (span, bool) {
 		}
 		j = min(j, len(sql))
 		return span{end: min(j+1, len(sql)), inner: i + 1, innerEnd: j}, true
-	case c == '$' && (i == 0 || !isIdentByte(sql[i-1])):
+	case c == '$' && (i == 0 || !IsIdentByte(sql[i-1])):
 		tag, ok := dollarTag(rest)
 		if !ok {
 			return span{}, false
@@ -200,9 +200,10 @@ func dollarTag(s string) (string, bool) {
 	return "", false
 }
 
-// isIdentByte reports whether c can be part of an unquoted identifier (or a
-// parameter number, or a multibyte character).
-func isIdentByte(c byte) bool {
+// IsIdentByte reports whether c can be part of an unquoted identifier, a
+// parameter ($1) or a multibyte character: a '$' or E' right after one
+// opens no quote.
+func IsIdentByte(c byte) bool {
 	return c == '_' || c == '$' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
 }
 
