@@ -77,10 +77,10 @@ func Mask(sql string) string {
 }
 
 // Statements splits a migration file into its statements (see Split) and
-// returns each one cleaned: comments replaced by a space, quoted strings and
-// identifiers emptied ('…' to a pair of quotes), dollar-quoted bodies
-// reduced to $$, trimmed;
-// empty ones left out. Good enough to find the first words of a statement.
+// returns each one cleaned, trimmed, empty ones left out: comments replaced
+// by a space, quoted strings and identifiers emptied ('…' to a pair of
+// quotes), dollar-quoted bodies reduced to $$. Good enough to find the first
+// words of a statement.
 func Statements(sql string) []string {
 	var out []string
 	for _, st := range Split(sql) {
