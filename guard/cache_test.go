@@ -45,6 +45,7 @@ func TestWarmPlanRunsInAViewOfTheCachedHistory(t *testing.T) {
 	assert.True(t, warm.Shadow.Warm)
 	assert.True(t, warm.Shadow.View)
 	assert.Equal(t, cold.Steps, warm.Steps)
+	assert.Equal(t, 0, len(warm.HistoryDrift), "the schema kept with the template is the live one")
 	assert.Equal(t, "column_renamed", string(warm.Steps[0].Changes.Tables[0].Items[0].Kind))
 
 	// The view was rolled back: applying for real still sees the rename.

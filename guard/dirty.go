@@ -94,7 +94,7 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 			}
 		}
 		var sc *schema.Schema
-		if sc, err = r.inspectShadow(ctx, sh); err != nil {
+		if sc, err = sh.Schema(ctx); err != nil {
 			return nil, err
 		}
 		changes := changesOf(sc, live)

@@ -121,7 +121,10 @@ func (r *Runner) prepare(ctx context.Context, s *session, sel selector, dir Dire
 
 // provider places shadows as the options say.
 func (r *Runner) provider(ctx context.Context, s *session) (*shadow.Provider, error) {
-	opts := []shadow.Option{shadow.WithTarget(r.cfg), shadow.WithLogger(r.log)}
+	opts := []shadow.Option{
+		shadow.WithTarget(r.cfg), shadow.WithLogger(r.log),
+		shadow.WithInspection(r.c.schemas, []string{r.c.migrationsTable}),
+	}
 	if r.c.shadowURL != "" {
 		// The session tells who the target is: no connection more.
 		opts = append(opts, shadow.WithShadowURL(r.c.shadowURL), shadow.WithTargetConn(s.conn))
@@ -158,34 +161,11 @@ func (r *Runner) viewable(steps []migrator.Step) bool {
 	return true
 }
 
-func (r *Runner) inspectShadow(ctx context.Context, sh *shadow.Shadow) (*schema.Schema, error) {
-	sc, err := schema.Inspect(ctx, sh.Querier(), r.inspectOptions()...)
-	if err != nil {
-		return nil, fmt.Errorf("inspect shadow %s: %w", sh.Name(), err)
-	}
-	return sc, nil
-}
-
 // plan replays the move in a shadow database, one file at a time,
 // attributing each change to its file, and judges the result against the
-// contract. The live schema is inspected meanwhile for history drift.
-func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (*planned, error) {
-	view := r.viewable(mv.steps)
-	orig := *p
-	pl, err := r.planIn(ctx, s, p, mv, view)
-	if view && errors.Is(err, errInView) && ctx.Err() == nil {
-		// Some files fail only when they share a transaction: replay in a
-		// database of its own for the authoritative answer.
-		*p = orig
-		pl, err = r.planIn(ctx, s, p, mv, false)
-	}
-	return pl, err
-}
-
-// errInView marks a step that failed in a view of a template.
-var errInView = errors.New("failed in a view of the template")
-
-func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view bool) (_ *planned, err error) {
+// contract. The live schema is inspected meanwhile, on the session, for
+// history drift.
+func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *planned, err error) {
 	c, err := r.contract()
 	if err != nil {
 		return nil, err
@@ -197,43 +177,86 @@ func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view 
 	defer func() { err = errors.Join(err, prov.Close(ctx)) }()
 	r.log.Debug("shadow provider ready", "placement", prov.Placement())
 
-	var live, base *schema.Schema
-	var sh *shadow.Shadow
-	g, gctx := errgroup.WithContext(ctx)
+	// The session and the shadow are independent connections. Neither side
+	// cancels the other: the session holds guard's lock, and a statement
+	// cancelled on it is a needless risk.
+	var live *schema.Schema
+	var rep *replayed
+	var g errgroup.Group
 	g.Go(func() error {
 		var err error
-		live, err = s.live(gctx)
+		live, err = s.live(ctx)
 		r.log.Debug("live schema inspected")
 		return err
 	})
 	g.Go(func() error {
-		start := time.Now()
-		var warm bool
 		var err error
-		if sh, warm, err = r.shadowAt(gctx, prov, mv.from, view); err != nil {
-			return err
-		}
-		took := time.Since(start)
-		p.Shadow = &ShadowInfo{Placement: string(sh.Placement()), Warm: warm, View: sh.View(), BuildMS: ms(took)}
-		base, err = r.inspectShadow(gctx, sh)
-		r.log.Debug("shadow schema inspected")
+		rep, err = r.replay(ctx, prov, mv)
 		return err
 	})
-	err = g.Wait()
-	if sh != nil {
-		defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
-	}
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	p.Shadow = &rep.info
 	r.emit(Event{Kind: EventShadow, Duration: time.Duration(p.Shadow.BuildMS * float64(time.Millisecond)), Warm: p.Shadow.Warm})
 
-	pl := &planned{plan: p, mv: mv, c: c, schemas: []*schema.Schema{base}}
-	p.HistoryDrift = changesOf(base, live)
+	pl := &planned{plan: p, mv: mv, c: c, schemas: rep.schemas}
+	p.HistoryDrift = changesOf(rep.schemas[0], live)
 	if n := len(p.HistoryDrift); n > 0 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("history drift: the live schema differs from what the applied migrations produce (%s)", plural(n, "difference")))
 	}
-	prev := base
+	for i, st := range mv.steps {
+		changes := diff.Schemas(rep.schemas[i], rep.schemas[i+1])
+		for _, ch := range changes {
+			if ch.Kind == diff.TableRemoved || ch.Kind == diff.ColumnRemoved {
+				p.DataLoss = true
+			}
+		}
+		p.Steps = append(p.Steps, PlannedStep{Step: publicStep(st), Changes: c.Evaluate(changes)})
+	}
+	p.Contract = c.Evaluate(c.Drift(rep.schemas[len(mv.steps)]))
+	p.Blocked = p.Contract.Blocked
+	return pl, nil
+}
+
+// replayed is the shadow's side of a plan.
+type replayed struct {
+	info    ShadowInfo
+	schemas []*schema.Schema // [0]: at the current version; [i]: after step i
+}
+
+// replay builds a shadow at the move's start and steps it, reading its
+// schema before the first step and after each: in a view of the cached
+// template when the files allow it, else (or when a file fails in the view)
+// in a database of its own.
+func (r *Runner) replay(ctx context.Context, prov *shadow.Provider, mv move) (*replayed, error) {
+	view := r.viewable(mv.steps)
+	rep, err := r.replayIn(ctx, prov, mv, view)
+	if view && errors.Is(err, errInView) && ctx.Err() == nil {
+		// Some files fail only when they share a transaction: replay in a
+		// database of its own for the authoritative answer.
+		rep, err = r.replayIn(ctx, prov, mv, false)
+	}
+	return rep, err
+}
+
+// errInView marks a step that failed in a view of a template.
+var errInView = errors.New("failed in a view of the template")
+
+func (r *Runner) replayIn(ctx context.Context, prov *shadow.Provider, mv move, view bool) (_ *replayed, err error) {
+	start := time.Now()
+	sh, warm, err := r.shadowAt(ctx, prov, mv.from, view)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
+	rep := &replayed{info: ShadowInfo{Placement: string(sh.Placement()), Warm: warm, View: sh.View(), BuildMS: ms(time.Since(start))}}
+	base, err := sh.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.log.Debug("shadow schema read")
+	rep.schemas = append(rep.schemas, base)
 	for _, st := range mv.steps {
 		if err := sh.Step(ctx, r.src, st.Migration, st.Direction); err != nil {
 			if sh.View() {
@@ -242,24 +265,14 @@ func (r *Runner) planIn(ctx context.Context, s *session, p *Plan, mv move, view 
 			return nil, fmt.Errorf("plan: %w", err)
 		}
 		r.log.Debug("replayed in the shadow", "file", st.File)
-		after, err := r.inspectShadow(ctx, sh)
+		after, err := sh.Schema(ctx)
 		if err != nil {
 			return nil, err
 		}
 		r.log.Debug("shadow schema inspected", "after", st.File)
-		changes := diff.Schemas(prev, after)
-		for _, ch := range changes {
-			if ch.Kind == diff.TableRemoved || ch.Kind == diff.ColumnRemoved {
-				p.DataLoss = true
-			}
-		}
-		p.Steps = append(p.Steps, PlannedStep{Step: publicStep(st), Changes: c.Evaluate(changes)})
-		pl.schemas = append(pl.schemas, after)
-		prev = after
+		rep.schemas = append(rep.schemas, after)
 	}
-	p.Contract = c.Evaluate(c.Drift(prev))
-	p.Blocked = p.Contract.Blocked
-	return pl, nil
+	return rep, nil
 }
 
 // removals lists the table and column removals of a plan.

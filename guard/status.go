@@ -104,5 +104,5 @@ func (r *Runner) historySchema(ctx context.Context, s *session, v int64) (_ *sch
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
-	return r.inspectShadow(ctx, sh)
+	return sh.Schema(ctx)
 }

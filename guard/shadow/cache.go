@@ -76,15 +76,23 @@ func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint
 	if !p.TemplateCache() || len(applied) == 0 {
 		return p.replayed(ctx, src, version)
 	}
-	name, warm, err := p.template(ctx, src, applied)
+	names, err := p.chain(src, applied)
+	if err != nil {
+		return nil, false, err
+	}
+	name, warm, err := p.template(ctx, src, applied, names)
 	if err != nil {
 		return nil, false, err
 	}
 	for wait := 100 * time.Millisecond; ; wait *= 2 {
 		s, err = p.create(ctx, name, applied)
+		if err == nil {
+			p.loadCached(ctx, s, false)
+			return s, warm, nil
+		}
 		var pgErr *pgconn.PgError
-		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != pgerrcode.ObjectInUse || wait > 2*time.Second {
-			return s, warm, err
+		if !errors.As(err, &pgErr) || pgErr.Code != pgerrcode.ObjectInUse || wait > 2*time.Second {
+			return nil, warm, err
 		}
 		// A view holds the template (PostgreSQL already waited 5s): it ends
 		// when its plan does.
@@ -97,7 +105,8 @@ func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint
 // View returns a shadow at version of src that is a transaction on the
 // cached template of that history (built first when missing, as NewAt
 // does): no database is copied, and Drop rolls the transaction back, so the
-// template never changes. It is the cheapest shadow to step a few pending
+// template never changes. A warm view connects straight to the template:
+// it needs no other connection. It is the cheapest shadow to step a few pending
 // files in and introspect (through Querier). Its limits: files that must
 // run alone (migrator.Solo: transaction control, CONCURRENTLY, …) are
 // refused with ErrNeedsDatabase, and a failed file fails the whole view;
@@ -113,7 +122,17 @@ func (p *Provider) View(ctx context.Context, src *migrator.Source, version uint6
 	if !p.TemplateCache() || len(applied) == 0 {
 		return p.replayed(ctx, src, version)
 	}
-	name, warm, err := p.template(ctx, src, applied)
+	names, err := p.chain(src, applied)
+	if err != nil {
+		return nil, false, err
+	}
+	s, err = p.openView(ctx, names[len(names)-1], applied)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != pgerrcode.InvalidCatalogName {
+		return s, err == nil, err
+	}
+	// No such template yet.
+	name, warm, err := p.template(ctx, src, applied, names)
 	if err != nil {
 		return nil, false, err
 	}
@@ -153,13 +172,9 @@ func (p *Provider) replayed(ctx context.Context, src *migrator.Source, version u
 	return s, false, nil
 }
 
-// template returns the name of the cached template of applied, building it
-// when missing; warm is true when it was there.
-func (p *Provider) template(ctx context.Context, src *migrator.Source, applied []migrator.Migration) (name string, warm bool, err error) {
-	names, err := p.chain(src, applied)
-	if err != nil {
-		return "", false, err
-	}
+// template returns the name of the cached template of applied (names is
+// its chain), building it when missing; warm is true when it was there.
+func (p *Provider) template(ctx context.Context, src *migrator.Source, applied []migrator.Migration, names []string) (name string, warm bool, err error) {
 	existing, err := p.templates(ctx)
 	if err != nil {
 		return "", false, err
@@ -167,7 +182,15 @@ func (p *Provider) template(ctx context.Context, src *migrator.Source, applied [
 	top := names[len(names)-1]
 	version := applied[len(applied)-1].Version
 	if t, ok := existing[top]; ok {
-		p.touch(ctx, t, version)
+		p.mu.Lock()
+		err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
+			p.touch(ctx, conn, t, version)
+			return nil
+		})
+		p.mu.Unlock()
+		if err != nil {
+			return "", false, fmt.Errorf("shadow: %w", err)
+		}
 		return top, true, nil
 	}
 	// Build it from the longest cached prefix.
@@ -185,6 +208,11 @@ func (p *Provider) template(ctx context.Context, src *migrator.Source, applied [
 	if err := b.Migrate(ctx, src, version); err != nil {
 		return "", false, errors.Join(err, b.Drop(ctx))
 	}
+	if key := p.schemaKey(b.conn); key != "" {
+		if _, err := p.storeSchema(ctx, b.conn, key); err != nil {
+			p.log.Warn("cannot keep the schema of a shadow template with it", "name", top, "err", err)
+		}
+	}
 	if err := p.publish(ctx, b, top, version); err != nil {
 		return "", false, errors.Join(err, b.Drop(ctx))
 	}
@@ -193,8 +221,8 @@ func (p *Provider) template(ctx context.Context, src *migrator.Source, applied [
 }
 
 // openView opens a transaction on the template name.
-func (p *Provider) openView(ctx context.Context, name string, applied []migrator.Migration) (s *Shadow, err error) {
-	s = &Shadow{p: p, name: name, key: name + "#" + randomHex(4), applied: applied, view: true}
+func (p *Provider) openView(ctx context.Context, name string, applied []migrator.Migration) (_ *Shadow, err error) {
+	s := &Shadow{p: p, name: name, key: name + "#" + randomHex(4), applied: applied, view: true}
 	if s.cfg, s.url, err = p.shadowConfig(name); err != nil {
 		return nil, err
 	}
@@ -220,6 +248,16 @@ func (p *Provider) openView(ctx context.Context, name string, applied []migrator
 	if err := p.refuseTarget(ctx, s.conn, s.cfg); err != nil {
 		return nil, err
 	}
+	// What the admin connection would do, had this run needed one.
+	p.mu.Lock()
+	p.collect(ctx, s.conn)
+	p.mu.Unlock()
+	t, err := current(ctx, s.conn)
+	if err != nil {
+		return nil, fmt.Errorf("shadow: read template %s: %w", name, err)
+	}
+	p.touch(ctx, s.conn, t, applied[len(applied)-1].Version)
+	p.loadCached(ctx, s, true)
 	if s.tx, err = s.conn.Begin(ctx); err != nil {
 		return nil, fmt.Errorf("shadow: begin on template %s: %w", name, err)
 	}
@@ -377,20 +415,44 @@ func (p *Provider) publish(ctx context.Context, b *Shadow, name string, version 
 	return nil
 }
 
-// touch records that a template was used, at most once per templateTouch.
-func (p *Provider) touch(ctx context.Context, t template, version uint64) {
+// touch records, through conn (not in a transaction), that template t was
+// used, at most once per templateTouch. It never fails.
+func (p *Provider) touch(ctx context.Context, conn *pgx.Conn, t template, version uint64) {
 	if used, ok := t.lastUsed(); ok && t.Now.Sub(used) < templateTouch {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
-		_, err := conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{t.Name}.Sanitize()+` IS `+quoteLiteral(templateComment(version, t.Now)))
-		return err
-	})
+	_, err := conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{t.Name}.Sanitize()+` IS `+quoteLiteral(templateComment(version, t.Now)))
 	if err != nil {
 		p.log.Warn("cannot record the use of a shadow template", "name", t.Name, "err", err)
 	}
+}
+
+// current reads the template conn is connected to.
+func current(ctx context.Context, conn *pgx.Conn) (template, error) {
+	var t template
+	err := conn.QueryRow(ctx, `
+		SELECT datname::text, coalesce(shobj_description(oid, 'pg_database'), ''), clock_timestamp()
+		FROM pg_database WHERE datname = current_database()`, pgx.QueryExecModeSimpleProtocol).Scan(&t.Name, &t.Comment, &t.Now)
+	return t, err
+}
+
+// loadCached gives s, a shadow fresh from a template, the schema kept
+// there (see Schema). When there is none for this guard and keep is true
+// (s is a view: its database is the template), the template is inspected
+// now and keeps the result. Failing, it leaves s to be inspected.
+func (p *Provider) loadCached(ctx context.Context, s *Shadow, keep bool) {
+	key := p.schemaKey(s.conn)
+	if key == "" {
+		return
+	}
+	sc, err := loadSchema(ctx, s.conn, key)
+	if err == nil && sc == nil && keep {
+		sc, err = p.storeSchema(ctx, s.conn, key)
+	}
+	if err != nil {
+		p.log.Warn("cannot read or keep the schema of a shadow template", "name", s.name, "err", err)
+	}
+	s.cached = sc
 }
 
 // collectTemplates drops templates unused for templateMaxAge, then the least

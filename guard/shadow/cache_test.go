@@ -13,6 +13,7 @@ import (
 
 	gschema "github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/internal/dburl"
 	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
@@ -253,4 +254,79 @@ func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
 	defer v.Drop(ctx)
 	m2, _ := solo.Find(2)
 	assert.IsError(t, v.Step(ctx, solo, m2, migrator.DirectionUp), shadow.ErrNeedsDatabase)
+}
+
+func TestTemplateKeepsItsSchema(t *testing.T) {
+	dropTemplates(t)
+	ctx := t.Context()
+	src := example(t)
+	target := parse(t, pgtest.DB(t))
+	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true),
+		shadow.WithInspection([]string{"public"}, nil))
+	assert.NoError(t, err)
+	defer p.Close(ctx)
+
+	// Building the template keeps its schema in it: the view reads that.
+	v, warm, err := p.View(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.False(t, warm)
+	want, err := gschema.Inspect(ctx, v.Querier())
+	assert.NoError(t, err)
+	got, err := v.Schema(ctx)
+	assert.NoError(t, err)
+	assert.Equal(t, want, got)
+	// Once a file ran, the shadow is inspected.
+	m6, _ := src.Find(6)
+	assert.NoError(t, v.Step(ctx, src, m6, migrator.DirectionUp))
+	after, err := v.Schema(ctx)
+	assert.NoError(t, err)
+	assert.NotZero(t, after.Table("public", "users").Column("email_address"))
+	template := v.Name()
+	assert.NoError(t, v.Drop(ctx))
+
+	// What is kept is what is read: mark it in the template.
+	tmpl, err := dburl.WithDatabase(pgtest.Server(t), template)
+	assert.NoError(t, err)
+	conn := pgtest.Connect(t, tmpl)
+	tag, err := conn.Exec(ctx, `UPDATE guard_template_schema SET schema_json = replace(schema_json, '"users"', '"marked"')`)
+	assert.NoError(t, err)
+	assert.Equal(t, int64(1), tag.RowsAffected())
+	assert.NoError(t, conn.Close(ctx))
+	v, warm, err = p.View(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.True(t, warm)
+	got, err = v.Schema(ctx)
+	assert.NoError(t, err)
+	assert.NotZero(t, got.Table("public", "marked"))
+	assert.NoError(t, v.Drop(ctx))
+
+	// So does a copy fresh from the template.
+	c, warm, err := p.NewAt(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.True(t, warm)
+	got, err = c.Schema(ctx)
+	assert.NoError(t, err)
+	assert.NotZero(t, got.Table("public", "marked"))
+	assert.NoError(t, c.Drop(ctx))
+
+	// A template that kept nothing for this guard (built by another) is
+	// inspected, and keeps the result for the next view.
+	conn = pgtest.Connect(t, tmpl)
+	_, err = conn.Exec(ctx, `DROP TABLE guard_template_schema`)
+	assert.NoError(t, err)
+	assert.NoError(t, conn.Close(ctx))
+	v, _, err = p.View(ctx, src, 5)
+	assert.NoError(t, err)
+	got, err = v.Schema(ctx)
+	assert.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.NoError(t, v.Drop(ctx))
+	conn = pgtest.Connect(t, tmpl)
+	var n int
+	assert.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM guard_template_schema`).Scan(&n))
+	assert.Equal(t, 1, n)
+	assert.NoError(t, conn.Close(ctx))
+
+	// The kept table is guard's own: inspection leaves it out.
+	assert.Zero(t, want.Table("public", "guard_template_schema"))
 }

@@ -76,3 +76,26 @@ func (e *MigrationError) Hint() string {
 	}
 	return ""
 }
+
+// connectError is a failed connection attempt described without password.
+// The server's error, when there was one, stays reachable with errors.As
+// (it never holds the password).
+type connectError struct {
+	msg string
+	pg  *pgconn.PgError
+}
+
+func newConnectError(msg string, err error) *connectError {
+	e := &connectError{msg: msg}
+	errors.As(err, &e.pg)
+	return e
+}
+
+func (e *connectError) Error() string { return e.msg }
+
+func (e *connectError) Unwrap() error {
+	if e.pg == nil {
+		return nil
+	}
+	return e.pg
+}

@@ -2,14 +2,11 @@ package shadow
 
 import (
 	"context"
-	"errors"
 	"net"
 	"slices"
 	"strings"
 
-	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // identity tells databases apart across the ways of reaching them.
@@ -20,25 +17,28 @@ type identity struct {
 	Port     int
 }
 
-// identify reads the identity of the database conn is connected to. It runs
-// only read-only queries.
+// identify reads the identity of the database conn is connected to, in
+// one read-only query. The system identifier stays empty where reading it
+// is revoked (some managed services).
 func identify(ctx context.Context, conn *pgx.Conn) (identity, error) {
 	var id identity
-	var addr *string
+	var addr, sysID *string
 	var port *int
-	err := conn.QueryRow(ctx, `SELECT current_database(), host(inet_server_addr()), inet_server_port()`).Scan(&id.Database, &addr, &port)
+	err := conn.QueryRow(ctx, `
+		SELECT current_database(), host(inet_server_addr()), inet_server_port(),
+		       CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+		            THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END`,
+		pgx.QueryExecModeSimpleProtocol).Scan(&id.Database, &addr, &port, &sysID)
 	if err != nil {
 		return id, err
 	}
 	if addr != nil && port != nil {
 		id.Addr, id.Port = *addr, *port
 	}
-	err = conn.QueryRow(ctx, `SELECT system_identifier::text FROM pg_control_system()`).Scan(&id.SystemID)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.InsufficientPrivilege {
-		err = nil // revoked on some managed services
+	if sysID != nil {
+		id.SystemID = *sysID
 	}
-	return id, err
+	return id, nil
 }
 
 // same reports whether a and b are the same database. When neither the

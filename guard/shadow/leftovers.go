@@ -90,29 +90,26 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// collect drops the leftovers of killed runs on the provider's server. It
-// never fails: a leftover it cannot drop is logged and left for later.
-func (p *Provider) collect(ctx context.Context) {
-	if p.placement == PlacementEphemeral {
+// collect drops the leftovers of killed runs on the provider's server,
+// through conn, any connection there outside a transaction; it looks once
+// per provider. It never fails: a leftover it cannot drop is logged and left
+// for later. p.mu must be held.
+func (p *Provider) collect(ctx context.Context, conn *pgx.Conn) {
+	if p.placement == PlacementEphemeral || p.collected {
 		return // a fresh cluster has none
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.collected = true
+	rows, err := conn.Query(ctx, `
+		SELECT d.datname::text AS name,
+		       coalesce(shobj_description(d.oid, 'pg_database'), '') AS comment,
+		       (SELECT count(*) FROM pg_stat_activity a WHERE a.datid = d.oid)::int AS conns,
+		       clock_timestamp() AS now
+		FROM pg_database d
+		WHERE d.datname ~ $1 AND d.datname <> current_database()`, pgx.QueryExecModeSimpleProtocol, "^"+Prefix+"[0-9a-f]+$")
 	var found []leftover
-	err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, `
-			SELECT d.datname::text AS name,
-			       coalesce(shobj_description(d.oid, 'pg_database'), '') AS comment,
-			       (SELECT count(*) FROM pg_stat_activity a WHERE a.datid = d.oid)::int AS conns,
-			       clock_timestamp() AS now
-			FROM pg_database d
-			WHERE d.datname ~ $1 AND d.datname <> current_database()`, "^"+Prefix+"[0-9a-f]+$")
-		if err != nil {
-			return err
-		}
+	if err == nil {
 		found, err = pgx.CollectRows(rows, pgx.RowToStructByName[leftover])
-		return err
-	})
+	}
 	if err != nil {
 		p.log.Warn("cannot look for leftover shadow databases", "err", err)
 		return
@@ -129,7 +126,7 @@ func (p *Provider) collect(ctx context.Context) {
 			continue
 		}
 		// Without FORCE: a shadow someone connected to since is kept.
-		if _, err := p.adminConn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{l.Name}.Sanitize()); err != nil {
+		if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{l.Name}.Sanitize()); err != nil {
 			p.log.Warn("cannot drop leftover shadow database", "name", l.Name, "err", err)
 			continue
 		}

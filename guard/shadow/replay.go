@@ -89,6 +89,7 @@ func (s *Shadow) exec(ctx context.Context, file string, version uint64, sql stri
 	if strings.TrimSpace(sql) == "" {
 		return nil // golang-migrate skips empty files too
 	}
+	s.cached = nil
 	_, err := s.conn.PgConn().Exec(ctx, sql).ReadAll()
 	if err == nil {
 		return nil
@@ -137,6 +138,7 @@ func (s *Shadow) replay(ctx context.Context, src *migrator.Source, todo []migrat
 		if s.failed {
 			return ErrFailed
 		}
+		s.cached = nil
 		_, err := s.conn.PgConn().Exec(ctx, strings.Join(bodies, "\n;\n")).ReadAll()
 		if err == nil {
 			s.applied = append(s.applied, batch...)

@@ -55,6 +55,9 @@ type options struct {
 	// targetConn, when set, identifies the target without connecting to
 	// it again; it is the caller's and stays open.
 	targetConn *pgx.Conn
+	// What Shadow.Schema inspects (see WithInspection); nil schemas: the
+	// defaults, and no schema kept with templates.
+	inspectSchemas, inspectExclude []string
 }
 
 // WithTargetConn identifies the target (see WithTarget, which is still
@@ -135,13 +138,18 @@ type Provider struct {
 	adminConn *pgx.Conn
 	shadows   map[string]*Shadow
 	closed    bool
+	collected bool  // leftovers were looked for
+	refused   error // the shadow URL's server is the target
 }
 
 // NewProvider chooses where shadows live: the shadow URL's server when given;
 // else the target's server when its user has CREATEDB; else an ephemeral
-// cluster started from the PostgreSQL binaries on this machine. It then drops
-// leftovers of killed runs there. It fails with *TargetError when the shadow
-// URL is the target, and with *UnavailableError when no place works.
+// cluster started from the PostgreSQL binaries on this machine. It drops
+// leftovers of killed runs there: at once on the target's server, on the
+// first connection to a shadow URL's server. It fails with *TargetError when
+// the shadow URL is the target by its connection settings (the server's
+// identity is checked when the provider first connects there, before
+// anything runs), and with *UnavailableError when no place works.
 func NewProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	o := options{grace: DefaultLeftoverGrace}
 	for _, opt := range opts {
@@ -156,7 +164,11 @@ func NewProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	if err := p.place(ctx); err != nil {
 		return nil, errors.Join(err, p.closeAdmin(ctx))
 	}
-	p.collect(ctx)
+	if p.adminConn != nil {
+		p.mu.Lock()
+		p.collect(ctx, p.adminConn)
+		p.mu.Unlock()
+	}
 	return p, nil
 }
 
@@ -190,15 +202,9 @@ func (p *Provider) place(ctx context.Context) error {
 		if o.target != nil && sameSettings(ctx, o.shadowURL, o.target) {
 			return &TargetError{Shadow: dburl.Describe(o.shadowURL), Target: dburl.Describe(o.target), How: "by connection settings"}
 		}
-		conn, err := connect(ctx, o.shadowURL)
-		if err != nil {
-			return fmt.Errorf("shadow: connect to shadow server %s: %w", dburl.Describe(o.shadowURL), err)
-		}
-		p.adminConn, p.admin, p.placement = conn, o.shadowURL, PlacementShadowURL
-		// Before anything else runs there.
-		if err := p.refuseTarget(ctx, conn, o.shadowURL); err != nil {
-			return err
-		}
+		// Connected when first needed (see withAdmin): a view of a cached
+		// template never needs it.
+		p.admin, p.placement = o.shadowURL, PlacementShadowURL
 		p.log.Debug("shadow databases on the shadow server", "server", dburl.Describe(o.shadowURL))
 		return nil
 	}
@@ -272,7 +278,7 @@ func (p *Provider) New(ctx context.Context) (*Shadow, error) {
 
 // create makes a shadow database, as a copy of template when one is named
 // (a database holding the replay of applied, for warm runs to start from).
-func (p *Provider) create(ctx context.Context, template string, applied []migrator.Migration) (s *Shadow, err error) {
+func (p *Provider) create(ctx context.Context, template string, applied []migrator.Migration) (_ *Shadow, err error) {
 	name := Prefix + randomHex(6)
 	create := `CREATE DATABASE ` + pgx.Identifier{name}.Sanitize()
 	if template != "" {
@@ -297,10 +303,13 @@ func (p *Provider) create(ctx context.Context, template string, applied []migrat
 	})
 	if err != nil {
 		p.mu.Unlock()
+		if errors.Is(err, ErrShadowIsTarget) {
+			return nil, err // nothing ran there
+		}
 		err = fmt.Errorf("shadow: create database %s on %s: %w", name, dburl.Describe(p.admin), err)
 		return nil, errors.Join(err, p.dropDatabase(ctx, name))
 	}
-	s = &Shadow{p: p, name: name, applied: applied}
+	s := &Shadow{p: p, name: name, applied: applied}
 	p.shadows[name] = s
 	p.mu.Unlock()
 	defer func() {
@@ -346,15 +355,29 @@ func (p *Provider) shadowConfig(name string) (*pgx.ConnConfig, string, error) {
 	return cfg, url, nil
 }
 
-// withAdmin runs f on the admin connection, reconnecting if it was lost.
-// p.mu must be held.
+// withAdmin runs f on the admin connection, connecting (or reconnecting if
+// it was lost) first. A shadow URL's server is checked not to be the target
+// before anything runs there, and its leftovers are collected. p.mu must be
+// held.
 func (p *Provider) withAdmin(ctx context.Context, f func(*pgx.Conn) error) error {
+	if p.refused != nil {
+		return p.refused
+	}
 	if p.adminConn == nil || p.adminConn.IsClosed() {
 		conn, err := connect(ctx, p.admin)
 		if err != nil {
-			return err
+			return fmt.Errorf("connect: %w", err)
+		}
+		if p.placement == PlacementShadowURL {
+			if err := p.refuseTarget(ctx, conn, p.admin); err != nil {
+				if errors.Is(err, ErrShadowIsTarget) {
+					p.refused = err
+				}
+				return errors.Join(err, conn.Close(ctx))
+			}
 		}
 		p.adminConn = conn
+		p.collect(ctx, conn)
 	}
 	return f(p.adminConn)
 }
@@ -433,6 +456,9 @@ type Shadow struct {
 	view bool
 	tx   pgx.Tx
 	key  string // in p.shadows, when not name
+	// cached is the schema kept with the template the shadow was made
+	// from, while nothing has run in it since (see Schema).
+	cached *schema.Schema
 
 	dropOnce sync.Once
 	dropErr  error
@@ -526,7 +552,7 @@ func connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil && cfg.Password != "" {
-		return nil, errors.New(dburl.Scrub(err.Error(), cfg.Password))
+		return nil, newConnectError(dburl.Scrub(err.Error(), cfg.Password), err)
 	}
 	return conn, err
 }
