@@ -323,7 +323,9 @@ type tableRow struct {
 type tableIndex map[uint32]tableEntry
 
 type tableEntry struct {
-	index   int      // in Schema.Tables; -1 for a table left out
+	index   int // in Schema.Tables; -1 for a table left out
+	schema  string
+	name    string
 	attnums []int16  // ascending
 	names   []string // column names, parallel to attnums
 	types   []uint32 // column type oids, parallel to attnums (not for a table left out)
@@ -372,7 +374,7 @@ func readTables(q *queue, o *options, s *Schema) (tableIndex, error) {
 			len(tr.ColumnCollations) != n || len(tr.ColumnTypeOIDs) != n || len(tr.ColumnCollOIDs) != n {
 			return nil, fmt.Errorf("table %s: column arrays of unequal length", Qualify(tr.Schema, tr.Name))
 		}
-		e := tableEntry{index: -1, attnums: tr.ColumnAttnums, names: tr.ColumnNames}
+		e := tableEntry{index: -1, schema: tr.Schema, name: tr.Name, attnums: tr.ColumnAttnums, names: tr.ColumnNames}
 		if o.excluded(tr.Schema, tr.Name) {
 			tabs[tr.OID] = e
 			continue
@@ -413,16 +415,20 @@ type constraintRow struct {
 	Kind              string  `db:"kind"`
 	Attnums           []int16 `db:"attnums"`
 	ReferencedOID     uint32  `db:"referenced_oid"`
-	ReferencedSchema  string  `db:"referenced_schema"`
-	ReferencedTable   string  `db:"referenced_table"`
 	ReferencedAttnums []int16 `db:"referenced_attnums"`
 	OnDelete          string  `db:"on_delete"`
 	OnUpdate          string  `db:"on_update"`
 	Definition        string  `db:"definition"`
 }
 
-// pendingFK is a foreign key whose referenced columns are not known yet: it
-// references a table readTables did not read.
+// fkActions spells out the letters of pg_constraint.confdeltype and
+// confupdtype.
+var fkActions = map[string]string{
+	"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT",
+}
+
+// pendingFK is a foreign key whose referenced table and columns are not known
+// yet: it references a table readTables did not read.
 type pendingFK struct {
 	table, fk         int // indexes in Schema.Tables and Table.ForeignKeys
 	referencedOID     uint32
@@ -456,11 +462,13 @@ func readConstraints(q *queue, s *Schema, tabs tableIndex) ([]pendingFK, error) 
 		case "u":
 			t.Uniques = append(t.Uniques, Unique{Name: cr.Name, Columns: cols})
 		case "f":
+			var refSchema, refTable string
 			var refCols []string
 			if re, ok := tabs[cr.ReferencedOID]; ok {
 				if refCols, ok = re.columnNames(cr.ReferencedAttnums); !ok {
 					return nil, fmt.Errorf("constraint %s on %s: referenced column not found", QuoteIdent(cr.Name), t.QualifiedName())
 				}
+				refSchema, refTable = re.schema, re.name
 			} else {
 				pending = append(pending, pendingFK{
 					table: e.index, fk: len(t.ForeignKeys),
@@ -470,11 +478,11 @@ func readConstraints(q *queue, s *Schema, tabs tableIndex) ([]pendingFK, error) 
 			t.ForeignKeys = append(t.ForeignKeys, ForeignKey{
 				Name:              cr.Name,
 				Columns:           cols,
-				ReferencedSchema:  cr.ReferencedSchema,
-				ReferencedTable:   cr.ReferencedTable,
+				ReferencedSchema:  refSchema,
+				ReferencedTable:   refTable,
 				ReferencedColumns: refCols,
-				OnDelete:          cr.OnDelete,
-				OnUpdate:          cr.OnUpdate,
+				OnDelete:          fkActions[cr.OnDelete],
+				OnUpdate:          fkActions[cr.OnUpdate],
 			})
 		case "c", "x":
 			// An exclusion constraint, like a check, limits which rows may be
@@ -485,8 +493,8 @@ func readConstraints(q *queue, s *Schema, tabs tableIndex) ([]pendingFK, error) 
 	return pending, nil
 }
 
-// resolveForeignKeys fills in the referenced columns of the pending foreign
-// keys, with one more query.
+// resolveForeignKeys fills in the referenced table and columns of the
+// pending foreign keys, with one more query.
 func resolveForeignKeys(ctx context.Context, conn Querier, s *Schema, pending []pendingFK) error {
 	if len(pending) == 0 {
 		return nil
@@ -503,22 +511,25 @@ func resolveForeignKeys(ctx context.Context, conn Querier, s *Schema, pending []
 	for _, p := range pending {
 		t := &s.Tables[p.table]
 		fk := &t.ForeignKeys[p.fk]
-		cols, ok := others[p.referencedOID].columnNames(p.referencedAttnums)
+		re := others[p.referencedOID]
+		cols, ok := re.columnNames(p.referencedAttnums)
 		if !ok {
 			return fmt.Errorf("constraint %s on %s: referenced column not found", QuoteIdent(fk.Name), t.QualifiedName())
 		}
-		fk.ReferencedColumns = cols
+		fk.ReferencedSchema, fk.ReferencedTable, fk.ReferencedColumns = re.schema, re.name, cols
 	}
 	return nil
 }
 
 type columnRow struct {
-	TableOID uint32 `db:"table_oid"`
-	Attnum   int16  `db:"attnum"`
-	Name     string `db:"name"`
+	TableOID  uint32 `db:"table_oid"`
+	Schema    string `db:"schema"`
+	TableName string `db:"table_name"`
+	Attnum    int16  `db:"attnum"`
+	Name      string `db:"name"`
 }
 
-// readColumnNames reads the column names of the given tables.
+// readColumnNames reads the names of the given tables and their columns.
 func readColumnNames(ctx context.Context, conn Querier, oids []uint32) (tableIndex, error) {
 	rows, err := conn.Query(ctx, columnsQuery, oids)
 	if err != nil {
@@ -531,7 +542,7 @@ func readColumnNames(ctx context.Context, conn Querier, oids []uint32) (tableInd
 	tabs := make(tableIndex, len(oids))
 	for _, cr := range crs { // ordered by table, then attnum
 		e := tabs[cr.TableOID]
-		e.index = -1
+		e.index, e.schema, e.name = -1, cr.Schema, cr.TableName
 		e.attnums = append(e.attnums, cr.Attnum)
 		e.names = append(e.names, cr.Name)
 		tabs[cr.TableOID] = e
