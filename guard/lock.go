@@ -32,7 +32,7 @@ func (s *session) lock(ctx context.Context) error {
 	waited := false
 	for {
 		var ok bool
-		if err := s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.key).Scan(&ok); err != nil {
+		if err := s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, once, s.key).Scan(&ok); err != nil {
 			return fmt.Errorf("take guard's migration lock: %w", err)
 		}
 		if ok {

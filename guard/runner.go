@@ -114,6 +114,10 @@ func (r *Runner) inspectOptions() []schema.Option {
 // describe names the target without password.
 func (r *Runner) describe() string { return dburl.Describe(r.cfg) }
 
+// once runs a query in one round trip (the simple protocol) rather than
+// preparing it first: the session's queries run once per connection.
+const once = pgx.QueryExecModeSimpleProtocol
+
 // session is guard's dedicated connection to the target: it holds guard's
 // advisory lock, reads the version and the history, and inspects the live
 // schema.
@@ -157,7 +161,7 @@ func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
 	}
 	s := &session{r: r, conn: conn}
 	var schemaName *string
-	err = conn.QueryRow(ctx, `SELECT current_database(), current_schema(), current_setting('server_version_num')::int`).Scan(&s.dbName, &schemaName, &s.server)
+	err = conn.QueryRow(ctx, `SELECT current_database(), current_schema(), current_setting('server_version_num')::int`, once).Scan(&s.dbName, &schemaName, &s.server)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("read settings of %s: %w", r.describe(), r.scrub(err)), s.close(ctx))
 	}
@@ -181,7 +185,7 @@ func (s *session) close(ctx context.Context) error {
 	defer cancel()
 	var errs []error
 	if s.locked && !s.conn.IsClosed() {
-		if _, err := s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key); err != nil {
+		if _, err := s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, once, s.key); err != nil {
 			errs = append(errs, fmt.Errorf("release guard's lock: %w", err))
 		}
 		s.locked = false
@@ -206,14 +210,14 @@ func (s *session) versionTable() string {
 // state reads the version table, never creating it.
 func (s *session) state(ctx context.Context) (state, error) {
 	st := state{version: -1}
-	err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.versionTable()).Scan(&st.table)
+	err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, once, s.versionTable()).Scan(&st.table)
 	if err != nil {
 		return st, fmt.Errorf("read migration version: %w", err)
 	}
 	if !st.table {
 		return st, nil
 	}
-	err = s.conn.QueryRow(ctx, `SELECT version, dirty FROM `+s.versionTable()+` LIMIT 1`).Scan(&st.version, &st.dirty)
+	err = s.conn.QueryRow(ctx, `SELECT version, dirty FROM `+s.versionTable()+` LIMIT 1`, once).Scan(&st.version, &st.dirty)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return state{version: -1, table: true}, nil
 	}

@@ -245,16 +245,26 @@ func (p *Provider) openView(ctx context.Context, name string, applied []migrator
 	if s.conn, err = connect(ctx, s.cfg); err != nil {
 		return nil, fmt.Errorf("shadow: connect to template %s: %w", dburl.Describe(s.cfg), err)
 	}
-	if err := p.refuseTarget(ctx, s.conn, s.cfg); err != nil {
-		return nil, err
-	}
-	// What the admin connection would do, had this run needed one.
-	p.mu.Lock()
-	p.collect(ctx, s.conn)
-	p.mu.Unlock()
-	t, err := current(ctx, s.conn)
+	// One query: which database this is (never the target), the
+	// template's last use, and whether any shadow is there to collect (a
+	// run that connects to the shadow server's database would).
+	t := template{Name: name}
+	var leftovers bool
+	id, err := scanIdentity(s.conn.QueryRow(ctx, `
+		SELECT `+identityColumns+`, coalesce(shobj_description(d.oid, 'pg_database'), ''), clock_timestamp(),
+		       EXISTS (SELECT FROM pg_database l WHERE l.datname ~ $1)
+		FROM pg_database d WHERE d.datname = current_database()`,
+		pgx.QueryExecModeSimpleProtocol, "^"+Prefix+"[0-9a-f]+$"), &t.Comment, &t.Now, &leftovers)
 	if err != nil {
 		return nil, fmt.Errorf("shadow: read template %s: %w", name, err)
+	}
+	if err := p.refuse(id, s.cfg); err != nil {
+		return nil, err
+	}
+	if leftovers {
+		p.mu.Lock()
+		p.collect(ctx, s.conn)
+		p.mu.Unlock()
 	}
 	p.touch(ctx, s.conn, t, applied[len(applied)-1].Version)
 	p.loadCached(ctx, s, true)
@@ -425,15 +435,6 @@ func (p *Provider) touch(ctx context.Context, conn *pgx.Conn, t template, versio
 	if err != nil {
 		p.log.Warn("cannot record the use of a shadow template", "name", t.Name, "err", err)
 	}
-}
-
-// current reads the template conn is connected to.
-func current(ctx context.Context, conn *pgx.Conn) (template, error) {
-	var t template
-	err := conn.QueryRow(ctx, `
-		SELECT datname::text, coalesce(shobj_description(oid, 'pg_database'), ''), clock_timestamp()
-		FROM pg_database WHERE datname = current_database()`, pgx.QueryExecModeSimpleProtocol).Scan(&t.Name, &t.Comment, &t.Now)
-	return t, err
 }
 
 // loadCached gives s, a shadow fresh from a template, the schema kept

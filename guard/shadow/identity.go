@@ -17,19 +17,26 @@ type identity struct {
 	Port     int
 }
 
-// identify reads the identity of the database conn is connected to, in
-// one read-only query. The system identifier stays empty where reading it
-// is revoked (some managed services).
+// identityColumns select the identity of the database a connection is on
+// (see scanIdentity). The system identifier is NULL where reading it is
+// revoked (some managed services).
+const identityColumns = `current_database(), host(inet_server_addr()), inet_server_port(),
+	CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+	     THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END`
+
+// identify reads the identity of the database conn is connected to, in one
+// read-only query.
 func identify(ctx context.Context, conn *pgx.Conn) (identity, error) {
+	return scanIdentity(conn.QueryRow(ctx, `SELECT `+identityColumns, pgx.QueryExecModeSimpleProtocol))
+}
+
+// scanIdentity scans a row that starts with identityColumns, and its
+// further columns into more.
+func scanIdentity(row pgx.Row, more ...any) (identity, error) {
 	var id identity
 	var addr, sysID *string
 	var port *int
-	err := conn.QueryRow(ctx, `
-		SELECT current_database(), host(inet_server_addr()), inet_server_port(),
-		       CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
-		            THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END`,
-		pgx.QueryExecModeSimpleProtocol).Scan(&id.Database, &addr, &port, &sysID)
-	if err != nil {
+	if err := row.Scan(append([]any{&id.Database, &addr, &port, &sysID}, more...)...); err != nil {
 		return id, err
 	}
 	if addr != nil && port != nil {

@@ -260,7 +260,13 @@ func (p *Provider) refuseTarget(ctx context.Context, conn *pgx.Conn, cfg *pgx.Co
 	if err != nil {
 		return fmt.Errorf("shadow: identify %s: %w", dburl.Describe(cfg), err)
 	}
-	if id.same(*p.target) {
+	return p.refuse(id, cfg)
+}
+
+// refuse fails when id, the identity of the database of cfg, is the
+// target's.
+func (p *Provider) refuse(id identity, cfg *pgx.ConnConfig) error {
+	if p.target != nil && id.same(*p.target) {
 		return &TargetError{Shadow: dburl.Describe(cfg), Target: dburl.Describe(p.opts.target), How: "by server identity"}
 	}
 	return nil
