@@ -311,12 +311,13 @@ type tableRow struct {
 	ColumnNames      []string `db:"column_names"`
 	ColumnTypes      []string `db:"column_types"`
 	ColumnNotNulls   []bool   `db:"column_not_nulls"`
-	ColumnDefaults   []string `db:"column_defaults"`
 	ColumnIdentities []string `db:"column_identities"`
-	ColumnGenerated  []string `db:"column_generated"`
 	ColumnCollations []string `db:"column_collations"`
 	ColumnTypeOIDs   []uint32 `db:"column_type_oids"`
 	ColumnCollOIDs   []uint32 `db:"column_collation_oids"`
+	DefaultAttnums   []int16  `db:"default_attnums"`
+	DefaultExprs     []string `db:"default_exprs"`
+	DefaultGenerated []bool   `db:"default_generated"`
 }
 
 // tableIndex finds what readTables read by table oid.
@@ -370,8 +371,9 @@ func readTables(q *queue, o *options, s *Schema) (tableIndex, error) {
 		tr := &trs[i]
 		n := len(tr.ColumnNames)
 		if len(tr.ColumnAttnums) != n || len(tr.ColumnTypes) != n || len(tr.ColumnNotNulls) != n ||
-			len(tr.ColumnDefaults) != n || len(tr.ColumnIdentities) != n || len(tr.ColumnGenerated) != n ||
-			len(tr.ColumnCollations) != n || len(tr.ColumnTypeOIDs) != n || len(tr.ColumnCollOIDs) != n {
+			len(tr.ColumnIdentities) != n || len(tr.ColumnCollations) != n || len(tr.ColumnTypeOIDs) != n ||
+			len(tr.ColumnCollOIDs) != n || len(tr.DefaultExprs) != len(tr.DefaultAttnums) ||
+			len(tr.DefaultGenerated) != len(tr.DefaultAttnums) {
 			return nil, fmt.Errorf("table %s: column arrays of unequal length", Qualify(tr.Schema, tr.Name))
 		}
 		e := tableEntry{index: -1, schema: tr.Schema, name: tr.Name, attnums: tr.ColumnAttnums, names: tr.ColumnNames}
@@ -390,12 +392,21 @@ func readTables(q *queue, o *options, s *Schema) (tableIndex, error) {
 				Name:      tr.ColumnNames[j],
 				Type:      typ,
 				NotNull:   tr.ColumnNotNulls[j],
-				Default:   tr.ColumnDefaults[j],
 				Identity:  tr.ColumnIdentities[j],
-				Generated: tr.ColumnGenerated[j],
 				Collation: tr.ColumnCollations[j],
 				Position:  j + 1,
 			})
+		}
+		for k, attnum := range tr.DefaultAttnums {
+			j, found := slices.BinarySearch(tr.ColumnAttnums, attnum)
+			if !found {
+				continue // not a live column
+			}
+			if c := &cols[start+j]; tr.DefaultGenerated[k] {
+				c.Generated = tr.DefaultExprs[k]
+			} else {
+				c.Default = tr.DefaultExprs[k]
+			}
 		}
 		e.index = len(s.Tables)
 		e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
