@@ -56,7 +56,7 @@ func (r *Runner) Goto(ctx context.Context, version uint64) (*Result, error) {
 }
 
 func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *Result, err error) {
-	s, err := r.open(ctx, true)
+	r, s, err := r.begin(ctx)
 	if err != nil {
 		return nil, err
 	}

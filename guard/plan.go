@@ -298,7 +298,7 @@ func removals(p *Plan) []diff.Change {
 // while it runs, and fails with *DirtyError on a dirty database (with a
 // diagnosis) and *LockWaitError when the lock stays taken.
 func (r *Runner) Plan(ctx context.Context) (_ *Plan, err error) {
-	s, err := r.open(ctx, true)
+	r, s, err := r.begin(ctx)
 	if err != nil {
 		return nil, err
 	}

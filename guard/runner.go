@@ -1,12 +1,14 @@
 package guard
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -178,6 +180,75 @@ func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
 	}
 	return s, nil
 }
+
+// begin opens guard's session, locked, and meanwhile reads the source's up
+// files. It returns the runner for the rest of the call, whose source serves
+// those files from memory: a shadow hashes every applied file to find its
+// cached template, which then needs no file system access, and the call
+// plans and applies the files as they were when it began.
+func (r *Runner) begin(ctx context.Context) (*Runner, *session, error) {
+	read := make(chan map[string][]byte, 1)
+	go func() { read <- r.readUpFiles() }()
+	rr := *r
+	s, err := rr.open(ctx, true) // s.r is &rr
+	files := <-read
+	if err != nil {
+		return nil, nil, err
+	}
+	rr.src = &migrator.Source{FS: readAhead{FS: r.src.FS, files: files}, Name: r.src.Name, Migrations: r.src.Migrations}
+	return &rr, s, nil
+}
+
+// readUpFiles reads the up file of every migration. A file it cannot read
+// is left out: reading it again says why, where it is needed.
+func (r *Runner) readUpFiles() map[string][]byte {
+	files := make(map[string][]byte, len(r.src.Migrations))
+	for _, m := range r.src.Migrations {
+		if b, err := r.src.Read(m.Up); err == nil {
+			files[m.Up] = b
+		}
+	}
+	return files
+}
+
+// readAhead serves the files read ahead from memory (to guard's reads and
+// to golang-migrate's alike), and any other from FS.
+type readAhead struct {
+	fs.FS
+	files map[string][]byte
+}
+
+// ReadFile implements fs.ReadFileFS. The caller must not modify the result.
+func (f readAhead) ReadFile(name string) ([]byte, error) {
+	if b, ok := f.files[name]; ok {
+		return b, nil
+	}
+	return fs.ReadFile(f.FS, name)
+}
+
+// Open implements fs.FS.
+func (f readAhead) Open(name string) (fs.File, error) {
+	if b, ok := f.files[name]; ok {
+		return &memFile{Reader: bytes.NewReader(b), name: path.Base(name)}, nil
+	}
+	return f.FS.Open(name)
+}
+
+// memFile is a file read ahead, opened.
+type memFile struct {
+	*bytes.Reader
+	name string
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return f, nil }
+func (f *memFile) Close() error               { return nil }
+
+// memFile is its own fs.FileInfo.
+func (f *memFile) Name() string       { return f.name }
+func (f *memFile) Mode() fs.FileMode  { return 0o444 }
+func (f *memFile) ModTime() time.Time { return time.Time{} }
+func (f *memFile) IsDir() bool        { return false }
+func (f *memFile) Sys() any           { return nil }
 
 // close releases guard's lock and closes the session, even after ctx ended.
 func (s *session) close(ctx context.Context) error {

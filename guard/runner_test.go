@@ -2,12 +2,15 @@ package guard_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/alecthomas/assert/v2"
@@ -293,4 +296,25 @@ func TestLockTimeoutRetriesThenFailsCleanly(t *testing.T) {
 	v, dirty = version(t, url)
 	assert.Equal(t, int64(2), v)
 	assert.False(t, dirty)
+}
+
+func TestUpAppliesTheFilesItPlanned(t *testing.T) {
+	url := pgtest.DB(t)
+	ctx := context.Background()
+	planned := "CREATE TABLE a (id int);"
+	fsys := files("1_a.up.sql", planned)
+	r := runner(t, url, fsys, guard.WithProgress(func(e guard.Event) {
+		if e.Kind == guard.EventShadow {
+			// Edited between the plan and the apply.
+			fsys["1_a.up.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE b (id int);")}
+		}
+	}))
+	res, err := r.Up(ctx, 0)
+	assert.NoError(t, err)
+	assert.Equal(t, "table_added", string(res.Plan.Steps[0].Changes.Tables[0].Items[0].Kind))
+	assert.Equal(t, "public.a", res.Plan.Steps[0].Changes.Tables[0].Table)
+	assert.Equal(t, 1, query[int](t, url, `SELECT count(*) FROM pg_tables WHERE tablename = 'a'`))
+	assert.Equal(t, 0, query[int](t, url, `SELECT count(*) FROM pg_tables WHERE tablename = 'b'`))
+	sum := sha256.Sum256([]byte(planned))
+	assert.Equal(t, hex.EncodeToString(sum[:]), query[string](t, url, `SELECT sha256 FROM guard_history`))
 }

@@ -87,7 +87,7 @@ func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint
 	for wait := 100 * time.Millisecond; ; wait *= 2 {
 		s, err = p.create(ctx, name, applied)
 		if err == nil {
-			p.loadCached(ctx, s, false)
+			p.readCached(ctx, s)
 			return s, warm, nil
 		}
 		var pgErr *pgconn.PgError
@@ -184,7 +184,7 @@ func (p *Provider) template(ctx context.Context, src *migrator.Source, applied [
 	if t, ok := existing[top]; ok {
 		p.mu.Lock()
 		err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
-			p.touch(ctx, conn, t, version)
+			p.touch(ctx, conn, t, version, false)
 			return nil
 		})
 		p.mu.Unlock()
@@ -208,10 +208,8 @@ func (p *Provider) template(ctx context.Context, src *migrator.Source, applied [
 	if err := b.Migrate(ctx, src, version); err != nil {
 		return "", false, errors.Join(err, b.Drop(ctx))
 	}
-	if key := p.schemaKey(b.conn); key != "" {
-		if _, err := p.storeSchema(ctx, b.conn, key); err != nil {
-			p.log.Warn("cannot keep the schema of a shadow template with it", "name", top, "err", err)
-		}
+	if _, err := p.writeRecord(ctx, b.conn, p.schemaKey(b.conn)); err != nil {
+		p.log.Warn("cannot write the record of a shadow template", "name", top, "err", err)
 	}
 	if err := p.publish(ctx, b, top, version); err != nil {
 		return "", false, errors.Join(err, b.Drop(ctx))
@@ -245,29 +243,9 @@ func (p *Provider) openView(ctx context.Context, name string, applied []migrator
 	if s.conn, err = connect(ctx, s.cfg); err != nil {
 		return nil, fmt.Errorf("shadow: connect to template %s: %w", dburl.Describe(s.cfg), err)
 	}
-	// One query: which database this is (never the target), the
-	// template's last use, and whether any shadow is there to collect (a
-	// run that connects to the shadow server's database would).
-	t := template{Name: name}
-	var leftovers bool
-	id, err := scanIdentity(s.conn.QueryRow(ctx, `
-		SELECT `+identityColumns+`, coalesce(shobj_description(d.oid, 'pg_database'), ''), clock_timestamp(),
-		       EXISTS (SELECT FROM pg_database l WHERE l.datname ~ $1)
-		FROM pg_database d WHERE d.datname = current_database()`,
-		pgx.QueryExecModeSimpleProtocol, "^"+Prefix+"[0-9a-f]+$"), &t.Comment, &t.Now, &leftovers)
-	if err != nil {
-		return nil, fmt.Errorf("shadow: read template %s: %w", name, err)
-	}
-	if err := p.refuse(id, s.cfg); err != nil {
+	if err := p.greet(ctx, s, applied[len(applied)-1].Version); err != nil {
 		return nil, err
 	}
-	if leftovers {
-		p.mu.Lock()
-		p.collect(ctx, s.conn)
-		p.mu.Unlock()
-	}
-	p.touch(ctx, s.conn, t, applied[len(applied)-1].Version)
-	p.loadCached(ctx, s, true)
 	if s.tx, err = s.conn.Begin(ctx); err != nil {
 		return nil, fmt.Errorf("shadow: begin on template %s: %w", name, err)
 	}
@@ -425,35 +403,81 @@ func (p *Provider) publish(ctx context.Context, b *Shadow, name string, version 
 	return nil
 }
 
-// touch records, through conn (not in a transaction), that template t was
-// used, at most once per templateTouch. It never fails.
-func (p *Provider) touch(ctx context.Context, conn *pgx.Conn, t template, version uint64) {
+// touch records that template t was used, through conn, outside a
+// transaction, at most once per templateTouch: in its comment, which
+// collectTemplates reads, and in its record too when inRecord is true
+// (conn is then connected to the template). It never fails.
+func (p *Provider) touch(ctx context.Context, conn *pgx.Conn, t template, version uint64, inRecord bool) {
 	if used, ok := t.lastUsed(); ok && t.Now.Sub(used) < templateTouch {
 		return
 	}
-	_, err := conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{t.Name}.Sanitize()+` IS `+quoteLiteral(templateComment(version, t.Now)))
-	if err != nil {
+	sql := `COMMENT ON DATABASE ` + pgx.Identifier{t.Name}.Sanitize() + ` IS ` + quoteLiteral(templateComment(version, t.Now))
+	if inRecord {
+		sql = `UPDATE ` + recordTable + ` SET used_at = clock_timestamp(); ` + sql
+	}
+	// Several statements, one implicit transaction.
+	if _, err := conn.PgConn().Exec(ctx, sql).ReadAll(); err != nil {
 		p.log.Warn("cannot record the use of a shadow template", "name", t.Name, "err", err)
 	}
 }
 
-// loadCached gives s, a shadow fresh from a template, the schema kept
-// there (see Schema). When there is none for this guard and keep is true
-// (s is a view: its database is the template), the template is inspected
-// now and keeps the result. Failing, it leaves s to be inspected.
-func (p *Provider) loadCached(ctx context.Context, s *Shadow, keep bool) {
+// greet reads, in one query, which database the view s is connected to
+// (refused if it is the target) and the template's record: it keeps the
+// schema kept there for s, and records the use of the template at most once
+// per templateTouch. A template built before records existed gets one (its
+// schema inspected now).
+func (p *Provider) greet(ctx context.Context, s *Shadow, version uint64) error {
+	key := p.schemaKey(s.conn)
+	var now time.Time
+	var used *time.Time
+	var rec record
+	id, err := scanIdentity(s.conn.QueryRow(ctx, `
+		SELECT `+identityColumns+`, clock_timestamp(), r.used_at, r.schema_key, r.schema_json
+		FROM (VALUES (1)) one LEFT JOIN `+recordTable+` r ON true`, pgx.QueryExecModeSimpleProtocol),
+		&now, &used, &rec.schemaKey, &rec.schema)
+	if undefinedTable(err) {
+		id, err = scanIdentity(s.conn.QueryRow(ctx, `SELECT `+identityColumns+`, clock_timestamp()`, pgx.QueryExecModeSimpleProtocol), &now)
+	}
+	if err != nil {
+		return fmt.Errorf("shadow: read template %s: %w", s.name, err)
+	}
+	if err := p.refuse(id, s.cfg); err != nil {
+		return err
+	}
+	kept, err := rec.decode(key)
+	if err != nil {
+		p.log.Warn("cannot read the schema kept with a shadow template", "name", s.name, "err", err)
+	}
+	t := template{Name: s.name, Now: now}
+	switch {
+	case used == nil || kept == nil && key != "":
+		// No record, or none keeping a schema for this guard (another
+		// build's): write it, which records the use there too.
+		if kept, err = p.writeRecord(ctx, s.conn, key); err != nil {
+			p.log.Warn("cannot write the record of a shadow template", "name", s.name, "err", err)
+		}
+		p.touch(ctx, s.conn, t, version, false)
+	case now.Sub(*used) >= templateTouch:
+		p.touch(ctx, s.conn, t, version, true)
+	}
+	s.cached = kept
+	return nil
+}
+
+// readCached gives s, a copy of a template fresh from CREATE DATABASE, the
+// schema its record keeps for s, if any.
+func (p *Provider) readCached(ctx context.Context, s *Shadow) {
 	key := p.schemaKey(s.conn)
 	if key == "" {
 		return
 	}
-	sc, err := loadSchema(ctx, s.conn, key)
-	if err == nil && sc == nil && keep {
-		sc, err = p.storeSchema(ctx, s.conn, key)
+	rec, ok, err := readRecord(ctx, s.conn)
+	if ok {
+		s.cached, err = rec.decode(key)
 	}
 	if err != nil {
-		p.log.Warn("cannot read or keep the schema of a shadow template", "name", s.name, "err", err)
+		p.log.Warn("cannot read the schema kept with a shadow template", "name", s.name, "err", err)
 	}
-	s.cached = sc
 }
 
 // collectTemplates drops templates unused for templateMaxAge, then the least

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -288,7 +289,7 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	tmpl, err := dburl.WithDatabase(pgtest.Server(t), template)
 	assert.NoError(t, err)
 	conn := pgtest.Connect(t, tmpl)
-	tag, err := conn.Exec(ctx, `UPDATE guard_template_schema SET schema_json = replace(schema_json, '"users"', '"marked"')`)
+	tag, err := conn.Exec(ctx, `UPDATE guard_template SET schema_json = replace(schema_json, '"users"', '"marked"')`)
 	assert.NoError(t, err)
 	assert.Equal(t, int64(1), tag.RowsAffected())
 	assert.NoError(t, conn.Close(ctx))
@@ -312,7 +313,7 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	// A template that kept nothing for this guard (built by another) is
 	// inspected, and keeps the result for the next view.
 	conn = pgtest.Connect(t, tmpl)
-	_, err = conn.Exec(ctx, `DROP TABLE guard_template_schema`)
+	_, err = conn.Exec(ctx, `DROP TABLE guard_template`)
 	assert.NoError(t, err)
 	assert.NoError(t, conn.Close(ctx))
 	v, _, err = p.View(ctx, src, 5)
@@ -323,10 +324,32 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	assert.NoError(t, v.Drop(ctx))
 	conn = pgtest.Connect(t, tmpl)
 	var n int
-	assert.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM guard_template_schema`).Scan(&n))
+	assert.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM guard_template WHERE schema_json IS NOT NULL`).Scan(&n))
 	assert.Equal(t, 1, n)
 	assert.NoError(t, conn.Close(ctx))
 
-	// The kept table is guard's own: inspection leaves it out.
-	assert.Zero(t, want.Table("public", "guard_template_schema"))
+	// The record is guard's own: inspection leaves it out.
+	assert.Zero(t, want.Table("public", "guard_template"))
+
+	// A view records the use of its template, at most once an hour: in
+	// the record, and in the comment that collection reads.
+	comment := func() string {
+		var c string
+		admin := pgtest.Connect(t, pgtest.Server(t))
+		assert.NoError(t, admin.QueryRow(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, template).Scan(&c))
+		return c
+	}
+	old := "guard template version=5 used=2001-01-01T00:00:00Z"
+	pgtest.Exec(t, pgtest.Server(t), `COMMENT ON DATABASE `+template+` IS '`+old+`'`)
+	pgtest.Exec(t, tmpl, `UPDATE guard_template SET used_at = now() - interval '59 minutes'`)
+	v, _, err = p.View(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.NoError(t, v.Drop(ctx))
+	assert.Equal(t, old, comment(), "used within the hour")
+	pgtest.Exec(t, tmpl, `UPDATE guard_template SET used_at = now() - interval '61 minutes'`)
+	v, _, err = p.View(ctx, src, 5)
+	assert.NoError(t, err)
+	assert.NoError(t, v.Drop(ctx))
+	assert.NotEqual(t, old, comment())
+	assert.True(t, strings.HasPrefix(comment(), "guard template version=5 used="), comment())
 }

@@ -11,10 +11,13 @@
 // Shadows are named guard_shadow_<random> and are always dropped: Drop and
 // Provider.Close work even after the caller's context was cancelled. Let
 // Ctrl-C and SIGTERM cancel that context (signal.NotifyContext) and defer
-// the drop. When a run is killed outright, the next provider on the same
-// server drops its leftovers: each shadow's comment names its creating
-// process, and a shadow with no connection whose creator is gone (or that is
-// older than a grace period) is collected.
+// the drop. When a run is killed outright, the next provider that connects
+// to the same server's maintenance database (to create a database there)
+// drops its leftovers: each shadow's comment names its creating process, and
+// a shadow with no connection whose creator is gone (or that is older than a
+// grace period) is collected. A warm view of a cached template (see
+// Provider.View) creates no database, so it leaves none behind, and it
+// connects to the template only.
 //
 // Usage:
 //

@@ -146,7 +146,8 @@ type Provider struct {
 // else the target's server when its user has CREATEDB; else an ephemeral
 // cluster started from the PostgreSQL binaries on this machine. It drops
 // leftovers of killed runs there: at once on the target's server, on the
-// first connection to a shadow URL's server. It fails with *TargetError when
+// first connection to a shadow URL's database (which a warm view never
+// needs). It fails with *TargetError when
 // the shadow URL is the target by its connection settings (the server's
 // identity is checked when the provider first connects there, before
 // anything runs), and with *UnavailableError when no place works.
