@@ -23,6 +23,10 @@
 //	}
 //	fmt.Println("schema hash:", s.Hash())
 //
+// Inspect reads in one snapshot with a few set-based catalog queries,
+// pipelined; on a large database, over two connections sharing the snapshot,
+// the way pg_dump -j does (WithParallelism).
+//
 // What Inspect reports, and leaves out:
 //
 //   - Ordinary and partitioned tables. A partition is left out: its

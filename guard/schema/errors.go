@@ -32,6 +32,8 @@ func (e *OptionError) Hint() string {
 		return `give each schema by its name as stored, e.g. WithSchemas("public", "My Schema")`
 	case "WithExcludeTables":
 		return `give each table as name or schema.name, quoting parts that need it, e.g. "app"."Audit Log"`
+	case "WithParallelism":
+		return "give 1 to read over one connection, 2 to allow a second"
 	}
 	return ""
 }

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Querier runs queries. *pgx.Conn, *pgxpool.Pool, *pgxpool.Conn and pgx.Tx
@@ -42,8 +44,10 @@ const GuardTablePrefix = "guard_"
 type Option func(*options) error
 
 type options struct {
-	schemas  []string
-	excludes []tableRef
+	schemas            []string
+	excludes           []tableRef
+	parallelism        int
+	parallelMinCatalog int64 // see parallelMinCatalog
 }
 
 type tableRef struct {
@@ -86,6 +90,27 @@ func WithExcludeTables(names ...string) Option {
 			}
 			o.excludes = append(o.excludes, tableRef{schema: s, name: t})
 		}
+		return nil
+	}
+}
+
+// WithParallelism sets how many connections Inspect may read over at once
+// (default 2; it uses two at most). With two, given a *pgx.Conn,
+// *pgxpool.Conn or *pgxpool.Pool and a database with large catalogs (about a
+// thousand tables or more), Inspect reads the tables over the connection it
+// was given and the other catalogs over a second one, in the same snapshot,
+// the way pg_dump -j does. The second connection is a new one with the same
+// configuration, or one the pool has to spare; Inspect closes it (or puts it
+// back) before it returns. When it cannot have one, it reads everything over
+// the first. A transaction (pgx.Tx) is always read over alone.
+// WithParallelism(1) never opens a second connection. Inspect fails with an
+// *OptionError for n < 1.
+func WithParallelism(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return &OptionError{Option: "WithParallelism", Value: strconv.Itoa(n), Reason: "fewer than one connection"}
+		}
+		o.parallelism = n
 		return nil
 	}
 }
@@ -135,19 +160,21 @@ func mustQuery(name string) string {
 // whatever the connection's search_path, so the result does not depend on it.
 //
 // Given a connection or pool, Inspect reads everything in one REPEATABLE READ
-// READ ONLY transaction, a consistent snapshot. Given a pgx.Tx, it reads in
-// that transaction, inside a savepoint it rolls back, leaving the
+// READ ONLY transaction, a consistent snapshot; on a large database, over two
+// connections sharing that snapshot (see WithParallelism). Given a pgx.Tx, it
+// reads in that transaction, inside a savepoint it rolls back, leaving the
 // transaction as it was. Any other Querier runs the queries as they are, with
 // its own search_path. Whatever the size of the schema, Inspect sends six
-// set-based catalog queries, pipelined in one round trip, and at most two
-// more: for foreign keys to tables it did not read, and for index
-// definitions it could not write itself.
+// set-based catalog queries, pipelined, and at most two more: for foreign
+// keys to tables it did not read, and for index definitions it could not
+// write itself.
 //
 // Inspect returns an *OptionError for a bad option, ErrNilQuerier for a nil
 // conn and an *InspectError when reading fails. It is safe for concurrent use
 // as far as conn is.
 func Inspect(ctx context.Context, conn Querier, opts ...Option) (*Schema, error) {
-	o := options{schemas: []string{"public"}, excludes: []tableRef{{name: DefaultMigrationsTable}}}
+	o := options{schemas: []string{"public"}, excludes: []tableRef{{name: DefaultMigrationsTable}},
+		parallelism: 2, parallelMinCatalog: parallelMinCatalog}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -173,6 +200,7 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	fail := func(step string, err error) error {
 		return &InspectError{Schemas: o.schemas, Step: step, Err: err}
 	}
+	q := conn // what the queries run on
 	var tx pgx.Tx
 	switch c := conn.(type) {
 	case txStarter:
@@ -194,51 +222,263 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 				err = errors.Join(err, fail("end transaction", rbErr))
 			}
 		}()
-		// An empty search_path makes every name outside pg_catalog come out
-		// qualified; JIT only slows these short catalog queries down.
-		if _, err := tx.Exec(ctx, "SET LOCAL search_path = ''; SET LOCAL jit = off"); err != nil {
+		if _, err := tx.Exec(ctx, configureTx); err != nil {
 			return nil, fail("configure transaction", err)
 		}
-		conn = tx
+		q = tx
 	}
 
+	// The tables are read over q; the other catalogs, when a second
+	// connection can share the snapshot of tx, over that one meanwhile.
+	reads := catalogReads
+	side, err := startSide(ctx, conn, tx, o)
+	if err != nil {
+		return nil, fail("export snapshot", err)
+	}
+	if side != nil {
+		defer side.stop()
+		reads = catalogReads[:1]
+	}
 	s := &Schema{Schemas: o.schemas}
-	q := newQueue(ctx, conn, o.schemas)
-	tabs, err := readTables(q, o, s)
+	var rows catalogRows
+	b := newQueue(ctx, q, o.schemas, reads)
+	if err := b.read(&rows, reads[:1]); err != nil {
+		return nil, err
+	}
+	tabs, err := readTables(rows.tables, o, s)
 	if err != nil {
-		return nil, fail("read tables", q.abort(err))
+		return nil, fail("read tables", b.abort(err))
 	}
-	pendingFKs, err := readConstraints(q, s, tabs)
-	if err != nil {
-		return nil, fail("read constraints", q.abort(err))
+	if err := b.read(&rows, reads[1:]); err != nil {
+		return nil, err
 	}
-	f, err := readFacts(q)
-	if err != nil {
-		return nil, fail("read operator classes", q.abort(err))
-	}
-	pendingIndexes, err := readIndexes(q, s, tabs, f)
-	if err != nil {
-		return nil, fail("read indexes", q.abort(err))
-	}
-	if s.Enums, err = readEnums(q); err != nil {
-		return nil, fail("read enums", q.abort(err))
-	}
-	if s.Views, err = readViews(q); err != nil {
-		return nil, fail("read views", q.abort(err))
-	}
-	if err := q.close(); err != nil {
+	if err := b.close(); err != nil {
 		return nil, fail("read catalogs", err)
 	}
-	if err := resolveForeignKeys(ctx, conn, s, pendingFKs); err != nil {
+	if side != nil {
+		if rows.side, err = side.wait(); err != nil {
+			// The second connection failed (it may not be allowed, or the
+			// server may have no connection left): read them over q.
+			b := newQueue(ctx, q, o.schemas, catalogReads[1:])
+			if err := b.read(&rows, catalogReads[1:]); err != nil {
+				return nil, err
+			}
+			if err := b.close(); err != nil {
+				return nil, fail("read catalogs", err)
+			}
+		}
+	}
+
+	pendingFKs, err := readConstraints(rows.side.constraints, s, tabs)
+	if err != nil {
+		return nil, fail("read constraints", err)
+	}
+	f, err := readFacts(&rows.side.facts)
+	if err != nil {
+		return nil, fail("read operator classes", err)
+	}
+	pendingIndexes, err := readIndexes(rows.side.indexes, s, tabs, f)
+	if err != nil {
+		return nil, fail("read indexes", err)
+	}
+	s.Enums = readEnums(rows.side.enums)
+	if s.Views, err = readViews(rows.side.views); err != nil {
+		return nil, fail("read views", err)
+	}
+	if err := resolveForeignKeys(ctx, q, s, pendingFKs); err != nil {
 		return nil, fail("read referenced columns", err)
 	}
-	if err := readIndexDefinitions(ctx, conn, s, pendingIndexes); err != nil {
+	if err := readIndexDefinitions(ctx, q, s, pendingIndexes); err != nil {
 		return nil, fail("read index definitions", err)
 	}
 	return s, nil
 }
 
-// queue runs the catalog queries, in the order they are read. When conn can
+// configureTx configures the transactions Inspect reads in. An empty
+// search_path makes every name outside pg_catalog come out qualified; JIT
+// only slows these short catalog queries down.
+const configureTx = "SET LOCAL search_path = ''; SET LOCAL jit = off"
+
+// catalogRows holds the rows of the catalog queries, before they are mapped
+// into the Schema.
+type catalogRows struct {
+	tables []tableRow
+	side   sideRows
+}
+
+// sideRows holds the rows of the catalog queries a second connection may
+// read.
+type sideRows struct {
+	constraints []constraintRow
+	facts       factsRow
+	indexes     []indexRow
+	enums       []enumRow
+	views       []viewRow
+}
+
+// catalogRead is a catalog query and where its rows go.
+type catalogRead struct {
+	step    string // what is being read, for an InspectError
+	sql     string
+	collect func(rows pgx.Rows, into *catalogRows) error
+}
+
+// catalogReads are the catalog queries, in the order Inspect sends them:
+// the tables, then those a second connection may read. All but facts.sql
+// take the schemas as $1.
+var catalogReads = []catalogRead{
+	{"read tables", tablesQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
+		c.tables, err = pgx.CollectRows(rows, pgx.RowToStructByName[tableRow])
+		return err
+	}},
+	{"read constraints", constraintsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
+		c.side.constraints, err = pgx.CollectRows(rows, pgx.RowToStructByName[constraintRow])
+		return err
+	}},
+	{"read operator classes", factsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
+		c.side.facts, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[factsRow])
+		return err
+	}},
+	{"read indexes", indexesQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
+		c.side.indexes, err = pgx.CollectRows(rows, pgx.RowToStructByName[indexRow])
+		return err
+	}},
+	{"read enums", enumsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
+		c.side.enums, err = pgx.CollectRows(rows, pgx.RowToStructByName[enumRow])
+		return err
+	}},
+	{"read views", viewsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
+		c.side.views, err = pgx.CollectRows(rows, pgx.RowToStructByName[viewRow])
+		return err
+	}},
+}
+
+// parallelMinCatalog is the size of pg_attribute (in bytes) from which
+// Inspect reads over a second connection: about a thousand tables of fifteen
+// columns. Below it, opening the connection costs more than it saves.
+const parallelMinCatalog = 8 << 20
+
+// exportSnapshotQuery exports the snapshot of the transaction when the
+// catalogs are large enough to be read over two connections ($1, bytes of
+// pg_attribute), or returns ”.
+const exportSnapshotQuery = `SELECT CASE WHEN pg_relation_size('pg_catalog.pg_attribute') >= $1
+    THEN pg_export_snapshot() ELSE '' END`
+
+// sideReader reads the catalog queries but the first over a second
+// connection, in the snapshot of Inspect's transaction.
+type sideReader struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	rows   catalogRows
+	err    error
+}
+
+// startSide starts reading over a second connection to the database behind
+// conn, in the snapshot of tx, or returns nil when Inspect reads over one
+// connection: when parallelism is 1, when tx is the caller's (its own
+// changes are visible to it alone), when conn is a Querier of another kind
+// than *pgx.Conn, *pgxpool.Conn and *pgxpool.Pool, or when the catalogs are
+// small.
+func startSide(ctx context.Context, conn Querier, tx pgx.Tx, o *options) (*sideReader, error) {
+	open := opener(conn)
+	if o.parallelism < 2 || tx == nil || open == nil {
+		return nil, nil
+	}
+	var snapshot string
+	if err := tx.QueryRow(ctx, exportSnapshotQuery, o.parallelMinCatalog).Scan(&snapshot); err != nil || snapshot == "" {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &sideReader{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.err = r.read(ctx, open, snapshot, o.schemas)
+	}()
+	return r, nil
+}
+
+func (r *sideReader) read(ctx context.Context, open openFunc, snapshot string, schemas []string) (err error) {
+	conn, release, err := open(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if rbErr := tx.Rollback(ctx); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+			err = errors.Join(err, rbErr)
+		}
+	}()
+	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(snapshot)+"; "+configureTx); err != nil {
+		return err
+	}
+	reads := catalogReads[1:]
+	b := newQueue(ctx, tx, schemas, reads)
+	if err := b.read(&r.rows, reads); err != nil {
+		return err
+	}
+	return b.close()
+}
+
+// wait waits for the reads to end and returns their rows.
+func (r *sideReader) wait() (sideRows, error) {
+	<-r.done
+	return r.rows.side, r.err
+}
+
+// stop cancels the reads if they are still going, and waits until the
+// second connection is closed (or back in its pool).
+func (r *sideReader) stop() {
+	r.cancel()
+	<-r.done
+}
+
+// openFunc opens a second connection to the database; close closes it (or
+// puts it back in its pool).
+type openFunc func(ctx context.Context) (conn *pgx.Conn, close func(), err error)
+
+// opener returns how to open a second connection to the database behind
+// conn, or nil when there is none to be had.
+func opener(conn Querier) openFunc {
+	connect := func(cfg *pgx.ConnConfig) openFunc {
+		return func(ctx context.Context) (*pgx.Conn, func(), error) {
+			c, err := pgx.ConnectConfig(ctx, cfg)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c, func() { _ = c.Close(ctx) }, nil
+		}
+	}
+	switch c := conn.(type) {
+	case *pgx.Conn:
+		return connect(c.Config())
+	case *pgxpool.Conn:
+		return connect(c.Conn().Config())
+	case *pgxpool.Pool:
+		// Only a connection the pool has to spare: waiting for one could
+		// wait for the caller, who waits for Inspect.
+		if st := c.Stat(); st.AcquiredConns() >= st.MaxConns() {
+			return nil
+		}
+		return func(ctx context.Context) (*pgx.Conn, func(), error) {
+			pc, err := c.Acquire(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			return pc.Conn(), pc.Release, nil
+		}
+	}
+	return nil
+}
+
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// queue runs catalog queries, in the order they are read. When conn can
 // send a batch (a pgx.Tx can), they are pipelined: sent at once, so that the
 // server works on the next while the rows of one are being decoded here.
 type queue struct {
@@ -253,16 +493,12 @@ type batchSender interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// catalogQueries are the queries newQueue sends, in the order the read
-// functions take their rows. All but facts.sql take the schemas as $1.
-var catalogQueries = []*string{&tablesQuery, &constraintsQuery, &factsQuery, &indexesQuery, &enumsQuery, &viewsQuery}
-
-func newQueue(ctx context.Context, conn Querier, schemas []string) *queue {
+func newQueue(ctx context.Context, conn Querier, schemas []string, reads []catalogRead) *queue {
 	q := &queue{ctx: ctx, conn: conn, schemas: schemas}
 	if bs, ok := conn.(batchSender); ok {
 		b := &pgx.Batch{}
-		for _, sql := range catalogQueries {
-			b.Queue(*sql, q.args(*sql)...)
+		for _, r := range reads {
+			b.Queue(r.sql, q.args(r.sql)...)
 		}
 		q.batch = bs.SendBatch(ctx, b)
 	}
@@ -276,13 +512,25 @@ func (q *queue) args(sql string) []any {
 	return []any{q.schemas}
 }
 
-// next returns the rows of sql, which must be the next query in
-// catalogQueries.
-func (q *queue) next(sql string) (pgx.Rows, error) {
-	if q.batch != nil {
-		return q.batch.Query()
+// read collects the rows of reads, which must be the next queries queued.
+// On failure it closes q and returns an *InspectError.
+func (q *queue) read(into *catalogRows, reads []catalogRead) error {
+	for _, r := range reads {
+		var rows pgx.Rows
+		var err error
+		if q.batch != nil {
+			rows, err = q.batch.Query()
+		} else {
+			rows, err = q.conn.Query(q.ctx, r.sql, q.args(r.sql)...)
+		}
+		if err == nil {
+			err = r.collect(rows, into)
+		}
+		if err != nil {
+			return &InspectError{Schemas: q.schemas, Step: r.step, Err: q.abort(err)}
+		}
 	}
-	return q.conn.Query(q.ctx, sql, q.args(sql)...)
+	return nil
 }
 
 func (q *queue) close() error {
@@ -349,15 +597,7 @@ func (e tableEntry) columnNames(attnums []int16) (names []string, ok bool) {
 
 // readTables fills s.Tables with the tables and their columns and returns
 // every table it read, left out or not, by oid.
-func readTables(q *queue, o *options, s *Schema) (tableIndex, error) {
-	rows, err := q.next(tablesQuery)
-	if err != nil {
-		return nil, err
-	}
-	trs, err := pgx.CollectRows(rows, pgx.RowToStructByName[tableRow])
-	if err != nil {
-		return nil, err
-	}
+func readTables(trs []tableRow, o *options, s *Schema) (tableIndex, error) {
 	tabs := make(tableIndex, len(trs))
 	s.Tables = make([]Table, 0, len(trs))
 	nCols := 0
@@ -446,15 +686,7 @@ type pendingFK struct {
 	referencedAttnums []int16
 }
 
-func readConstraints(q *queue, s *Schema, tabs tableIndex) ([]pendingFK, error) {
-	rows, err := q.next(constraintsQuery)
-	if err != nil {
-		return nil, err
-	}
-	crs, err := pgx.CollectRows(rows, pgx.RowToStructByName[constraintRow])
-	if err != nil {
-		return nil, err
-	}
+func readConstraints(crs []constraintRow, s *Schema, tabs tableIndex) ([]pendingFK, error) {
 	var pending []pendingFK
 	for i := range crs {
 		cr := &crs[i]
@@ -583,15 +815,7 @@ type opclass struct {
 	builtin   bool
 }
 
-func readFacts(q *queue) (*facts, error) {
-	rows, err := q.next(factsQuery)
-	if err != nil {
-		return nil, err
-	}
-	fr, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[factsRow])
-	if err != nil {
-		return nil, err
-	}
+func readFacts(fr *factsRow) (*facts, error) {
 	if len(fr.DefaultOpclassTypes) != len(fr.DefaultOpclasses) || len(fr.DefaultOpclassBuiltin) != len(fr.DefaultOpclasses) {
 		return nil, errors.New("operator class arrays of unequal length")
 	}
@@ -678,15 +902,7 @@ type pendingIndex struct {
 	table, index int // indexes in Schema.Tables and Table.Indexes
 }
 
-func readIndexes(q *queue, s *Schema, tabs tableIndex, f *facts) ([]pendingIndex, error) {
-	rows, err := q.next(indexesQuery)
-	if err != nil {
-		return nil, err
-	}
-	irs, err := pgx.CollectRows(rows, pgx.RowToStructByName[indexRow])
-	if err != nil {
-		return nil, err
-	}
+func readIndexes(irs []indexRow, s *Schema, tabs tableIndex, f *facts) ([]pendingIndex, error) {
 	var pending []pendingIndex
 	var b strings.Builder
 	for i := range irs {
@@ -782,20 +998,12 @@ type enumRow struct {
 	Labels []string `db:"labels"`
 }
 
-func readEnums(q *queue) ([]Enum, error) {
-	rows, err := q.next(enumsQuery)
-	if err != nil {
-		return nil, err
-	}
-	ers, err := pgx.CollectRows(rows, pgx.RowToStructByName[enumRow])
-	if err != nil {
-		return nil, err
-	}
+func readEnums(ers []enumRow) []Enum {
 	enums := make([]Enum, len(ers))
 	for i, er := range ers {
 		enums[i] = Enum{Schema: er.Schema, Name: er.Name, Values: er.Labels}
 	}
-	return enums, nil
+	return enums
 }
 
 type viewRow struct {
@@ -807,15 +1015,7 @@ type viewRow struct {
 	Definition   string   `db:"definition"`
 }
 
-func readViews(q *queue) ([]View, error) {
-	rows, err := q.next(viewsQuery)
-	if err != nil {
-		return nil, err
-	}
-	vrs, err := pgx.CollectRows(rows, pgx.RowToStructByName[viewRow])
-	if err != nil {
-		return nil, err
-	}
+func readViews(vrs []viewRow) ([]View, error) {
 	views := make([]View, len(vrs))
 	for i, vr := range vrs {
 		if len(vr.ColumnTypes) != len(vr.ColumnNames) {
