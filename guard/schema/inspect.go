@@ -137,6 +137,8 @@ var (
 	enumsQuery       = mustQuery("enums.sql")
 	viewsQuery       = mustQuery("views.sql")
 	columnsQuery     = mustQuery("columns.sql")
+	typesQuery       = mustQuery("types.sql")
+	collationsQuery  = mustQuery("collations.sql")
 	factsQuery       = mustQuery("facts.sql")
 	indexDefsQuery   = mustQuery("indexdefs.sql")
 )
@@ -254,6 +256,9 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	}
 	if err := b.close(); err != nil {
 		return nil, fail("read catalogs", err)
+	}
+	if err := nameTypes(ctx, q, s, tabs); err != nil {
+		return nil, fail("read types", err)
 	}
 	if side != nil {
 		if rows.side, err = side.wait(); err != nil {
@@ -557,11 +562,10 @@ type tableRow struct {
 	Name             string   `db:"name"`
 	ColumnAttnums    []int16  `db:"column_attnums"`
 	ColumnNames      []string `db:"column_names"`
-	ColumnTypes      []string `db:"column_types"`
 	ColumnNotNulls   []bool   `db:"column_not_nulls"`
 	ColumnIdentities []string `db:"column_identities"`
-	ColumnCollations []string `db:"column_collations"`
 	ColumnTypeOIDs   []uint32 `db:"column_type_oids"`
+	ColumnTypmods    []int32  `db:"column_typmods"`
 	ColumnCollOIDs   []uint32 `db:"column_collation_oids"`
 	DefaultAttnums   []int16  `db:"default_attnums"`
 	DefaultExprs     []string `db:"default_exprs"`
@@ -578,6 +582,7 @@ type tableEntry struct {
 	attnums []int16  // ascending
 	names   []string // column names, parallel to attnums
 	types   []uint32 // column type oids, parallel to attnums (not for a table left out)
+	typmods []int32  // column typmods, parallel to attnums (idem)
 	colls   []uint32 // column collation oids, parallel to attnums (idem)
 }
 
@@ -595,8 +600,9 @@ func (e tableEntry) columnNames(attnums []int16) (names []string, ok bool) {
 	return names, true
 }
 
-// readTables fills s.Tables with the tables and their columns and returns
-// every table it read, left out or not, by oid.
+// readTables fills s.Tables with the tables and their columns, all but their
+// types and collations (see nameTypes), and returns every table it read, left
+// out or not, by oid.
 func readTables(trs []tableRow, o *options, s *Schema) (tableIndex, error) {
 	tabs := make(tableIndex, len(trs))
 	s.Tables = make([]Table, 0, len(trs))
@@ -604,15 +610,14 @@ func readTables(trs []tableRow, o *options, s *Schema) (tableIndex, error) {
 	for i := range trs {
 		nCols += len(trs[i].ColumnNames)
 	}
-	// One backing array for every column, and one string per distinct type.
+	// One backing array for every column.
 	cols := make([]Column, 0, nCols)
-	types := make(map[string]string)
 	for i := range trs {
 		tr := &trs[i]
 		n := len(tr.ColumnNames)
-		if len(tr.ColumnAttnums) != n || len(tr.ColumnTypes) != n || len(tr.ColumnNotNulls) != n ||
-			len(tr.ColumnIdentities) != n || len(tr.ColumnCollations) != n || len(tr.ColumnTypeOIDs) != n ||
-			len(tr.ColumnCollOIDs) != n || len(tr.DefaultExprs) != len(tr.DefaultAttnums) ||
+		if len(tr.ColumnAttnums) != n || len(tr.ColumnNotNulls) != n || len(tr.ColumnIdentities) != n ||
+			len(tr.ColumnTypeOIDs) != n || len(tr.ColumnTypmods) != n || len(tr.ColumnCollOIDs) != n ||
+			len(tr.DefaultExprs) != len(tr.DefaultAttnums) ||
 			len(tr.DefaultGenerated) != len(tr.DefaultAttnums) {
 			return nil, fmt.Errorf("table %s: column arrays of unequal length", Qualify(tr.Schema, tr.Name))
 		}
@@ -623,18 +628,11 @@ func readTables(trs []tableRow, o *options, s *Schema) (tableIndex, error) {
 		}
 		start := len(cols)
 		for j := range n {
-			typ, ok := types[tr.ColumnTypes[j]]
-			if !ok {
-				typ = tr.ColumnTypes[j]
-				types[typ] = typ
-			}
 			cols = append(cols, Column{
-				Name:      tr.ColumnNames[j],
-				Type:      typ,
-				NotNull:   tr.ColumnNotNulls[j],
-				Identity:  tr.ColumnIdentities[j],
-				Collation: tr.ColumnCollations[j],
-				Position:  j + 1,
+				Name:     tr.ColumnNames[j],
+				NotNull:  tr.ColumnNotNulls[j],
+				Identity: tr.ColumnIdentities[j],
+				Position: j + 1,
 			})
 		}
 		for k, attnum := range tr.DefaultAttnums {
@@ -649,7 +647,7 @@ func readTables(trs []tableRow, o *options, s *Schema) (tableIndex, error) {
 			}
 		}
 		e.index = len(s.Tables)
-		e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
+		e.types, e.typmods, e.colls = tr.ColumnTypeOIDs, tr.ColumnTypmods, tr.ColumnCollOIDs
 		tabs[tr.OID] = e
 		s.Tables = append(s.Tables, Table{
 			Schema:  tr.Schema,
@@ -658,6 +656,125 @@ func readTables(trs []tableRow, o *options, s *Schema) (tableIndex, error) {
 		})
 	}
 	return tabs, nil
+}
+
+type typeKey struct {
+	oid    uint32
+	typmod int32
+}
+
+type typeRow struct {
+	OID          uint32 `db:"oid"`
+	Typmod       int32  `db:"typmod"`
+	Name         string `db:"name"`
+	CollationOID uint32 `db:"collation_oid"`
+}
+
+type collationRow struct {
+	OID  uint32 `db:"oid"`
+	Name string `db:"name"`
+}
+
+// nameTypes fills in the types and collations of the columns of s.Tables,
+// with two more queries (pipelined): one string per distinct type.
+func nameTypes(ctx context.Context, conn Querier, s *Schema, tabs tableIndex) error {
+	var typeOIDs, collOIDs []uint32
+	var typmods []int32
+	seenType, seenColl := map[typeKey]bool{}, map[uint32]bool{}
+	for _, e := range tabs {
+		if e.index < 0 {
+			continue
+		}
+		for j, oid := range e.types {
+			if k := (typeKey{oid, e.typmods[j]}); !seenType[k] {
+				seenType[k] = true
+				typeOIDs, typmods = append(typeOIDs, k.oid), append(typmods, k.typmod)
+			}
+			if c := e.colls[j]; c != 0 && !seenColl[c] {
+				seenColl[c] = true
+				collOIDs = append(collOIDs, c)
+			}
+		}
+	}
+	if len(typeOIDs) == 0 {
+		return nil
+	}
+	var trs []typeRow
+	var crs []collationRow
+	if err := runLookups(ctx, conn,
+		lookup{typesQuery, []any{typeOIDs, typmods}, func(rows pgx.Rows) (err error) {
+			trs, err = pgx.CollectRows(rows, pgx.RowToStructByName[typeRow])
+			return err
+		}},
+		lookup{collationsQuery, []any{collOIDs}, func(rows pgx.Rows) (err error) {
+			crs, err = pgx.CollectRows(rows, pgx.RowToStructByName[collationRow])
+			return err
+		}},
+	); err != nil {
+		return err
+	}
+	types := make(map[typeKey]typeRow, len(trs))
+	for _, tr := range trs {
+		types[typeKey{tr.OID, tr.Typmod}] = tr
+	}
+	colls := make(map[uint32]string, len(crs))
+	for _, cr := range crs {
+		colls[cr.OID] = cr.Name
+	}
+	for _, e := range tabs {
+		if e.index < 0 {
+			continue
+		}
+		cols := s.Tables[e.index].Columns
+		for j, oid := range e.types {
+			t := types[typeKey{oid, e.typmods[j]}]
+			cols[j].Type = t.Name
+			// Only a collation other than the type's own is reported.
+			if c := e.colls[j]; c != 0 && c != t.CollationOID {
+				cols[j].Collation = colls[c]
+			}
+		}
+	}
+	return nil
+}
+
+// lookup is a query, its arguments and what takes its rows.
+type lookup struct {
+	sql     string
+	args    []any
+	collect func(pgx.Rows) error
+}
+
+// runLookups runs lookups in order, pipelined when conn can send a batch.
+func runLookups(ctx context.Context, conn Querier, lookups ...lookup) error {
+	bs, ok := conn.(batchSender)
+	if !ok {
+		for _, l := range lookups {
+			rows, err := conn.Query(ctx, l.sql, l.args...)
+			if err == nil {
+				err = l.collect(rows)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, l := range lookups {
+		b.Queue(l.sql, l.args...)
+	}
+	br := bs.SendBatch(ctx, b)
+	for _, l := range lookups {
+		rows, err := br.Query()
+		if err == nil {
+			err = l.collect(rows)
+		}
+		if err != nil {
+			return errors.Join(err, br.Close())
+		}
+	}
+	return br.Close()
 }
 
 type constraintRow struct {

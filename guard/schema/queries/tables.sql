@@ -6,7 +6,10 @@
 -- (pg_attrdef) come apart, as parallel arrays of their own in no particular
 -- order, which Inspect matches to the columns by attnum: joining pg_attrdef
 -- to the columns took a merge join and a sort per table, and an array as long
--- as the columns, for a tenth of this query's time. Partitions and tables
+-- as the columns, for a tenth of this query's time. Types and collations
+-- come as oids (and typmods), which Inspect names with types.sql and
+-- collations.sql, once per distinct type and collation: format_type and a
+-- collation lookup per column took another seventh. Partitions and tables
 -- owned by an extension are left out. Runs with search_path = '', so every
 -- name outside pg_catalog comes out schema-qualified.
 SELECT
@@ -15,11 +18,10 @@ SELECT
     c.relname::text                       AS name,
     coalesce(cols.attnums, '{}')          AS column_attnums,
     coalesce(cols.names, '{}')            AS column_names,
-    coalesce(cols.types, '{}')            AS column_types,
     coalesce(cols.not_nulls, '{}')        AS column_not_nulls,
     coalesce(cols.identities, '{}')       AS column_identities,
-    coalesce(cols.collations, '{}')       AS column_collations,
     coalesce(cols.type_oids, '{}')        AS column_type_oids,
+    coalesce(cols.typmods, '{}')          AS column_typmods,
     coalesce(cols.collation_oids, '{}')   AS column_collation_oids,
     coalesce(defs.attnums, '{}')          AS default_attnums,
     coalesce(defs.exprs, '{}')            AS default_exprs,
@@ -30,31 +32,22 @@ LEFT JOIN LATERAL (
     SELECT
         array_agg(col.attnum) AS attnums,
         array_agg(col.name) AS names,
-        array_agg(col.type) AS types,
-        array_agg(col.not_null) AS not_nulls,
+        array_agg(col.attnotnull) AS not_nulls,
         array_agg(col.identity) AS identities,
-        array_agg(col.collation) AS collations,
-        -- for assembling index definitions (see indexes.sql)
         array_agg(col.atttypid) AS type_oids,
+        array_agg(col.atttypmod) AS typmods,
         array_agg(col.attcollation) AS collation_oids,
         array_agg(col.attnum) FILTER (WHERE col.attgenerated <> '') AS generated_attnums
     FROM (
         SELECT
             a.attnum,
-            a.atttypid,
-            a.attcollation,
             a.attname::text AS name,
-            format_type(a.atttypid, a.atttypmod) AS type,
-            a.attnotnull AS not_null,
+            a.attnotnull,
+            a.atttypid,
+            a.atttypmod,
+            a.attcollation,
             a.attgenerated,
-            CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' ELSE '' END AS identity,
-            -- Only a collation other than the type's own is reported; the
-            -- common text types with the default collation need no lookup.
-            CASE WHEN a.attcollation <> 0
-                  AND NOT (a.attcollation = 'default'::regcollation
-                           AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype))
-                  AND a.attcollation <> (SELECT t.typcollation FROM pg_type t WHERE t.oid = a.atttypid)
-                 THEN a.attcollation::regcollation::text ELSE '' END AS collation
+            CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' ELSE '' END AS identity
         FROM pg_attribute a
         WHERE a.attrelid = c.oid
           AND a.attnum > 0
