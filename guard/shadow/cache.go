@@ -105,9 +105,12 @@ func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint
 // View returns a shadow at version of src that is a transaction on the
 // cached template of that history (built first when missing, as NewAt
 // does): no database is copied, and Drop rolls the transaction back, so the
-// template never changes. A warm view connects straight to the template:
-// it needs no other connection. It is the cheapest shadow to step a few pending
-// files in and introspect (through Querier). Its limits: files that must
+// template never changes. It connects straight to the template by name, and
+// needs no other connection when the template is there (when it is not,
+// the server logs the failed connection). It is the cheapest shadow to step
+// a few pending files in and introspect (through Querier, or Schema, which
+// with WithInspection reads no catalog before the first step). Its limits:
+// files that must
 // run alone (migrator.Solo: transaction control, CONCURRENTLY, …) are
 // refused with ErrNeedsDatabase, and a failed file fails the whole view;
 // as some files fail only when they share a transaction (an enum value
@@ -422,19 +425,20 @@ func (p *Provider) touch(ctx context.Context, conn *pgx.Conn, t template, versio
 }
 
 // greet reads, in one query, which database the view s is connected to
-// (refused if it is the target) and the template's record: it keeps the
-// schema kept there for s, and records the use of the template at most once
-// per templateTouch. A template built before records existed gets one (its
-// schema inspected now).
+// (refused if it is the target) and the template's record: s gets the
+// schema kept there for it, and the use of the template is recorded at most
+// once per templateTouch. A template whose record keeps no schema for s (or
+// that has no record, being older than records) gets one, inspected now.
 func (p *Provider) greet(ctx context.Context, s *Shadow, version uint64) error {
 	key := p.schemaKey(s.conn)
 	var now time.Time
 	var used *time.Time
+	var keptKey *string
 	var rec record
 	id, err := scanIdentity(s.conn.QueryRow(ctx, `
 		SELECT `+identityColumns+`, clock_timestamp(), r.used_at, r.schema_key, r.schema_json
 		FROM (VALUES (1)) one LEFT JOIN `+recordTable+` r ON true`, pgx.QueryExecModeSimpleProtocol),
-		&now, &used, &rec.schemaKey, &rec.schema)
+		&now, &used, &keptKey, &rec.schema)
 	if undefinedTable(err) {
 		id, err = scanIdentity(s.conn.QueryRow(ctx, `SELECT `+identityColumns+`, clock_timestamp()`, pgx.QueryExecModeSimpleProtocol), &now)
 	}
@@ -443,6 +447,9 @@ func (p *Provider) greet(ctx context.Context, s *Shadow, version uint64) error {
 	}
 	if err := p.refuse(id, s.cfg); err != nil {
 		return err
+	}
+	if keptKey != nil {
+		rec.schemaKey = *keptKey
 	}
 	kept, err := rec.decode(key)
 	if err != nil {

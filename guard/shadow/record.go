@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
@@ -65,13 +64,12 @@ func (s *Shadow) Schema(ctx context.Context) (*schema.Schema, error) {
 // first anyway, where the database's comment would cost another catalog
 // lookup), and the template's schema as inspected when it was built, under
 // the key of what produced it (see schemaKey). It is a guard_ table, which
-// inspection leaves out, created where the session settings put tables:
-// beside the target's version table and guard_history.
+// inspection leaves out, in the session's current schema (as a version
+// table is).
 const recordTable = "guard_template"
 
-// record is the row of recordTable.
+// record is the schema part of the row of recordTable.
 type record struct {
-	usedAt    time.Time
 	schemaKey string
 	schema    []byte // JSON; nil when none was kept
 }
@@ -127,8 +125,8 @@ func (r record) decode(key string) (*schema.Schema, error) {
 // readRecord reads the record of the database conn is connected to
 // (outside a transaction); ok is false when there is none.
 func readRecord(ctx context.Context, conn *pgx.Conn) (r record, ok bool, err error) {
-	err = conn.QueryRow(ctx, `SELECT used_at, schema_key, schema_json FROM `+recordTable, pgx.QueryExecModeSimpleProtocol).
-		Scan(&r.usedAt, &r.schemaKey, &r.schema)
+	err = conn.QueryRow(ctx, `SELECT schema_key, schema_json FROM `+recordTable, pgx.QueryExecModeSimpleProtocol).
+		Scan(&r.schemaKey, &r.schema)
 	if errors.Is(err, pgx.ErrNoRows) || undefinedTable(err) {
 		return r, false, nil
 	}
