@@ -305,9 +305,15 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 const configureTx = "SET LOCAL search_path = ''; SET LOCAL jit = off"
 
 // catalogRows holds the rows of the catalog queries, before they are mapped
-// into the Schema. Rows are collected as pointers: growing a slice of large
-// structs row by row copied them over and over, for half the time of
-// collecting them.
+// into the Schema.
+//
+// Each query's rows map to a struct (tableRow for tables.sql, ...) whose
+// fields are the query's columns in order, each tagged with the column's
+// name; TestRowStructsMatchQueries checks them. They are mapped by position
+// (RowToAddrOfStructByPos), which costs a third of mapping by name
+// (RowToStructByName looks the columns up again for every row), and
+// collected as pointers: growing a slice of large structs row by row copied
+// them over and over.
 type catalogRows struct {
 	tables []*tableRow
 	side   sideRows
@@ -335,27 +341,27 @@ type catalogRead struct {
 // take the schemas as $1.
 var catalogReads = []catalogRead{
 	{"read tables", tablesQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.tables, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[tableRow])
+		c.tables, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[tableRow])
 		return err
 	}},
 	{"read constraints", constraintsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.constraints, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[constraintRow])
+		c.side.constraints, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[constraintRow])
 		return err
 	}},
 	{"read operator classes", factsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.facts, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[factsRow])
+		c.side.facts, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[factsRow])
 		return err
 	}},
 	{"read indexes", indexesQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.indexes, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[indexRow])
+		c.side.indexes, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[indexRow])
 		return err
 	}},
 	{"read enums", enumsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.enums, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[enumRow])
+		c.side.enums, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[enumRow])
 		return err
 	}},
 	{"read views", viewsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.views, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[viewRow])
+		c.side.views, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[viewRow])
 		return err
 	}},
 }
@@ -704,11 +710,11 @@ func nameTypes(ctx context.Context, conn Querier, s *Schema, tabs tableIndex) er
 	var crs []collationRow
 	if err := runLookups(ctx, conn,
 		lookup{typesQuery, []any{typeOIDs, typmods}, func(rows pgx.Rows) (err error) {
-			trs, err = pgx.CollectRows(rows, pgx.RowToStructByName[typeRow])
+			trs, err = pgx.CollectRows(rows, pgx.RowToStructByPos[typeRow])
 			return err
 		}},
 		lookup{collationsQuery, []any{collOIDs}, func(rows pgx.Rows) (err error) {
-			crs, err = pgx.CollectRows(rows, pgx.RowToStructByName[collationRow])
+			crs, err = pgx.CollectRows(rows, pgx.RowToStructByPos[collationRow])
 			return err
 		}},
 	); err != nil {
@@ -895,7 +901,7 @@ func readColumnNames(ctx context.Context, conn Querier, oids []uint32) (tableInd
 	if err != nil {
 		return nil, err
 	}
-	crs, err := pgx.CollectRows(rows, pgx.RowToStructByName[columnRow])
+	crs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[columnRow])
 	if err != nil {
 		return nil, err
 	}
@@ -1094,7 +1100,7 @@ func readIndexDefinitions(ctx context.Context, conn Querier, s *Schema, pending 
 	if err != nil {
 		return err
 	}
-	drs, err := pgx.CollectRows(rows, pgx.RowToStructByName[indexDefRow])
+	drs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[indexDefRow])
 	if err != nil {
 		return err
 	}
