@@ -247,7 +247,7 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	if err := b.read(&rows, reads[:1]); err != nil {
 		return nil, err
 	}
-	tabs, err := readTables(rows.tables, o, s)
+	tabs, types, err := readTables(rows.tables, o, s)
 	if err != nil {
 		return nil, fail("read tables", b.abort(err))
 	}
@@ -257,7 +257,7 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	if err := b.close(); err != nil {
 		return nil, fail("read catalogs", err)
 	}
-	if err := nameTypes(ctx, q, s, tabs); err != nil {
+	if err := nameTypes(ctx, q, types); err != nil {
 		return nil, fail("read types", err)
 	}
 	if side != nil {
@@ -590,7 +590,6 @@ type tableEntry struct {
 	attnums []int16  // ascending
 	names   []string // column names, parallel to attnums
 	types   []uint32 // column type oids, parallel to attnums (not for a table left out)
-	typmods []int32  // column typmods, parallel to attnums (idem)
 	colls   []uint32 // column collation oids, parallel to attnums (idem)
 }
 
@@ -608,10 +607,24 @@ func (e tableEntry) columnNames(attnums []int16) (names []string, ok bool) {
 	return names, true
 }
 
+// columnTypes is what naming the types and collations of the columns takes
+// (see nameTypes).
+type columnTypes struct {
+	cols  []Column  // every column of Schema.Tables, in the one array they share
+	keys  []typeKey // the distinct types
+	slots []int32   // for each column, its type's index in keys
+	colls []uint32  // for each column, its collation's oid
+}
+
+type typeKey struct {
+	oid    uint32
+	typmod int32
+}
+
 // readTables fills s.Tables with the tables and their columns, all but their
-// types and collations (see nameTypes), and returns every table it read, left
-// out or not, by oid.
-func readTables(trs []*tableRow, o *options, s *Schema) (tableIndex, error) {
+// types and collations (see nameTypes). It returns every table it read, left
+// out or not, by oid, and the columns' types.
+func readTables(trs []*tableRow, o *options, s *Schema) (tableIndex, *columnTypes, error) {
 	tabs := make(tableIndex, len(trs))
 	s.Tables = make([]Table, 0, len(trs))
 	nCols := 0
@@ -620,13 +633,15 @@ func readTables(trs []*tableRow, o *options, s *Schema) (tableIndex, error) {
 	}
 	// One backing array for every column.
 	cols := make([]Column, 0, nCols)
+	ct := &columnTypes{slots: make([]int32, 0, nCols), colls: make([]uint32, 0, nCols)}
+	slot := map[typeKey]int32{}
 	for _, tr := range trs {
 		n := len(tr.ColumnNames)
 		if len(tr.ColumnAttnums) != n || len(tr.ColumnNotNulls) != n || len(tr.ColumnIdentities) != n ||
 			len(tr.ColumnTypeOIDs) != n || len(tr.ColumnTypmods) != n || len(tr.ColumnCollOIDs) != n ||
 			len(tr.DefaultExprs) != len(tr.DefaultAttnums) ||
 			len(tr.DefaultGenerated) != len(tr.DefaultAttnums) {
-			return nil, fmt.Errorf("table %s: column arrays of unequal length", Qualify(tr.Schema, tr.Name))
+			return nil, nil, fmt.Errorf("table %s: column arrays of unequal length", Qualify(tr.Schema, tr.Name))
 		}
 		e := tableEntry{index: -1, schema: tr.Schema, name: tr.Name, attnums: tr.ColumnAttnums, names: tr.ColumnNames}
 		if o.excluded(tr.Schema, tr.Name) {
@@ -641,7 +656,16 @@ func readTables(trs []*tableRow, o *options, s *Schema) (tableIndex, error) {
 				Identity: tr.ColumnIdentities[j],
 				Position: j + 1,
 			})
+			k := typeKey{tr.ColumnTypeOIDs[j], tr.ColumnTypmods[j]}
+			sl, ok := slot[k]
+			if !ok {
+				sl = int32(len(ct.keys))
+				slot[k] = sl
+				ct.keys = append(ct.keys, k)
+			}
+			ct.slots = append(ct.slots, sl)
 		}
+		ct.colls = append(ct.colls, tr.ColumnCollOIDs...)
 		for k, attnum := range tr.DefaultAttnums {
 			j, found := slices.BinarySearch(tr.ColumnAttnums, attnum)
 			if !found {
@@ -654,7 +678,7 @@ func readTables(trs []*tableRow, o *options, s *Schema) (tableIndex, error) {
 			}
 		}
 		e.index = len(s.Tables)
-		e.types, e.typmods, e.colls = tr.ColumnTypeOIDs, tr.ColumnTypmods, tr.ColumnCollOIDs
+		e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
 		tabs[tr.OID] = e
 		s.Tables = append(s.Tables, Table{
 			Schema:  tr.Schema,
@@ -662,12 +686,8 @@ func readTables(trs []*tableRow, o *options, s *Schema) (tableIndex, error) {
 			Columns: cols[start:len(cols):len(cols)],
 		})
 	}
-	return tabs, nil
-}
-
-type typeKey struct {
-	oid    uint32
-	typmod int32
+	ct.cols = cols
+	return tabs, ct, nil
 }
 
 type typeRow struct {
@@ -682,29 +702,23 @@ type collationRow struct {
 	Name string `db:"name"`
 }
 
-// nameTypes fills in the types and collations of the columns of s.Tables,
-// with two more queries (pipelined): one string per distinct type.
-func nameTypes(ctx context.Context, conn Querier, s *Schema, tabs tableIndex) error {
-	var typeOIDs, collOIDs []uint32
-	var typmods []int32
-	seenType, seenColl := map[typeKey]bool{}, map[uint32]bool{}
-	for _, e := range tabs {
-		if e.index < 0 {
-			continue
-		}
-		for j, oid := range e.types {
-			if k := (typeKey{oid, e.typmods[j]}); !seenType[k] {
-				seenType[k] = true
-				typeOIDs, typmods = append(typeOIDs, k.oid), append(typmods, k.typmod)
-			}
-			if c := e.colls[j]; c != 0 && !seenColl[c] {
-				seenColl[c] = true
-				collOIDs = append(collOIDs, c)
-			}
-		}
-	}
-	if len(typeOIDs) == 0 {
+// nameTypes fills in the types and collations of the columns, with two more
+// queries (pipelined): one string per distinct type.
+func nameTypes(ctx context.Context, conn Querier, ct *columnTypes) error {
+	if len(ct.keys) == 0 {
 		return nil
+	}
+	typeOIDs, typmods := make([]uint32, len(ct.keys)), make([]int32, len(ct.keys))
+	for i, k := range ct.keys {
+		typeOIDs[i], typmods[i] = k.oid, k.typmod
+	}
+	var collOIDs []uint32
+	seen := map[uint32]bool{0: true}
+	for _, c := range ct.colls {
+		if !seen[c] {
+			seen[c] = true
+			collOIDs = append(collOIDs, c)
+		}
 	}
 	var trs []typeRow
 	var crs []collationRow
@@ -720,26 +734,24 @@ func nameTypes(ctx context.Context, conn Querier, s *Schema, tabs tableIndex) er
 	); err != nil {
 		return err
 	}
-	types := make(map[typeKey]typeRow, len(trs))
+	byKey := make(map[typeKey]typeRow, len(trs))
 	for _, tr := range trs {
-		types[typeKey{tr.OID, tr.Typmod}] = tr
+		byKey[typeKey{tr.OID, tr.Typmod}] = tr
+	}
+	types := make([]typeRow, len(ct.keys)) // by slot
+	for i, k := range ct.keys {
+		types[i] = byKey[k]
 	}
 	colls := make(map[uint32]string, len(crs))
 	for _, cr := range crs {
 		colls[cr.OID] = cr.Name
 	}
-	for _, e := range tabs {
-		if e.index < 0 {
-			continue
-		}
-		cols := s.Tables[e.index].Columns
-		for j, oid := range e.types {
-			t := types[typeKey{oid, e.typmods[j]}]
-			cols[j].Type = t.Name
-			// Only a collation other than the type's own is reported.
-			if c := e.colls[j]; c != 0 && c != t.CollationOID {
-				cols[j].Collation = colls[c]
-			}
+	for i := range ct.cols {
+		t := &types[ct.slots[i]]
+		ct.cols[i].Type = t.Name
+		// Only a collation other than the type's own is reported.
+		if c := ct.colls[i]; c != 0 && c != t.CollationOID {
+			ct.cols[i].Collation = colls[c]
 		}
 	}
 	return nil
