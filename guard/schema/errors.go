@@ -57,6 +57,9 @@ func (e *InspectError) Hint() string {
 	if errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded) {
 		return ""
 	}
+	if e.Step == "export snapshot" {
+		return "pass WithParallelism(1) to read over one connection, without a shared snapshot"
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(e.Err, &pgErr) {
 		switch {

@@ -232,47 +232,34 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 
 	// The tables are read over q; the other catalogs, when a second
 	// connection can share the snapshot of tx, over that one meanwhile.
-	reads := catalogReads
+	s := &Schema{Schemas: o.schemas}
+	tables := &tableReader{o: o, s: s, tabs: tableIndex{}}
+	rows := catalogRows{tables: tables}
+	queries := catalogQueries(o.schemas, &rows)
 	side, err := startSide(ctx, conn, tx, o)
 	if err != nil {
 		return nil, fail("export snapshot", err)
 	}
 	if side != nil {
 		defer side.stop()
-		reads = catalogReads[:1]
+		queries = queries[:1]
 	}
-	s := &Schema{Schemas: o.schemas}
-	var rows catalogRows
-	b := newQueue(ctx, q, o.schemas, reads)
-	if err := b.read(&rows, reads[:1]); err != nil {
+	if err := runQueries(ctx, q, o.schemas, queries...); err != nil {
 		return nil, err
 	}
-	tabs, types, err := readTables(rows.tables, o, s)
-	if err != nil {
-		return nil, fail("read tables", b.abort(err))
-	}
-	if err := b.read(&rows, reads[1:]); err != nil {
+	if err := nameTypes(ctx, q, s, &tables.types); err != nil {
 		return nil, err
-	}
-	if err := b.close(); err != nil {
-		return nil, fail("read catalogs", err)
-	}
-	if err := nameTypes(ctx, q, types); err != nil {
-		return nil, fail("read types", err)
 	}
 	if side != nil {
 		if rows.side, err = side.wait(); err != nil {
 			// The second connection failed (it may not be allowed, or the
 			// server may have no connection left): read them over q.
-			b := newQueue(ctx, q, o.schemas, catalogReads[1:])
-			if err := b.read(&rows, catalogReads[1:]); err != nil {
+			if err := runQueries(ctx, q, o.schemas, catalogQueries(o.schemas, &rows)[1:]...); err != nil {
 				return nil, err
-			}
-			if err := b.close(); err != nil {
-				return nil, fail("read catalogs", err)
 			}
 		}
 	}
+	tabs := tables.tabs
 
 	pendingFKs, err := readConstraints(rows.side.constraints, s, tabs)
 	if err != nil {
@@ -305,7 +292,7 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 const configureTx = "SET LOCAL search_path = ''; SET LOCAL jit = off"
 
 // catalogRows holds the rows of the catalog queries, before they are mapped
-// into the Schema.
+// into the Schema, but for the tables, mapped as they come (tableReader).
 //
 // Each query's rows map to a struct (tableRow for tables.sql, ...) whose
 // fields are the query's columns in order, each tagged with the column's
@@ -315,7 +302,7 @@ const configureTx = "SET LOCAL search_path = ''; SET LOCAL jit = off"
 // collected as pointers: growing a slice of large structs row by row copied
 // them over and over.
 type catalogRows struct {
-	tables []*tableRow
+	tables *tableReader // nil over the second connection
 	side   sideRows
 }
 
@@ -329,41 +316,46 @@ type sideRows struct {
 	views       []*viewRow
 }
 
-// catalogRead is a catalog query and where its rows go.
-type catalogRead struct {
-	step    string // what is being read, for an InspectError
-	sql     string
-	collect func(rows pgx.Rows, into *catalogRows) error
-}
-
-// catalogReads are the catalog queries, in the order Inspect sends them:
-// the tables, then those a second connection may read. All but facts.sql
-// take the schemas as $1.
-var catalogReads = []catalogRead{
-	{"read tables", tablesQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.tables, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[tableRow])
-		return err
-	}},
-	{"read constraints", constraintsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.constraints, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[constraintRow])
-		return err
-	}},
-	{"read operator classes", factsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.facts, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[factsRow])
-		return err
-	}},
-	{"read indexes", indexesQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.indexes, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[indexRow])
-		return err
-	}},
-	{"read enums", enumsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.enums, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[enumRow])
-		return err
-	}},
-	{"read views", viewsQuery, func(rows pgx.Rows, c *catalogRows) (err error) {
-		c.side.views, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[viewRow])
-		return err
-	}},
+// catalogQueries returns the catalog queries, in the order Inspect sends
+// them, collecting into rows: the tables, then those a second connection may
+// read.
+func catalogQueries(schemas []string, rows *catalogRows) []query {
+	inScope := []any{schemas}
+	return []query{
+		{"read tables", tablesQuery, inScope, func(r pgx.Rows) error {
+			defer r.Close()
+			for r.Next() {
+				tr, err := pgx.RowToAddrOfStructByPos[tableRow](r)
+				if err == nil {
+					err = rows.tables.add(tr)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return r.Err()
+		}},
+		{"read constraints", constraintsQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.constraints, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[constraintRow])
+			return err
+		}},
+		{"read operator classes", factsQuery, nil, func(r pgx.Rows) (err error) {
+			rows.side.facts, err = pgx.CollectExactlyOneRow(r, pgx.RowToStructByPos[factsRow])
+			return err
+		}},
+		{"read indexes", indexesQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.indexes, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[indexRow])
+			return err
+		}},
+		{"read enums", enumsQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.enums, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[enumRow])
+			return err
+		}},
+		{"read views", viewsQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.views, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[viewRow])
+			return err
+		}},
+	}
 }
 
 // parallelMinCatalog is the size of pg_attribute (in bytes) from which
@@ -428,12 +420,7 @@ func (r *sideReader) read(ctx context.Context, open openFunc, snapshot string, s
 	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(snapshot)+"; "+configureTx); err != nil {
 		return err
 	}
-	reads := catalogReads[1:]
-	b := newQueue(ctx, tx, schemas, reads)
-	if err := b.read(&r.rows, reads); err != nil {
-		return err
-	}
-	return b.close()
+	return runQueries(ctx, tx, schemas, catalogQueries(schemas, &r.rows)[1:]...)
 }
 
 // wait waits for the reads to end and returns their rows.
@@ -491,14 +478,12 @@ func quoteLiteral(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// queue runs catalog queries, in the order they are read. When conn can
-// send a batch (a pgx.Tx can), they are pipelined: sent at once, so that the
-// server works on the next while the rows of one are being decoded here.
-type queue struct {
-	ctx     context.Context
-	conn    Querier
-	schemas []string
-	batch   pgx.BatchResults
+// query is a query, its arguments, and what takes its rows.
+type query struct {
+	step    string // what is being read, for an InspectError
+	sql     string
+	args    []any
+	collect func(pgx.Rows) error
 }
 
 // batchSender is a Querier that can pipeline queries (pgx.Tx, *pgx.Conn).
@@ -506,62 +491,46 @@ type batchSender interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-func newQueue(ctx context.Context, conn Querier, schemas []string, reads []catalogRead) *queue {
-	q := &queue{ctx: ctx, conn: conn, schemas: schemas}
+// runQueries runs queries in order. When conn can send a batch (a pgx.Tx
+// can), they are pipelined: sent at once, so that the server works on the
+// next while the rows of one are being decoded here. It returns an
+// *InspectError.
+func runQueries(ctx context.Context, conn Querier, schemas []string, queries ...query) error {
+	var batch pgx.BatchResults
 	if bs, ok := conn.(batchSender); ok {
 		b := &pgx.Batch{}
-		for _, r := range reads {
-			b.Queue(r.sql, q.args(r.sql)...)
+		for _, q := range queries {
+			b.Queue(q.sql, q.args...)
 		}
-		q.batch = bs.SendBatch(ctx, b)
+		batch = bs.SendBatch(ctx, b)
 	}
-	return q
-}
-
-func (q *queue) args(sql string) []any {
-	if sql == factsQuery {
-		return nil
-	}
-	return []any{q.schemas}
-}
-
-// read collects the rows of reads, which must be the next queries queued.
-// On failure it closes q and returns an *InspectError.
-func (q *queue) read(into *catalogRows, reads []catalogRead) error {
-	for _, r := range reads {
+	for _, q := range queries {
 		var rows pgx.Rows
 		var err error
-		if q.batch != nil {
-			rows, err = q.batch.Query()
+		if batch != nil {
+			rows, err = batch.Query()
 		} else {
-			rows, err = q.conn.Query(q.ctx, r.sql, q.args(r.sql)...)
+			rows, err = conn.Query(ctx, q.sql, q.args...)
 		}
 		if err == nil {
-			err = r.collect(rows, into)
+			err = q.collect(rows)
 		}
 		if err != nil {
-			return &InspectError{Schemas: q.schemas, Step: r.step, Err: q.abort(err)}
+			// Closing the batch reports the error again, or says something else.
+			if batch != nil {
+				if cerr := batch.Close(); cerr != nil && cerr.Error() != err.Error() {
+					err = errors.Join(err, cerr)
+				}
+			}
+			return &InspectError{Schemas: schemas, Step: q.step, Err: err}
+		}
+	}
+	if batch != nil {
+		if err := batch.Close(); err != nil {
+			return &InspectError{Schemas: schemas, Step: "read catalogs", Err: err}
 		}
 	}
 	return nil
-}
-
-func (q *queue) close() error {
-	if q.batch == nil {
-		return nil
-	}
-	err := q.batch.Close()
-	q.batch = nil
-	return err
-}
-
-// abort closes q after a failed read and returns err, joined with the error
-// of closing when that says something else.
-func (q *queue) abort(err error) error {
-	if cerr := q.close(); cerr != nil && cerr.Error() != err.Error() {
-		return errors.Join(err, cerr)
-	}
-	return err
 }
 
 type tableRow struct {
@@ -580,7 +549,7 @@ type tableRow struct {
 	DefaultGenerated []bool   `db:"default_generated"`
 }
 
-// tableIndex finds what readTables read by table oid.
+// tableIndex finds what tableReader read by table oid.
 type tableIndex map[uint32]tableEntry
 
 type tableEntry struct {
@@ -607,13 +576,24 @@ func (e tableEntry) columnNames(attnums []int16) (names []string, ok bool) {
 	return names, true
 }
 
+// tableReader fills Schema.Tables from the rows of tables.sql as they come,
+// while the server is still producing the next ones, with the tables and
+// their columns, all but their types and collations (see nameTypes). It
+// keeps every table it reads, left out or not, by oid.
+type tableReader struct {
+	o     *options
+	s     *Schema
+	tabs  tableIndex
+	types columnTypes
+	slots map[typeKey]int32 // slots in types.keys
+}
+
 // columnTypes is what naming the types and collations of the columns takes
 // (see nameTypes).
 type columnTypes struct {
-	cols  []Column  // every column of Schema.Tables, in the one array they share
 	keys  []typeKey // the distinct types
-	slots []int32   // for each column, its type's index in keys
-	colls []uint32  // for each column, its collation's oid
+	slots []int32   // for each column of Schema.Tables in turn, its type's index in keys
+	colls []uint32  // for each column in turn, its collation's oid
 }
 
 type typeKey struct {
@@ -621,73 +601,56 @@ type typeKey struct {
 	typmod int32
 }
 
-// readTables fills s.Tables with the tables and their columns, all but their
-// types and collations (see nameTypes). It returns every table it read, left
-// out or not, by oid, and the columns' types.
-func readTables(trs []*tableRow, o *options, s *Schema) (tableIndex, *columnTypes, error) {
-	tabs := make(tableIndex, len(trs))
-	s.Tables = make([]Table, 0, len(trs))
-	nCols := 0
-	for _, tr := range trs {
-		nCols += len(tr.ColumnNames)
+func (r *tableReader) add(tr *tableRow) error {
+	n := len(tr.ColumnNames)
+	if len(tr.ColumnAttnums) != n || len(tr.ColumnNotNulls) != n || len(tr.ColumnIdentities) != n ||
+		len(tr.ColumnTypeOIDs) != n || len(tr.ColumnTypmods) != n || len(tr.ColumnCollOIDs) != n ||
+		len(tr.DefaultExprs) != len(tr.DefaultAttnums) ||
+		len(tr.DefaultGenerated) != len(tr.DefaultAttnums) {
+		return fmt.Errorf("table %s: column arrays of unequal length", Qualify(tr.Schema, tr.Name))
 	}
-	// One backing array for every column.
-	cols := make([]Column, 0, nCols)
-	ct := &columnTypes{slots: make([]int32, 0, nCols), colls: make([]uint32, 0, nCols)}
-	slot := map[typeKey]int32{}
-	for _, tr := range trs {
-		n := len(tr.ColumnNames)
-		if len(tr.ColumnAttnums) != n || len(tr.ColumnNotNulls) != n || len(tr.ColumnIdentities) != n ||
-			len(tr.ColumnTypeOIDs) != n || len(tr.ColumnTypmods) != n || len(tr.ColumnCollOIDs) != n ||
-			len(tr.DefaultExprs) != len(tr.DefaultAttnums) ||
-			len(tr.DefaultGenerated) != len(tr.DefaultAttnums) {
-			return nil, nil, fmt.Errorf("table %s: column arrays of unequal length", Qualify(tr.Schema, tr.Name))
-		}
-		e := tableEntry{index: -1, schema: tr.Schema, name: tr.Name, attnums: tr.ColumnAttnums, names: tr.ColumnNames}
-		if o.excluded(tr.Schema, tr.Name) {
-			tabs[tr.OID] = e
-			continue
-		}
-		start := len(cols)
-		for j := range n {
-			cols = append(cols, Column{
-				Name:     tr.ColumnNames[j],
-				NotNull:  tr.ColumnNotNulls[j],
-				Identity: tr.ColumnIdentities[j],
-				Position: j + 1,
-			})
-			k := typeKey{tr.ColumnTypeOIDs[j], tr.ColumnTypmods[j]}
-			sl, ok := slot[k]
-			if !ok {
-				sl = int32(len(ct.keys))
-				slot[k] = sl
-				ct.keys = append(ct.keys, k)
-			}
-			ct.slots = append(ct.slots, sl)
-		}
-		ct.colls = append(ct.colls, tr.ColumnCollOIDs...)
-		for k, attnum := range tr.DefaultAttnums {
-			j, found := slices.BinarySearch(tr.ColumnAttnums, attnum)
-			if !found {
-				continue // not a live column
-			}
-			if c := &cols[start+j]; tr.DefaultGenerated[k] {
-				c.Generated = tr.DefaultExprs[k]
-			} else {
-				c.Default = tr.DefaultExprs[k]
-			}
-		}
-		e.index = len(s.Tables)
-		e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
-		tabs[tr.OID] = e
-		s.Tables = append(s.Tables, Table{
-			Schema:  tr.Schema,
-			Name:    tr.Name,
-			Columns: cols[start:len(cols):len(cols)],
-		})
+	e := tableEntry{index: -1, schema: tr.Schema, name: tr.Name, attnums: tr.ColumnAttnums, names: tr.ColumnNames}
+	if r.o.excluded(tr.Schema, tr.Name) {
+		r.tabs[tr.OID] = e
+		return nil
 	}
-	ct.cols = cols
-	return tabs, ct, nil
+	if r.slots == nil {
+		r.slots = map[typeKey]int32{}
+	}
+	cols := make([]Column, n)
+	for j := range n {
+		cols[j] = Column{
+			Name:     tr.ColumnNames[j],
+			NotNull:  tr.ColumnNotNulls[j],
+			Identity: tr.ColumnIdentities[j],
+			Position: j + 1,
+		}
+		k := typeKey{tr.ColumnTypeOIDs[j], tr.ColumnTypmods[j]}
+		slot, ok := r.slots[k]
+		if !ok {
+			slot = int32(len(r.types.keys))
+			r.slots[k] = slot
+			r.types.keys = append(r.types.keys, k)
+		}
+		r.types.slots = append(r.types.slots, slot)
+	}
+	r.types.colls = append(r.types.colls, tr.ColumnCollOIDs...)
+	for k, attnum := range tr.DefaultAttnums {
+		j, found := slices.BinarySearch(tr.ColumnAttnums, attnum)
+		if !found {
+			continue // not a live column
+		}
+		if tr.DefaultGenerated[k] {
+			cols[j].Generated = tr.DefaultExprs[k]
+		} else {
+			cols[j].Default = tr.DefaultExprs[k]
+		}
+	}
+	e.index = len(r.s.Tables)
+	e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
+	r.tabs[tr.OID] = e
+	r.s.Tables = append(r.s.Tables, Table{Schema: tr.Schema, Name: tr.Name, Columns: cols})
+	return nil
 }
 
 type typeRow struct {
@@ -702,9 +665,10 @@ type collationRow struct {
 	Name string `db:"name"`
 }
 
-// nameTypes fills in the types and collations of the columns, with two more
-// queries (pipelined): one string per distinct type.
-func nameTypes(ctx context.Context, conn Querier, ct *columnTypes) error {
+// nameTypes fills in the types and collations of the columns of s.Tables,
+// with two more queries (pipelined): one string per distinct type. It
+// returns an *InspectError.
+func nameTypes(ctx context.Context, conn Querier, s *Schema, ct *columnTypes) error {
 	if len(ct.keys) == 0 {
 		return nil
 	}
@@ -722,12 +686,12 @@ func nameTypes(ctx context.Context, conn Querier, ct *columnTypes) error {
 	}
 	var trs []typeRow
 	var crs []collationRow
-	if err := runLookups(ctx, conn,
-		lookup{typesQuery, []any{typeOIDs, typmods}, func(rows pgx.Rows) (err error) {
+	if err := runQueries(ctx, conn, s.Schemas,
+		query{"read types", typesQuery, []any{typeOIDs, typmods}, func(rows pgx.Rows) (err error) {
 			trs, err = pgx.CollectRows(rows, pgx.RowToStructByPos[typeRow])
 			return err
 		}},
-		lookup{collationsQuery, []any{collOIDs}, func(rows pgx.Rows) (err error) {
+		query{"read types", collationsQuery, []any{collOIDs}, func(rows pgx.Rows) (err error) {
 			crs, err = pgx.CollectRows(rows, pgx.RowToStructByPos[collationRow])
 			return err
 		}},
@@ -746,54 +710,20 @@ func nameTypes(ctx context.Context, conn Querier, ct *columnTypes) error {
 	for _, cr := range crs {
 		colls[cr.OID] = cr.Name
 	}
-	for i := range ct.cols {
-		t := &types[ct.slots[i]]
-		ct.cols[i].Type = t.Name
-		// Only a collation other than the type's own is reported.
-		if c := ct.colls[i]; c != 0 && c != t.CollationOID {
-			ct.cols[i].Collation = colls[c]
+	i := 0
+	for _, t := range s.Tables {
+		for j := range t.Columns {
+			c := &t.Columns[j]
+			typ := &types[ct.slots[i]]
+			c.Type = typ.Name
+			// Only a collation other than the type's own is reported.
+			if coll := ct.colls[i]; coll != 0 && coll != typ.CollationOID {
+				c.Collation = colls[coll]
+			}
+			i++
 		}
 	}
 	return nil
-}
-
-// lookup is a query, its arguments and what takes its rows.
-type lookup struct {
-	sql     string
-	args    []any
-	collect func(pgx.Rows) error
-}
-
-// runLookups runs lookups in order, pipelined when conn can send a batch.
-func runLookups(ctx context.Context, conn Querier, lookups ...lookup) error {
-	bs, ok := conn.(batchSender)
-	if !ok {
-		for _, l := range lookups {
-			rows, err := conn.Query(ctx, l.sql, l.args...)
-			if err == nil {
-				err = l.collect(rows)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	b := &pgx.Batch{}
-	for _, l := range lookups {
-		b.Queue(l.sql, l.args...)
-	}
-	br := bs.SendBatch(ctx, b)
-	for _, l := range lookups {
-		rows, err := br.Query()
-		if err == nil {
-			err = l.collect(rows)
-		}
-		if err != nil {
-			return errors.Join(err, br.Close())
-		}
-	}
-	return br.Close()
 }
 
 type constraintRow struct {
@@ -815,7 +745,7 @@ var fkActions = map[string]string{
 }
 
 // pendingFK is a foreign key whose referenced table and columns are not known
-// yet: it references a table readTables did not read.
+// yet: it references a table tableReader did not read.
 type pendingFK struct {
 	table, fk         int // indexes in Schema.Tables and Table.ForeignKeys
 	referencedOID     uint32
