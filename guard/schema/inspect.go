@@ -550,7 +550,7 @@ type tableRow struct {
 }
 
 // tableIndex finds what tableReader read by table oid.
-type tableIndex map[uint32]tableEntry
+type tableIndex map[uint32]*tableEntry
 
 type tableEntry struct {
 	index   int // in Schema.Tables; -1 for a table left out
@@ -564,7 +564,7 @@ type tableEntry struct {
 
 // columnNames maps attnums to the names of the table's columns; ok is false
 // when one is not among them.
-func (e tableEntry) columnNames(attnums []int16) (names []string, ok bool) {
+func (e *tableEntry) columnNames(attnums []int16) (names []string, ok bool) {
 	names = make([]string, len(attnums))
 	for i, n := range attnums {
 		j, found := slices.BinarySearch(e.attnums, n)
@@ -609,7 +609,7 @@ func (r *tableReader) add(tr *tableRow) error {
 		len(tr.DefaultGenerated) != len(tr.DefaultAttnums) {
 		return fmt.Errorf("table %s: column arrays of unequal length", Qualify(tr.Schema, tr.Name))
 	}
-	e := tableEntry{index: -1, schema: tr.Schema, name: tr.Name, attnums: tr.ColumnAttnums, names: tr.ColumnNames}
+	e := &tableEntry{index: -1, schema: tr.Schema, name: tr.Name, attnums: tr.ColumnAttnums, names: tr.ColumnNames}
 	if r.o.excluded(tr.Schema, tr.Name) {
 		r.tabs[tr.OID] = e
 		return nil
@@ -819,8 +819,11 @@ func resolveForeignKeys(ctx context.Context, conn Querier, s *Schema, pending []
 	for _, p := range pending {
 		t := &s.Tables[p.table]
 		fk := &t.ForeignKeys[p.fk]
-		re := others[p.referencedOID]
-		cols, ok := re.columnNames(p.referencedAttnums)
+		re, ok := others[p.referencedOID]
+		var cols []string
+		if ok {
+			cols, ok = re.columnNames(p.referencedAttnums)
+		}
 		if !ok {
 			return fmt.Errorf("constraint %s on %s: referenced column not found", QuoteIdent(fk.Name), t.QualifiedName())
 		}
@@ -850,10 +853,12 @@ func readColumnNames(ctx context.Context, conn Querier, oids []uint32) (tableInd
 	tabs := make(tableIndex, len(oids))
 	for _, cr := range crs { // ordered by table, then attnum
 		e := tabs[cr.TableOID]
-		e.index, e.schema, e.name = -1, cr.Schema, cr.TableName
+		if e == nil {
+			e = &tableEntry{index: -1, schema: cr.Schema, name: cr.TableName}
+			tabs[cr.TableOID] = e
+		}
 		e.attnums = append(e.attnums, cr.Attnum)
 		e.names = append(e.names, cr.Name)
-		tabs[cr.TableOID] = e
 	}
 	return tabs, nil
 }
@@ -978,7 +983,7 @@ func readIndexes(irs []*indexRow, s *Schema, tabs tableIndex, f *facts) ([]pendi
 		t := &s.Tables[e.index]
 		def := ir.Definition
 		if def == "" {
-			if def, ok = assembleIndexDef(&b, f, t, e, ir); !ok {
+			if def, ok = assembleIndexDef(&b, f, t, *e, ir); !ok {
 				pending = append(pending, pendingIndex{oid: ir.OID, table: e.index, index: len(t.Indexes)})
 			}
 		}
