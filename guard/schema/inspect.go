@@ -365,7 +365,7 @@ const parallelMinCatalog = 8 << 20
 
 // exportSnapshotQuery exports the snapshot of the transaction when the
 // catalogs are large enough to be read over two connections ($1, bytes of
-// pg_attribute), or returns ”.
+// pg_attribute), or returns an empty string.
 const exportSnapshotQuery = `SELECT CASE WHEN pg_relation_size('pg_catalog.pg_attribute') >= $1
     THEN pg_export_snapshot() ELSE '' END`
 
