@@ -96,12 +96,13 @@ func WithExcludeTables(names ...string) Option {
 
 // WithParallelism sets how many connections Inspect may read over at once
 // (default 2; it uses two at most). With two, given a *pgx.Conn,
-// *pgxpool.Conn or *pgxpool.Pool and a database with large catalogs (about a
-// thousand tables or more), Inspect reads the tables over the connection it
-// was given and the other catalogs over a second one, in the same snapshot,
-// the way pg_dump -j does. The second connection is a new one with the same
-// configuration, or one the pool has to spare; Inspect closes it (or puts it
-// back) before it returns. When it cannot have one, it reads everything over
+// *pgxpool.Conn or *pgxpool.Pool and a database with large catalogs
+// (pg_attribute of 8 MB or more: about a thousand tables of fifteen columns),
+// Inspect reads the tables over the connection it was given and the other
+// catalogs over a second one, in the same snapshot (pg_export_snapshot), the
+// way pg_dump -j does. The second connection is a new one made from a copy of
+// the first's configuration, or one the pool has to spare; Inspect closes it
+// (or puts it back) before it returns. When it cannot have one, it reads everything over
 // the first. A transaction (pgx.Tx) is always read over alone.
 // WithParallelism(1) never opens a second connection. Inspect fails with an
 // *OptionError for n < 1.
@@ -167,9 +168,10 @@ func mustQuery(name string) string {
 // reads in that transaction, inside a savepoint it rolls back, leaving the
 // transaction as it was. Any other Querier runs the queries as they are, with
 // its own search_path. Whatever the size of the schema, Inspect sends six
-// set-based catalog queries, pipelined, and at most two more: for foreign
-// keys to tables it did not read, and for index definitions it could not
-// write itself.
+// set-based catalog queries, pipelined, then two small lookups (pipelined)
+// naming the distinct column types and collations, and at most two more: for
+// foreign keys to tables it did not read, and for index definitions it could
+// not write itself.
 //
 // Inspect returns an *OptionError for a bad option, ErrNilQuerier for a nil
 // conn and an *InspectError when reading fails. It is safe for concurrent use
