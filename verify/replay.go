@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -15,9 +16,17 @@ import (
 	"github.com/schemaguard/guard/internal/migrator"
 )
 
-// replay runs the apply and down checks in one shadow database and returns
-// the schema after the last migration, or nil when the history does not
-// apply.
+// splitAt is the number of versions with a down file from which replay
+// splits the history between two shadow databases checked in parallel.
+const splitAt = 20
+
+// tally counts what a replay did: versions whose down file was checked,
+// versions without one, and, when the history stops, the migrations that
+// applied.
+type tally struct{ checked, missing, applied int }
+
+// replay runs the apply and down checks and returns the schema after the
+// last migration, or nil when the history does not apply.
 //
 // For each version with a down file: inspect, up, down, inspect again and
 // compare, then up again. The schema is read only where it is compared
@@ -25,55 +34,214 @@ import (
 // down file are applied in one go (batched where their files allow). When a
 // down check fails, the shadow is rebuilt at that version from scratch, so
 // that one broken down file does not spill into the next versions' checks.
+//
+// A long history (splitAt versions with a down file or more) is checked in
+// two halves at once, in two shadow databases: see replaySplit.
 func (r *run) replay(ctx context.Context) (*schema.Schema, error) {
+	migs := r.src.Migrations
+	var downs []int
+	for i, m := range migs {
+		if m.Down != "" {
+			downs = append(downs, i)
+		}
+	}
+	if r.o.workers >= 2 && len(downs) >= splitAt {
+		return r.replaySplit(ctx, downs[len(downs)/2])
+	}
 	sh, err := r.p.New(ctx)
 	if err != nil {
 		return nil, err
 	}
 	r.sh = sh
-	r.o.logger.Debug("verify: replaying", "migrations", len(r.src.Migrations), "shadow", sh.Name(), "placement", sh.Placement())
+	r.o.logger.Debug("verify: replaying", "migrations", len(migs), "shadow", sh.Name(), "placement", sh.Placement())
+	var t tally
+	stopped, err := r.span(ctx, 0, len(migs), &t)
+	if err != nil {
+		return nil, err
+	}
+	if stopped {
+		r.stops(t)
+		return nil, nil
+	}
+	return r.head(ctx, t)
+}
+
+// replaySplit checks migrations [0, h) in one shadow and [h, n) in another
+// at the same time; migs[h] has a down file. The second shadow first
+// reaches the version before h with one batched Migrate. The findings come
+// out as the serial replay's: the first half's, then the second's. When
+// the history stops in the first half, the second half is abandoned (its
+// catch-up fails on the same file); when the second shadow cannot catch up
+// although the first half applied, the first shadow goes on alone.
+func (r *run) replaySplit(ctx context.Context, h int) (_ *schema.Schema, err error) {
 	migs := r.src.Migrations
-	checked, missing := 0, 0
-	for i := 0; i < len(migs); {
+	n := len(migs)
+	a, b := r.worker(), r.worker()
+	defer func() {
+		for _, w := range []*run{a, b} {
+			if w.sh != nil && w.sh != r.sh {
+				err = errors.Join(err, w.sh.Drop(context.WithoutCancel(ctx)))
+			}
+		}
+	}()
+
+	var (
+		tb              tally
+		caughtUp, stopB bool
+		finalB          *schema.Schema
+		errB            error
+		wg              sync.WaitGroup
+		bctx, cancelB   = context.WithCancel(ctx)
+	)
+	defer cancelB()
+	wg.Go(func() {
+		sh, err := r.p.New(bctx)
+		if err != nil {
+			errB = err
+			return
+		}
+		b.sh = sh
+		r.o.logger.Debug("verify: replaying", "migrations", n-h, "from", migs[h].Version, "shadow", sh.Name(), "placement", sh.Placement())
+		if errB = sh.Migrate(bctx, r.src, migs[h-1].Version); errB != nil {
+			return
+		}
+		caughtUp = true
+		if stopB, errB = b.span(bctx, h, n, &tb); errB != nil || stopB {
+			return
+		}
+		finalB, errB = b.inspect(bctx, n)
+	})
+
+	var ta tally
+	stopA, errA := false, error(nil)
+	if a.sh, errA = r.p.New(ctx); errA == nil {
+		r.o.logger.Debug("verify: replaying", "migrations", h, "shadow", a.sh.Name(), "placement", a.sh.Placement())
+		stopA, errA = a.span(ctx, 0, h, &ta)
+	}
+	if errA != nil || stopA {
+		cancelB()
+	}
+	wg.Wait()
+
+	switch {
+	case errA != nil:
+		return nil, errA
+	case stopA:
+		r.merge(a)
+		r.stops(ta)
+		return nil, nil
+	case !caughtUp:
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		r.o.logger.Debug("verify: the second shadow could not catch up; going on in the first", "error", errB)
+		stopped, err := a.span(ctx, h, n, &ta)
+		if err != nil {
+			return nil, err
+		}
+		r.merge(a)
+		if stopped {
+			r.stops(ta)
+			return nil, nil
+		}
+		r.sh, a.sh = a.sh, nil
+		return r.head(ctx, ta)
+	case errB != nil:
+		return nil, errB
+	}
+	r.merge(a)
+	r.merge(b)
+	t := tally{checked: ta.checked + tb.checked, missing: ta.missing + tb.missing, applied: tb.applied}
+	if stopB {
+		r.stops(t)
+		return nil, nil
+	}
+	r.sh, b.sh = b.sh, nil
+	r.passed(t)
+	return finalB, nil
+}
+
+// worker returns a copy of r that replays part of the history in its own
+// shadow, with its own findings and drift.
+func (r *run) worker() *run {
+	w := *r
+	w.rep = &Report{Findings: []Finding{}}
+	w.status, w.drift, w.sh = nil, nil, nil
+	return &w
+}
+
+// merge adds a worker's findings and drift to r's.
+func (r *run) merge(w *run) {
+	r.rep.Findings = append(r.rep.Findings, w.rep.Findings...)
+	for k, keys := range w.drift {
+		if r.drift == nil {
+			r.drift = map[int]map[string]bool{}
+		}
+		r.drift[k] = keys
+	}
+}
+
+// span checks migrations [from, to) in r.sh, which is at the version
+// before from. stopped is true when one of them does not apply (the
+// finding is recorded and t.applied set).
+func (r *run) span(ctx context.Context, from, to int, t *tally) (stopped bool, err error) {
+	migs := r.src.Migrations
+	for i := from; i < to; {
 		m := migs[i]
 		if m.Down == "" {
 			j := i
-			for ; j < len(migs) && migs[j].Down == ""; j++ {
+			for ; j < to && migs[j].Down == ""; j++ {
 				r.missingDown(migs[j])
-				missing++
+				t.missing++
 			}
 			if err := r.sh.Migrate(ctx, r.src, migs[j-1].Version); err != nil {
-				return nil, r.applyFailed(ctx, err, checked, missing)
+				return r.applyFailed(ctx, err, t)
 			}
 			i = j
 			continue
 		}
 		before, err := r.inspect(ctx, i)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if err := r.sh.Step(ctx, r.src, m, migrator.DirectionUp); err != nil {
-			return nil, r.applyFailed(ctx, err, checked, missing)
+			return r.applyFailed(ctx, err, t)
 		}
-		checked++
+		t.checked++
 		ok, err := r.checkDown(ctx, m, before)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if !ok {
 			if err := r.rebuild(ctx, m.Version); err != nil {
-				return nil, err
+				return false, err
 			}
 		}
 		i++
 	}
-	final, err := r.inspect(ctx, len(migs))
+	return false, nil
+}
+
+// head reads the schema at the head of the history and closes the apply
+// and down checks.
+func (r *run) head(ctx context.Context, t tally) (*schema.Schema, error) {
+	final, err := r.inspect(ctx, len(r.src.Migrations))
 	if err != nil {
 		return nil, err
 	}
-	r.done(CheckApply, fmt.Sprintf("%s apply in order from an empty database", plural(len(migs), "migration")))
-	r.done(CheckDown, downDetail(checked, missing, ""))
+	r.passed(t)
 	return final, nil
+}
+
+func (r *run) passed(t tally) {
+	r.done(CheckApply, fmt.Sprintf("%s apply in order from an empty database", plural(len(r.src.Migrations), "migration")))
+	r.done(CheckDown, downDetail(t.checked, t.missing, ""))
+}
+
+// stops closes the apply and down checks of a history that stops.
+func (r *run) stops(t tally) {
+	r.done(CheckApply, fmt.Sprintf("the history stops: %d of %d migrations apply", t.applied, len(r.src.Migrations)))
+	r.done(CheckDown, downDetail(t.checked, t.missing, " before the history stops"))
 }
 
 func downDetail(checked, missing int, suffix string) string {
@@ -106,25 +274,24 @@ func downName(up string) string {
 	return up
 }
 
-// applyFailed turns a failed up migration into the apply check's finding,
-// and returns nil, or returns err when it is not a migration's failure
-// (the context ended, the connection broke, a file could not be read).
-func (r *run) applyFailed(ctx context.Context, err error, checked, missing int) error {
+// applyFailed turns a failed up migration into the apply check's finding
+// and reports that the history stops there, or returns err when it is not
+// a migration's failure (the context ended, the connection broke, a file
+// could not be read).
+func (r *run) applyFailed(ctx context.Context, err error, t *tally) (stopped bool, _ error) {
 	f, ok := r.stepFinding(ctx, err, CheckApply, "")
 	if !ok {
-		return err
+		return false, err
 	}
 	r.add(f)
-	applied := 0
+	t.applied = 0
 	if v, ok := r.sh.Version(); ok {
-		applied = len(r.src.Upto(0, v))
+		t.applied = len(r.src.Upto(0, v))
 		if r.src.Migrations[0].Version == 0 {
-			applied++
+			t.applied++
 		}
 	}
-	r.done(CheckApply, fmt.Sprintf("the history stops: %d of %d migrations apply", applied, len(r.src.Migrations)))
-	r.done(CheckDown, downDetail(checked, missing, " before the history stops"))
-	return nil
+	return true, nil
 }
 
 // stepFinding describes a migration file that failed in the shadow. ok is

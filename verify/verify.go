@@ -21,10 +21,11 @@ import (
 // file that cannot be read, no place for a shadow database
 // (*shadow.UnavailableError), a connection lost, or ctx ending.
 //
-// The history is replayed in one shadow database, created empty: on the
+// The history is replayed in a shadow database, created empty (two at
+// once, each checking half of the versions, for a long history): on the
 // provider of WithShadowProvider, on the server of WithShadowURL, else on
-// an ephemeral local cluster started for the run. It is always dropped.
-// Run is safe for concurrent use (each call has its own shadow).
+// an ephemeral local cluster started for the run. Shadows are always
+// dropped. Run is safe for concurrent use (each call has its own shadows).
 func Run(ctx context.Context, migrations fs.FS, opts ...Option) (_ *Report, err error) {
 	o, err := newOptions(opts)
 	if err != nil {

@@ -1,0 +1,113 @@
+package verify_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/alecthomas/assert/v2"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/internal/sumfile"
+	"github.com/schemaguard/guard/verify"
+)
+
+// longHistory is 30 versions, each creating a table with a down file that
+// drops it, except versions 5 and 22 (no down file); edit replaces files.
+// Version 1 creates contract_blocked's users table, 15 adds its bio column
+// and 27 renames its email column (the contract's blocked change).
+func longHistory(t *testing.T, edit map[string]string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	put := func(name, sql string) { fsys[name] = &fstest.MapFile{Data: []byte(sql)} }
+	for v := 1; v <= 30; v++ {
+		up, down := fmt.Sprintf("%02d_t.up.sql", v), fmt.Sprintf("%02d_t.down.sql", v)
+		put(up, fmt.Sprintf("CREATE TABLE t%d (id int PRIMARY KEY, v text);", v))
+		if v != 5 && v != 22 {
+			put(down, fmt.Sprintf("DROP TABLE t%d;", v))
+		}
+	}
+	blocked := filepath.Join(testdata, "contract_blocked", "migrations")
+	for v, name := range map[int]string{1: "000001_create_users", 15: "000003_add_users_bio", 27: "000004_rename_users_email"} {
+		for _, dir := range []string{"up", "down"} {
+			body := must(os.ReadFile(filepath.Join(blocked, name+"."+dir+".sql")))
+			put(fmt.Sprintf("%02d_t.%s.sql", v, dir), string(body))
+		}
+	}
+	for name, sql := range edit {
+		put(name, sql)
+	}
+	src, err := migrator.Load(fsys, ".", "test")
+	assert.NoError(t, err)
+	sum, err := sumfile.Compute(src)
+	assert.NoError(t, err)
+	put("guard.sum", string(sum.Bytes()))
+	return fsys
+}
+
+// A long history checked in two shadows at once reports exactly what the
+// one-shadow replay reports, findings in the same order, whether it
+// passes, has broken downs in either half, or stops in either half.
+func TestSplitReplayReportsAsSerial(t *testing.T) {
+	p := provider(t)
+	contract := filepath.Join(testdata, "contract_blocked", "guard.contract.json")
+	cases := []struct {
+		name  string
+		edit  map[string]string
+		files []string // files of the findings, in order
+	}{
+		{"passes but for the contract", nil,
+			[]string{"05_t.up.sql", "22_t.up.sql", "27_t.up.sql"}},
+		{"broken downs in both halves", map[string]string{
+			"08_t.down.sql": "SELECT 1;",
+			"24_t.down.sql": "DROP TABLE t24; DROP TABLE t3;",
+		}, []string{"05_t.up.sql", "08_t.down.sql", "22_t.up.sql", "24_t.down.sql", "27_t.up.sql"}},
+		{"down fails in the second half", map[string]string{
+			"25_t.down.sql": "DROP TABLE nope;",
+		}, []string{"05_t.up.sql", "22_t.up.sql", "25_t.down.sql", "27_t.up.sql"}},
+		{"stops in the first half", map[string]string{
+			"07_t.up.sql":   "CREATE TABLE t7 (id int REFERENCES nope (id));",
+			"24_t.down.sql": "SELECT 1;",
+		}, []string{"07_t.up.sql", "05_t.up.sql"}},
+		{"stops in the second half", map[string]string{
+			"12_t.down.sql": "SELECT 1;",
+			"26_t.up.sql":   "CREATE TABLE t26 (id int REFERENCES nope (id));",
+		}, []string{"26_t.up.sql", "05_t.up.sql", "12_t.down.sql", "22_t.up.sql"}},
+		{"stops in a version without a down file", map[string]string{
+			"22_t.up.sql": "CREATE TABLE t22 (id int REFERENCES nope (id));",
+		}, []string{"22_t.up.sql", "05_t.up.sql", "22_t.up.sql"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fsys := longHistory(t, c.edit)
+			report := func(workers int) (string, int) {
+				var log bytes.Buffer
+				logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+				rep, err := verify.Run(context2m(t), fsys, verify.WithShadowProvider(p), verify.WithContract(contract),
+					verify.WithLogger(logger), verify.WithWorkers(workers))
+				assert.NoError(t, err)
+				var files []string
+				for _, f := range rep.Findings {
+					files = append(files, f.File)
+				}
+				assert.Equal(t, c.files, files, "workers %d: %+v", workers, rep.Findings)
+				var text bytes.Buffer
+				assert.NoError(t, rep.WriteText(&text))
+				js := must(json.Marshal(rep))
+				return text.String() + "\n" + string(js), strings.Count(log.String(), "verify: replaying")
+			}
+			serial, shadows := report(1)
+			assert.Equal(t, 1, shadows)
+			split, shadows := report(2)
+			assert.Equal(t, 2, shadows, "the history was not split")
+			assert.Zero(t, cmp.Diff(serial, split))
+		})
+	}
+}
