@@ -73,43 +73,8 @@ func Schemas(before, after *schema.Schema) []Change {
 		d.table(p.before, p.after, p.cols)
 	}
 
-	afterEnums := make(map[objKey]*schema.Enum, len(after.Enums))
-	for i := range after.Enums {
-		e := &after.Enums[i]
-		afterEnums[objKey{e.Schema, e.Name}] = e
-	}
-	seenEnums := make(map[objKey]bool, len(before.Enums))
-	for i := range before.Enums {
-		e := &before.Enums[i]
-		k := objKey{e.Schema, e.Name}
-		seenEnums[k] = true
-		d.enum(e, afterEnums[k])
-	}
-	for i := range after.Enums {
-		e := &after.Enums[i]
-		if !seenEnums[objKey{e.Schema, e.Name}] {
-			d.enum(nil, e)
-		}
-	}
-
-	afterViews := make(map[objKey]*schema.View, len(after.Views))
-	for i := range after.Views {
-		v := &after.Views[i]
-		afterViews[objKey{v.Schema, v.Name}] = v
-	}
-	seenViews := make(map[objKey]bool, len(before.Views))
-	for i := range before.Views {
-		v := &before.Views[i]
-		k := objKey{v.Schema, v.Name}
-		seenViews[k] = true
-		d.view(v, afterViews[k])
-	}
-	for i := range after.Views {
-		v := &after.Views[i]
-		if !seenViews[objKey{v.Schema, v.Name}] {
-			d.view(nil, v)
-		}
-	}
+	pairByName(before.Enums, after.Enums, func(e *schema.Enum) objKey { return objKey{e.Schema, e.Name} }, d.enum)
+	pairByName(before.Views, after.Views, func(v *schema.View) objKey { return objKey{v.Schema, v.Name} }, d.view)
 	return d.sorted()
 }
 
@@ -207,4 +172,24 @@ func quoteName(qualified string) string {
 		return qualified
 	}
 	return `"` + qualified + `"`
+}
+
+// pairByName calls f for every object of before with its namesake in after
+// (nil when it is gone), then for every object only in after (before nil).
+func pairByName[T any](before, after []T, key func(*T) objKey, f func(b, a *T)) {
+	byKey := make(map[objKey]*T, len(after))
+	for i := range after {
+		byKey[key(&after[i])] = &after[i]
+	}
+	seen := make(map[objKey]bool, len(before))
+	for i := range before {
+		k := key(&before[i])
+		seen[k] = true
+		f(&before[i], byKey[k])
+	}
+	for i := range after {
+		if !seen[key(&after[i])] {
+			f(nil, &after[i])
+		}
+	}
 }
