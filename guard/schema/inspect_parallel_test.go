@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/internal/benchschema"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -86,7 +87,7 @@ func TestInspectParallelSameAsSerial(t *testing.T) {
 
 func TestInspectParallelBenchSchema(t *testing.T) {
 	conn := pgtest.Connect(t, pgtest.DB(t))
-	assert.NoError(t, schema.BuildBenchSchema(t.Context(), conn, 100))
+	assert.NoError(t, benchschema.Build(t.Context(), conn, 100))
 
 	serial, err := schema.Inspect(t.Context(), conn, schema.WithParallelism(1))
 	assert.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/internal/benchschema"
 )
 
 // benchInspect: guard's introspection of a 5,000-table schema against
@@ -33,7 +34,7 @@ func benchInspect(ctx context.Context, e *env) error {
 	}
 	defer conn.Close(ctx)
 	start := time.Now()
-	if err := schema.BuildBenchSchema(ctx, conn, tables); err != nil {
+	if err := benchschema.Build(ctx, conn, tables); err != nil {
 		return err
 	}
 	var cols, idx int
