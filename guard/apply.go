@@ -13,7 +13,9 @@ import (
 
 	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/internal/sqltext"
 )
 
 // Up applies up to n pending migrations (all of them when n <= 0): it plans
@@ -31,32 +33,33 @@ import (
 // which the database is left clean at the version before it whenever the
 // failed file left no trace).
 func (r *Runner) Up(ctx context.Context, n int) (*Result, error) {
-	return r.migrate(ctx, r.upTo(n, -1), Up)
+	return r.migrate(ctx, upTo(n, source.None), Up)
 }
 
 // Down reverts up to n applied migrations (all of them when n <= 0), newest
 // first, planned and judged like Up. A plan that removes tables or columns
 // fails with *DataLossError unless WithAllowDataLoss was given.
 func (r *Runner) Down(ctx context.Context, n int) (*Result, error) {
-	return r.migrate(ctx, r.downTo(n, -1), Down)
+	return r.migrate(ctx, downTo(n, source.None), Down)
 }
 
 // Goto migrates up or down to version, which must be in the source, planned
 // and judged like Up and Down.
 func (r *Runner) Goto(ctx context.Context, version uint64) (*Result, error) {
-	if _, ok := r.src.Find(version); !ok {
+	v := source.V(version)
+	if _, ok := r.src.Find(v); !ok {
 		return nil, fmt.Errorf("goto version %d: migrations %s have no such version", version, r.src.Name)
 	}
-	return r.migrate(ctx, func(cur int64) (move, error) {
-		if cur <= int64(version) {
-			return r.upTo(0, int64(version))(cur)
+	return r.migrate(ctx, func(src *source.Source, cur source.Version) (move, error) {
+		if !v.Less(cur) {
+			return upTo(0, v)(src, cur)
 		}
-		return r.downTo(0, int64(version))(cur)
+		return downTo(0, v)(src, cur)
 	}, "")
 }
 
 func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *Result, err error) {
-	r, s, err := r.begin(ctx)
+	s, err := r.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -116,128 +119,119 @@ func (r *Runner) migrationConfig(server int) *pgx.ConnConfig {
 	return cfg
 }
 
-// apply runs a plan's steps on the target.
-func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result) error {
+// apply runs a plan's steps on the target, one at a time, in order.
+func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result) (err error) {
 	if err := s.ensureHistory(ctx); err != nil {
 		return err
 	}
-	steps := pl.mv.steps
-	drift := len(pl.plan.HistoryDrift) > 0
-	var expected *schema.Schema // the live schema before the running step
-	attempts := 1
-	var failure *stepFailure
-	before := func(ms migrator.Step) {
-		i := len(res.Applied)
-		if drift {
-			// The live schema is not the shadow's: take it as it is.
-			if live, err := s.live(ctx); err == nil {
-				expected = live
-			} else {
-				expected = nil
-			}
-		} else {
-			expected = pl.schemas[i]
-		}
-		r.emit(Event{Kind: EventStepStart, Step: publicStep(ms), Attempt: attempts})
-	}
-	after := func(ms migrator.Step, took time.Duration, err error) {
-		i := len(res.Applied)
-		if err == nil && (i >= len(steps) || ms.Migration.Version != steps[i].Migration.Version || ms.Direction != steps[i].Direction) {
-			err = fmt.Errorf("ran %s, planned %s: %w", ms.File, steps[min(i, len(steps)-1)].File, ErrConcurrentChange)
-		}
-		if err != nil {
-			failure = &stepFailure{step: ms, err: err}
-			return
-		}
-		sum, serr := r.fileSum(ms.File)
-		if serr == nil {
-			serr = s.record(context.WithoutCancel(ctx), int64(ms.Migration.Version), ms.Migration.Name, string(ms.Direction), sum, took)
-		}
-		if serr != nil {
-			res.Warnings = append(res.Warnings, serr.Error())
-			r.log.Warn("cannot record applied migration", "err", serr)
-		}
-		as := AppliedStep{Step: publicStep(ms), DurationMS: msOf(took), Attempts: attempts}
-		res.Applied = append(res.Applied, as)
-		attempts = 1
-		r.emit(Event{Kind: EventStepDone, Step: as.Step, Duration: took})
-	}
-	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), r.src,
-		migrator.WithMigrationsTable(r.c.migrationsTable), migrator.WithLogger(r.log),
-		migrator.WithBeforeStep(before), migrator.WithAfterStep(after))
+	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), s.src, s.table, migrator.WithLogger(r.log))
 	if err != nil {
 		return fmt.Errorf("open %s for migrating: %w", r.describe(), err)
 	}
-	defer d.Close()
+	defer func() { err = errors.Join(err, d.Close()) }()
+	for i, st := range pl.mv.steps {
+		// The live schema before the step, to tell whether a failed file
+		// left a trace: the shadow's, unless the live schema is not the
+		// shadow's (history drift), where it is read as it is.
+		expected := pl.schemas[i]
+		if len(pl.plan.HistoryDrift) > 0 {
+			if expected, err = s.live(ctx); err != nil {
+				return err
+			}
+		}
+		as, err := r.runStep(ctx, s, d, st, expected, res)
+		if err != nil {
+			return err
+		}
+		res.Applied = append(res.Applied, as)
+	}
+	st, err := s.state(ctx)
+	if err != nil {
+		return err
+	}
+	res.Version = st.version
+	return r.promote(ctx, s, pl, res)
+}
 
+// runStep runs one step on the target and records it, retrying it with
+// backoff while it fails on lock_timeout and left no trace.
+func (r *Runner) runStep(ctx context.Context, s *session, d *migrator.DB, st Step, expected *schema.Schema, res *Result) (AppliedStep, error) {
 	backoff := r.c.retryBackoff
-	for len(res.Applied) < len(steps) {
-		failure = nil
-		left := len(steps) - len(res.Applied)
-		var err error
-		if pl.mv.dir == Up {
-			_, err = d.Up(ctx, left)
-		} else {
-			_, err = d.Down(ctx, left)
-		}
-		if err == nil && failure != nil {
-			err = failure.err // it ran something else than planned
-		}
+	for attempt := 1; ; attempt++ {
+		r.emit(Event{Kind: EventStepStart, Step: st, Attempt: attempt})
+		start := time.Now()
+		err := d.Run(ctx, st)
+		took := time.Since(start)
 		if err == nil {
-			break
+			if err := r.record(ctx, s, st, took); err != nil {
+				// The file is applied: a missing history row is no reason
+				// to fail the deploy, but it is said.
+				res.Warnings = append(res.Warnings, err.Error())
+				r.log.Warn("cannot record applied migration", "err", err)
+			}
+			r.emit(Event{Kind: EventStepDone, Step: st, Duration: took})
+			return AppliedStep{Step: st, DurationMS: msOf(took), Attempts: attempt}, nil
 		}
-		st := steps[min(len(res.Applied), len(steps)-1)]
-		if failure != nil {
-			st = failure.step
-		}
-		me := r.migrationError(st, err, attempts, ctx.Err() != nil)
+		me := r.migrationError(st, err, attempt, ctx.Err() != nil)
 		// A file that failed as a whole (lock_timeout, cancellation, or any
 		// error in a file without transaction control) left no trace: make
 		// the version clean again at the one before it, after checking that
 		// the live schema is indeed unchanged.
 		clean, cerr := r.settle(ctx, s, d, st, expected)
 		if cerr != nil {
-			r.log.Warn("cannot check the state after a failed migration", "err", cerr)
+			r.log.Warn("cannot check the state after a failed migration", "file", st.File, "err", cerr)
 		}
 		me.Dirty = !clean
 		if me.Dirty {
-			if st2, serr := s.state(context.WithoutCancel(ctx)); serr == nil && st2.dirty {
-				if diag, derr := r.diagnose(context.WithoutCancel(ctx), s, st2); derr == nil {
-					me.Diagnosis = diag
-				}
-			}
+			me.Diagnosis = r.diagnoseFailure(ctx, s)
 		}
-		if clean && isLockTimeout(err) && attempts <= r.c.lockRetries && ctx.Err() == nil {
+		if clean && isLockTimeout(err) && attempt <= r.c.lockRetries && ctx.Err() == nil {
 			wait := backoff
 			backoff *= 2
-			r.emit(Event{Kind: EventStepRetry, Step: publicStep(st), Attempt: attempts, Wait: wait, Err: err})
-			attempts++
+			r.emit(Event{Kind: EventStepRetry, Step: st, Attempt: attempt, Wait: wait, Err: err})
 			if werr := sleep(ctx, wait); werr != nil {
 				me.Canceled = true
-				return me
+				return AppliedStep{}, me
 			}
 			continue
 		}
-		r.emit(Event{Kind: EventStepFailed, Step: publicStep(st), Attempt: attempts, Err: err})
-		return me
+		r.emit(Event{Kind: EventStepFailed, Step: st, Attempt: attempt, Err: err})
+		return AppliedStep{}, me
 	}
-	st, err := s.state(ctx)
+}
+
+// record writes the history row of a step applied.
+func (r *Runner) record(ctx context.Context, s *session, st Step, took time.Duration) error {
+	sum, err := fileSum(s.src, st.File)
 	if err != nil {
 		return err
 	}
-	res.Version = st.ptr()
-	return r.promote(ctx, s, pl, res)
+	return s.record(context.WithoutCancel(ctx), st.Version, st.Name, string(st.Direction), sum, took)
 }
 
-type stepFailure struct {
-	step migrator.Step
-	err  error
+// diagnoseFailure diagnoses the database a failed step left dirty, for its
+// error; a diagnosis that cannot be made is logged.
+func (r *Runner) diagnoseFailure(ctx context.Context, s *session) *Diagnosis {
+	ctx = context.WithoutCancel(ctx)
+	st, err := s.state(ctx)
+	if err != nil {
+		r.log.Warn("cannot read the version after a failed migration", "err", err)
+		return nil
+	}
+	if !st.dirty {
+		return nil
+	}
+	diag, err := r.diagnose(ctx, s, st)
+	if err != nil {
+		r.log.Warn("cannot diagnose the dirty database", "err", err)
+	}
+	return diag
 }
 
 // migrationError turns the adapter's error for a step into a
 // *MigrationError.
-func (r *Runner) migrationError(st migrator.Step, err error, attempts int, canceled bool) *MigrationError {
-	me := &MigrationError{Step: publicStep(st), Attempts: attempts, Canceled: canceled, Err: err}
+func (r *Runner) migrationError(st Step, err error, attempts int, canceled bool) *MigrationError {
+	me := &MigrationError{Step: st, Attempts: attempts, Canceled: canceled, Err: err}
 	var mme *migrator.MigrationError
 	if errors.As(err, &mme) {
 		me.Line, me.Column, me.Err = mme.Line, mme.Column, mme.Err
@@ -255,14 +249,12 @@ func (r *Runner) migrationError(st migrator.Step, err error, attempts int, cance
 // dirty at the step's version and the live schema is exactly the expected
 // one (and the file could not have committed part of itself). It reports
 // whether the database is clean at the version before the step.
-func (r *Runner) settle(ctx context.Context, s *session, d *migrator.DB, st migrator.Step, expected *schema.Schema) (bool, error) {
+func (r *Runner) settle(ctx context.Context, s *session, d *migrator.DB, st Step, expected *schema.Schema) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	from := int64(st.Migration.Version) // going down, the version before the step
-	dirtyAt := int64(st.Migration.Version)
-	if st.Direction == migrator.DirectionUp {
-		from = r.prev(int64(st.Migration.Version))
-	} else {
+	from := st.From(s.src)
+	dirtyAt := source.V(st.Version) // golang-migrate marks the version it goes to
+	if st.Direction == Down {
 		dirtyAt = st.To
 	}
 	cur, err := s.state(ctx)
@@ -275,11 +267,11 @@ func (r *Runner) settle(ctx context.Context, s *session, d *migrator.DB, st migr
 	if cur.version != dirtyAt || expected == nil || st.File == "" {
 		return false, nil
 	}
-	body, err := r.src.Read(st.File)
+	body, err := s.src.Read(st.File)
 	if err != nil {
 		return false, err
 	}
-	if migrator.TransactionControl(string(body)) {
+	if sqltext.TransactionControl(string(body)) {
 		return false, nil // part of it may have committed: let the diagnosis tell
 	}
 	live, err := s.live(ctx)

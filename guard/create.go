@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // DefaultVersionWidth is the number of digits of the first migration's
@@ -20,10 +22,7 @@ const DefaultVersionWidth = 6
 // timestamp versions.
 const timestampLayout = "20060102150405"
 
-var (
-	migrationFile = regexp.MustCompile(`^([0-9]+)_(.*)\.(down|up)\.(.*)$`)
-	nameJunk      = regexp.MustCompile(`[^a-z0-9_]+`)
-)
+var nameJunk = regexp.MustCompile(`[^a-z0-9_]+`)
 
 // CreateMigration writes the empty up and down files of a new migration in
 // dir (created if missing): {version}_{name}.up.sql and .down.sql. The
@@ -49,16 +48,12 @@ func createMigration(dir, name string, now time.Time) (*Created, error) {
 	width := DefaultVersionWidth
 	found := false
 	for _, e := range entries {
-		m := migrationFile.FindStringSubmatch(e.Name())
-		if m == nil || e.IsDir() {
+		f, ok, err := source.ParseFileName(e.Name())
+		if !ok || err != nil || e.IsDir() {
 			continue
 		}
-		v, err := strconv.ParseUint(m[1], 10, 64)
-		if err != nil {
-			continue
-		}
-		if !found || v >= top {
-			top, width, found = v, len(m[1]), true
+		if !found || f.Version >= top {
+			top, width, found = f.Version, strings.IndexByte(e.Name(), '_'), true
 		}
 	}
 	version := top + 1

@@ -7,18 +7,19 @@ import (
 	"strings"
 
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/migrator"
 )
 
 // label names a version by its up file's label ("000004_rename_email").
-func (r *Runner) label(v int64) string {
-	if v < 0 {
+func label(src *source.Source, v source.Version) string {
+	if v.IsNone() {
 		return "no version"
 	}
-	if m, ok := r.src.Find(uint64(v)); ok {
+	if m, ok := src.Find(v); ok {
 		return m.Label()
 	}
-	return fmt.Sprint(v)
+	return v.String()
 }
 
 // diagnose builds the versions around a dirty version X in a shadow
@@ -35,24 +36,24 @@ func (r *Runner) diagnose(ctx context.Context, s *session, st state) (*Diagnosis
 }
 
 func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool) (_ *Diagnosis, err error) {
-	x := st.version
-	if !r.known(x) {
-		return nil, &UnknownVersionError{Version: uint64(x), Head: r.src.Head(), Source: r.src.Name}
+	src, x := s.src, st.version
+	if !src.Has(x) {
+		return nil, &UnknownVersionError{Version: x, Head: src.Head(), Source: src.Name}
 	}
 	type cand struct {
-		v       int64
+		v       source.Version
 		meaning string
 		state   DirtyState
 	}
 	var cands []cand
-	if x >= 0 {
-		cands = append(cands, cand{r.prev(x), r.label(x) + " did not run: nothing of it is there", StateNotApplied})
-		cands = append(cands, cand{x, r.label(x) + " ran completely but was not recorded", StateApplied})
+	if !x.IsNone() {
+		cands = append(cands, cand{src.Prev(x), label(src, x) + " did not run: nothing of it is there", StateNotApplied})
+		cands = append(cands, cand{x, label(src, x) + " ran completely but was not recorded", StateApplied})
 	} else {
-		cands = append(cands, cand{-1, "no migration is applied: the revert of the first one ran completely", StateApplied})
+		cands = append(cands, cand{source.None, "no migration is applied: the revert of the first one ran completely", StateApplied})
 	}
-	if nx, ok := r.next(x); ok {
-		cands = append(cands, cand{nx, "the revert of " + r.label(nx) + " did not run: nothing of it is there", StateNotApplied})
+	if nx, ok := src.Next(x); ok {
+		cands = append(cands, cand{nx, "the revert of " + label(src, nx) + " did not run: nothing of it is there", StateNotApplied})
 	}
 
 	prov, err := r.provider(ctx, s)
@@ -66,27 +67,26 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 	}
 	// The files stepped are few: in a view of the cached template when
 	// they allow it.
-	var steps []migrator.Step
+	var steps []Step
 	for _, c := range cands[1:] {
-		m, _ := r.src.Find(uint64(c.v))
-		steps = append(steps, migrator.Step{Migration: m, Direction: migrator.DirectionUp, File: m.Up})
+		m, _ := src.Find(c.v)
+		steps = append(steps, source.UpStep(m))
 	}
-	sh, _, err := r.shadowAt(ctx, prov, cands[0].v, view && r.viewable(steps))
+	sh, _, err := shadowAt(ctx, prov, src, cands[0].v, view && viewable(src, steps))
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
 
-	d := &Diagnosis{Version: st.ptr(), Candidates: []Candidate{}}
+	d := &Diagnosis{Version: st.version, Candidates: []Candidate{}}
 	var matched []int
 	for i, c := range cands {
 		if i > 0 {
 			// Only look past X when neither side of X matches.
-			if c.v > x && x >= 0 && len(matched) > 0 {
+			if x.Less(c.v) && !x.IsNone() && len(matched) > 0 {
 				break
 			}
-			m, _ := r.src.Find(uint64(c.v))
-			if err := sh.Step(ctx, r.src, m, migrator.DirectionUp); err != nil {
+			if err := sh.Step(ctx, src, steps[i-1]); err != nil {
 				if sh.View() {
 					return nil, fmt.Errorf("diagnose: %w: %w", errInView, err)
 				}
@@ -98,7 +98,7 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 			return nil, err
 		}
 		changes := changesOf(sc, live)
-		d.Candidates = append(d.Candidates, Candidate{Version: versionPtr(c.v), Meaning: c.meaning, Matches: len(changes) == 0, Differences: changes})
+		d.Candidates = append(d.Candidates, Candidate{Version: c.v, Meaning: c.meaning, Matches: len(changes) == 0, Differences: changes})
 		if len(changes) == 0 {
 			matched = append(matched, i)
 		}
@@ -106,24 +106,24 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 	switch len(matched) {
 	case 1:
 		c := cands[matched[0]]
-		d.State, d.Recoverable, d.RecoverTo = c.state, true, versionPtr(c.v)
+		d.State, d.Recoverable, d.RecoverTo = c.state, true, c.v
 		if c.state == StateApplied {
-			d.Message = fmt.Sprintf("applied but unrecorded: the live schema is version %s's (%s)", versionString(versionPtr(c.v)), c.meaning)
+			d.Message = fmt.Sprintf("applied but unrecorded: the live schema is version %s's (%s)", c.v, c.meaning)
 		} else {
-			d.Message = fmt.Sprintf("not applied: the live schema is version %s's (%s)", versionString(versionPtr(c.v)), c.meaning)
+			d.Message = fmt.Sprintf("not applied: the live schema is version %s's (%s)", c.v, c.meaning)
 		}
 	case 0:
 		d.State = StatePartial
 		var parts []string
 		for _, c := range d.Candidates {
-			parts = append(parts, fmt.Sprintf("%s from version %s", plural(len(c.Differences), "difference"), versionString(c.Version)))
+			parts = append(parts, fmt.Sprintf("%s from version %s", plural(len(c.Differences), "difference"), c.Version))
 		}
 		d.Message = "partial: the live schema matches no version around it (" + strings.Join(parts, ", ") + ")"
 	default:
 		d.State = StateAmbiguous
 		var vs []string
 		for _, i := range matched {
-			vs = append(vs, versionString(versionPtr(cands[i].v)))
+			vs = append(vs, cands[i].v.String())
 		}
 		d.Message = fmt.Sprintf("ambiguous: the live schema matches versions %s alike (the migration changes data, not schema), so the schema cannot tell whether it ran", strings.Join(vs, " and "))
 	}
@@ -138,9 +138,9 @@ func (r *Runner) dirtyError(ctx context.Context, s *session, st state) error {
 			return err
 		}
 		r.log.Warn("cannot diagnose the dirty database", "err", err)
-		return &DirtyError{Version: st.ptr(), Cause: err}
+		return &DirtyError{Version: st.version, Cause: err}
 	}
-	return &DirtyError{Version: st.ptr(), Diagnosis: diag}
+	return &DirtyError{Version: st.version, Diagnosis: diag}
 }
 
 // Recover fixes a dirty database when its diagnosis is unambiguous: it sets
@@ -160,7 +160,7 @@ func (r *Runner) Recover(ctx context.Context) (_ *RecoverResult, err error) {
 		return nil, err
 	}
 	if !st.dirty {
-		return &RecoverResult{Version: st.ptr()}, nil
+		return &RecoverResult{Version: st.version}, nil
 	}
 	diag, err := r.diagnose(ctx, s, st)
 	if err != nil {
@@ -169,24 +169,17 @@ func (r *Runner) Recover(ctx context.Context) (_ *RecoverResult, err error) {
 	if !diag.Recoverable {
 		return nil, &RecoverError{Diagnosis: diag}
 	}
-	to := NoVersion
-	if diag.RecoverTo != nil {
-		to = int64(*diag.RecoverTo)
-	}
-	if err := r.force(ctx, s, to); err != nil {
+	if err := r.force(ctx, s, diag.RecoverTo); err != nil {
 		return nil, err
 	}
-	return &RecoverResult{Dirty: true, Diagnosis: diag, Recovered: true, Version: versionPtr(to)}, nil
+	return &RecoverResult{Dirty: true, Diagnosis: diag, Recovered: true, Version: diag.RecoverTo}, nil
 }
 
-// Force sets the version (NoVersion for none) and clears the dirty flag
+// Force sets the version (source.None for none) and clears the dirty flag
 // without running anything, like golang-migrate's force, and records it in
 // guard's history. The version need not be in the source. It holds guard's
 // lock while it runs.
-func (r *Runner) Force(ctx context.Context, version int64) (_ *ForceResult, err error) {
-	if version < NoVersion {
-		return nil, fmt.Errorf("force version %d: must be %d (none) or above", version, NoVersion)
-	}
+func (r *Runner) Force(ctx context.Context, version source.Version) (_ *ForceResult, err error) {
 	s, err := r.open(ctx, true)
 	if err != nil {
 		return nil, err
@@ -199,25 +192,21 @@ func (r *Runner) Force(ctx context.Context, version int64) (_ *ForceResult, err 
 	if err := r.force(ctx, s, version); err != nil {
 		return nil, err
 	}
-	return &ForceResult{Previous: st.ptr(), WasDirty: st.dirty, Version: versionPtr(version)}, nil
+	return &ForceResult{Previous: st.version, WasDirty: st.dirty, Version: version}, nil
 }
 
-func (r *Runner) force(ctx context.Context, s *session, version int64) error {
-	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), r.src,
-		migrator.WithMigrationsTable(r.c.migrationsTable), migrator.WithLogger(r.log))
+func (r *Runner) force(ctx context.Context, s *session, version source.Version) (err error) {
+	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), s.src, s.table, migrator.WithLogger(r.log))
 	if err != nil {
 		return fmt.Errorf("open %s: %w", r.describe(), err)
 	}
-	defer d.Close()
+	defer func() { err = errors.Join(err, d.Close()) }()
 	if err := d.Force(ctx, version); err != nil {
 		return err
 	}
 	if err := s.ensureHistory(ctx); err != nil {
 		return err
 	}
-	name := ""
-	if m, ok := r.src.Find(uint64(max(version, 0))); ok && version >= 0 {
-		name = m.Name
-	}
-	return s.record(ctx, version, name, "force", "", 0)
+	m, _ := s.src.Find(version)
+	return s.recordVersion(ctx, version, m.Name, "force", "", 0)
 }

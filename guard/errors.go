@@ -11,22 +11,22 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/schemaguard/guard/guard/diff"
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // Errors of reading the migration source; match them with errors.Is. The
 // error itself names the file and has a Hint.
 var (
-	ErrNoMigrations     = migrator.ErrEmpty            // no migration files
-	ErrSkippedFile      = migrator.ErrSkippedFile      // a .sql file name golang-migrate would silently skip
-	ErrDuplicateVersion = migrator.ErrDuplicateVersion // two files with the same version and direction
-	ErrMissingUp        = migrator.ErrMissingUp        // a down file without its up file
+	ErrNoMigrations     = source.ErrEmpty            // no migration files
+	ErrSkippedFile      = source.ErrSkippedFile      // a .sql file name golang-migrate would silently skip
+	ErrDuplicateVersion = source.ErrDuplicateVersion // two files with the same version and direction
+	ErrMissingUp        = source.ErrMissingUp        // a down file without its up file
 )
 
 // ErrConcurrentChange is returned when the database's version moved under
 // guard while it held its lock: something other than guard (plain
 // golang-migrate?) is migrating the same database.
-var ErrConcurrentChange = migrator.ErrConcurrentChange
+var ErrConcurrentChange = source.ErrConcurrentChange
 
 // BlockedError is returned by Up, Down and Goto when the contract blocks the
 // plan. Nothing ran on the target.
@@ -61,13 +61,13 @@ func (e *BlockedError) Hint() string {
 // was interrupted half-way. Diagnosis (nil when it could not be made) says
 // what the live schema matches.
 type DirtyError struct {
-	Version   *uint64
+	Version   source.Version
 	Diagnosis *Diagnosis
 	Cause     error // why there is no diagnosis, when there is none
 }
 
 func (e *DirtyError) Error() string {
-	msg := fmt.Sprintf("database is dirty at version %s: a migration failed or was interrupted half-way", versionString(e.Version))
+	msg := fmt.Sprintf("database is dirty at version %s: a migration failed or was interrupted half-way", e.Version)
 	if e.Diagnosis != nil {
 		msg += ": " + e.Diagnosis.Message
 	} else if e.Cause != nil {
@@ -79,7 +79,7 @@ func (e *DirtyError) Error() string {
 // Hint returns what to do about the error.
 func (e *DirtyError) Hint() string {
 	if e.Diagnosis != nil && e.Diagnosis.Recoverable {
-		return fmt.Sprintf("run `guard migrate recover` to set the version to %s", versionString(e.Diagnosis.RecoverTo))
+		return fmt.Sprintf("run `guard migrate recover` to set the version to %s", e.Diagnosis.RecoverTo)
 	}
 	return "fix the schema by hand to match one side, then run `guard migrate recover` (or `guard migrate force V --yes`)"
 }
@@ -201,7 +201,7 @@ func (e *MigrationError) Hint() string {
 	}
 	if e.Dirty {
 		if e.Diagnosis != nil && e.Diagnosis.Recoverable {
-			hints = append(hints, fmt.Sprintf("run `guard migrate recover` (it sets version %s)", versionString(e.Diagnosis.RecoverTo)))
+			hints = append(hints, fmt.Sprintf("run `guard migrate recover` (it sets version %s)", e.Diagnosis.RecoverTo))
 		} else {
 			hints = append(hints, "run `guard migrate status` to see the exact differences, fix them, then `guard migrate recover`")
 		}
@@ -230,23 +230,7 @@ func (e *RecoverError) Hint() string {
 // UnknownVersionError is returned when the database is at a version the
 // source does not have and that is not newer than its head, or when Down or
 // Goto would start from a version newer than the head.
-type UnknownVersionError struct {
-	Version uint64
-	Head    uint64
-	Source  string
-}
-
-func (e *UnknownVersionError) Error() string {
-	if e.Version > e.Head {
-		return fmt.Sprintf("database is at version %d, newer than the head %d of migrations %s", e.Version, e.Head, e.Source)
-	}
-	return fmt.Sprintf("database is at version %d, which migrations %s do not have", e.Version, e.Source)
-}
-
-// Hint returns what to do about the error.
-func (e *UnknownVersionError) Hint() string {
-	return "use the migrations (or the binary) that produced this database"
-}
+type UnknownVersionError = source.UnknownVersionError
 
 // NoDownFileError is returned when a plan would revert a migration that has
 // no down file: golang-migrate would move the version without changing the
@@ -314,13 +298,6 @@ func (e *ConnectError) Hint() string {
 func isLockTimeout(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.LockNotAvailable
-}
-
-func versionString(v *uint64) string {
-	if v == nil {
-		return "none"
-	}
-	return fmt.Sprint(*v)
 }
 
 func plural(n int, word string) string {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // History: guard's own table beside the version table, one row per
@@ -31,7 +33,7 @@ const historyDDL = `CREATE TABLE IF NOT EXISTS %s (
 )`
 
 func (s *session) historyTable() string {
-	return pgx.Identifier{s.schema, HistoryTable}.Sanitize()
+	return pgx.Identifier{s.table.Schema, HistoryTable}.Sanitize()
 }
 
 // ensureHistory creates the history table if it is missing.
@@ -49,21 +51,27 @@ func (s *session) ensureHistory(ctx context.Context) error {
 	return nil
 }
 
-// record adds a history row.
-func (s *session) record(ctx context.Context, version int64, name, direction, sum string, took time.Duration) error {
+// record adds the history row of a migration file run.
+func (s *session) record(ctx context.Context, version uint64, name, direction, sum string, took time.Duration) error {
+	return s.recordVersion(ctx, source.V(version), name, direction, sum, took)
+}
+
+// recordVersion adds a history row; None is stored as -1, as golang-migrate
+// stores it.
+func (s *session) recordVersion(ctx context.Context, version source.Version, name, direction, sum string, took time.Duration) error {
 	host, _ := os.Hostname()
 	_, err := s.conn.Exec(ctx, `INSERT INTO `+s.historyTable()+
 		` (migrations_table, version, name, direction, sha256, duration_ms, client_host, client_pid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		s.r.c.migrationsTable, version, name, direction, sum, float64(took.Microseconds())/1000, host, os.Getpid())
+		s.r.c.table.Key(), version.Int(), name, direction, sum, float64(took.Microseconds())/1000, host, os.Getpid())
 	if err != nil {
-		return fmt.Errorf("record %s %s of version %d in %s: %w", direction, name, version, s.historyTable(), err)
+		return fmt.Errorf("record %s %s of version %s in %s: %w", direction, name, version, s.historyTable(), err)
 	}
 	return nil
 }
 
 // recorded returns the SHA-256 each applied version (up to version) had
 // when guard last applied it. Versions guard never applied have none.
-func (s *session) recorded(ctx context.Context, upto int64) (map[uint64]string, error) {
+func (s *session) recorded(ctx context.Context, upto uint64) (map[uint64]string, error) {
 	out := map[uint64]string{}
 	var exists bool
 	if err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.historyTable()).Scan(&exists); err != nil || !exists {
@@ -71,7 +79,7 @@ func (s *session) recorded(ctx context.Context, upto int64) (map[uint64]string, 
 	}
 	rows, err := s.conn.Query(ctx, `SELECT DISTINCT ON (version) version, sha256 FROM `+s.historyTable()+`
 		WHERE migrations_table = $1 AND direction = 'up' AND version <= $2
-		ORDER BY version, id DESC`, s.r.c.migrationsTable, upto)
+		ORDER BY version, id DESC`, s.r.c.table.Key(), int64(upto))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.historyTable(), err)
 	}
@@ -94,11 +102,17 @@ func (s *session) last(ctx context.Context) (*HistoryEntry, error) {
 		return nil, err
 	}
 	rows, err := s.conn.Query(ctx, `SELECT version, name, direction, sha256, applied_at, duration_ms, applied_by, client_host, client_pid
-		FROM `+s.historyTable()+` WHERE migrations_table = $1 ORDER BY id DESC LIMIT 1`, s.r.c.migrationsTable)
+		FROM `+s.historyTable()+` WHERE migrations_table = $1 ORDER BY id DESC LIMIT 1`, s.r.c.table.Key())
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.historyTable(), err)
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[HistoryEntry])
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (HistoryEntry, error) {
+		var e HistoryEntry
+		var v int64
+		err := r.Scan(&v, &e.Name, &e.Direction, &e.SHA256, &e.AppliedAt, &e.DurationMS, &e.AppliedBy, &e.ClientHost, &e.ClientPID)
+		e.Version = source.FromInt(v)
+		return e, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.historyTable(), err)
 	}
@@ -110,8 +124,9 @@ func (s *session) last(ctx context.Context) (*HistoryEntry, error) {
 
 // edited compares the up files of the applied versions (up to version) with
 // what guard recorded when it applied them.
-func (s *session) edited(ctx context.Context, upto int64) ([]EditedFile, error) {
-	if upto < 0 {
+func (s *session) edited(ctx context.Context, version source.Version) ([]EditedFile, error) {
+	upto, ok := version.Get()
+	if !ok {
 		return nil, nil
 	}
 	rec, err := s.recorded(ctx, upto)
@@ -119,12 +134,12 @@ func (s *session) edited(ctx context.Context, upto int64) ([]EditedFile, error) 
 		return nil, err
 	}
 	var out []EditedFile
-	for _, m := range s.r.src.Migrations {
+	for _, m := range s.src.Migrations {
 		want, ok := rec[m.Version]
-		if !ok || int64(m.Version) > upto {
+		if !ok || m.Version > upto {
 			continue
 		}
-		got, err := s.r.fileSum(m.Up)
+		got, err := fileSum(s.src, m.Up)
 		if err != nil {
 			return nil, err
 		}
@@ -135,12 +150,12 @@ func (s *session) edited(ctx context.Context, upto int64) ([]EditedFile, error) 
 	return out, nil
 }
 
-// fileSum returns the hex SHA-256 of a file of the source.
-func (r *Runner) fileSum(file string) (string, error) {
+// fileSum returns the hex SHA-256 of a file of src ("" for no file).
+func fileSum(src *source.Source, file string) (string, error) {
 	if file == "" {
 		return "", nil
 	}
-	b, err := r.src.Read(file)
+	b, err := src.Read(file)
 	if err != nil {
 		return "", err
 	}

@@ -116,7 +116,7 @@ func (s *session) holder(ctx context.Context, key int64, which string) (*LockHol
 // plain golang-migrate), or, on a dirty database, of guard's (held from plan
 // to the last file; a guard merely planning leaves the version clean).
 func (s *session) running(ctx context.Context, dirty bool) (*LockHolder, error) {
-	id, err := migrator.LockID(s.dbName, s.schema, s.r.c.migrationsTable)
+	id, err := migrator.LockID(s.dbName, s.table)
 	if err != nil {
 		return nil, errors.Join(errors.New("compute golang-migrate's lock key"), err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
 )
 
@@ -16,7 +17,7 @@ const (
 	DefaultLockTimeout = 5 * time.Second // WithLockTimeout
 	DefaultLockRetries = 3               // WithLockRetries
 	// DefaultMigrationsTable is golang-migrate's version table.
-	DefaultMigrationsTable = "schema_migrations"
+	DefaultMigrationsTable = source.DefaultTableName
 	// HistoryTable is guard's own table of applied migrations, created
 	// beside the version table the first time guard applies one.
 	HistoryTable = "guard_history"
@@ -27,22 +28,21 @@ const (
 type Option func(*config) error
 
 type config struct {
-	contractPath    string
-	schemas         []string
-	migrationsTable string
-	shadowURL       string
-	shadowCache     *bool
-	lockWait        time.Duration
-	lockTimeout     time.Duration
-	lockRetries     int
-	retryBackoff    time.Duration
-	logger          *slog.Logger
-	allowBreaking   bool
-	allowEdited     bool
-	allowDataLoss   bool
-	progress        func(Event)
-	clock           func() time.Time
-	sourceName      string
+	contractPath  string
+	schemas       []string
+	table         source.Table
+	shadowURL     string
+	shadowCache   *bool
+	lockWait      time.Duration
+	lockTimeout   time.Duration
+	lockRetries   int
+	retryBackoff  time.Duration
+	logger        *slog.Logger
+	allowBreaking bool
+	allowEdited   bool
+	allowDataLoss bool
+	progress      func(Event)
+	clock         func() time.Time
 }
 
 // WithContract sets the contract file that gates every apply (see package
@@ -74,14 +74,18 @@ func WithSchemas(names ...string) Option {
 	}
 }
 
-// WithMigrationsTable sets golang-migrate's version table, as its
-// x-migrations-table does (default schema_migrations).
+// WithMigrationsTable sets golang-migrate's version table (default
+// schema_migrations in the current schema), as its x-migrations-table does;
+// a name that starts with a double quote is read as
+// x-migrations-table-quoted reads it, `"schema"."table"` (see
+// source.ParseTableName).
 func WithMigrationsTable(name string) Option {
 	return func(c *config) error {
-		if strings.TrimSpace(name) == "" {
-			return errors.New("WithMigrationsTable: empty name")
+		t, err := source.ParseTableName(name)
+		if err != nil {
+			return fmt.Errorf("WithMigrationsTable: %w", err)
 		}
-		c.migrationsTable = name
+		c.table = t
 		return nil
 	}
 }
@@ -211,17 +215,6 @@ func WithClock(now func() time.Time) Option {
 			return errors.New("WithClock: nil clock")
 		}
 		c.clock = now
-		return nil
-	}
-}
-
-// WithSourceName names the migrations in messages (default "migrations").
-func WithSourceName(name string) Option {
-	return func(c *config) error {
-		if strings.TrimSpace(name) == "" {
-			return errors.New("WithSourceName: empty name")
-		}
-		c.sourceName = name
 		return nil
 	}
 }

@@ -12,17 +12,18 @@ import (
 	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/shadow"
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
+	"github.com/schemaguard/guard/internal/sqltext"
 )
 
 // move is a list of migration files to run from a version, in one direction.
 type move struct {
 	dir   Direction
-	from  int64 // -1: none
-	steps []migrator.Step
+	from  source.Version
+	steps []Step
 }
 
-func (mv move) to() int64 {
+func (mv move) to() source.Version {
 	if len(mv.steps) == 0 {
 		return mv.from
 	}
@@ -30,53 +31,39 @@ func (mv move) to() int64 {
 }
 
 // selector lists the steps of a move from the current version.
-type selector func(cur int64) (move, error)
+type selector func(src *source.Source, cur source.Version) (move, error)
 
-func (r *Runner) upTo(n int, limit int64) selector {
-	return func(cur int64) (move, error) {
-		mv := move{dir: Up, from: cur}
-		for _, m := range r.src.Migrations {
-			if int64(m.Version) <= cur || (limit >= 0 && int64(m.Version) > limit) {
-				continue
-			}
-			if n > 0 && len(mv.steps) == n {
-				break
-			}
-			mv.steps = append(mv.steps, migrator.Step{Migration: m, Direction: migrator.DirectionUp, File: m.Up, To: int64(m.Version)})
+// upTo moves up n files (all for n <= 0), not past limit (the head for
+// None).
+func upTo(n int, limit source.Version) selector {
+	return func(src *source.Source, cur source.Version) (move, error) {
+		if limit.IsNone() {
+			limit = src.Head()
 		}
-		return mv, nil
+		steps := src.UpSteps(cur, limit)
+		if n > 0 && len(steps) > n {
+			steps = steps[:n]
+		}
+		return move{dir: Up, from: cur, steps: steps}, nil
 	}
 }
 
-func (r *Runner) downTo(n int, limit int64) selector {
-	return func(cur int64) (move, error) {
-		mv := move{dir: Down, from: cur}
-		var below []migrator.Migration
-		for _, m := range r.src.Migrations {
-			if int64(m.Version) <= cur {
-				below = append(below, m)
+// downTo moves down n files (all for n <= 0), not below limit. A file to
+// revert without down file is a *NoDownFileError.
+func downTo(n int, limit source.Version) selector {
+	return func(src *source.Source, cur source.Version) (move, error) {
+		steps := src.DownSteps(cur, limit)
+		if n > 0 && len(steps) > n {
+			steps = steps[:n]
+		}
+		for _, st := range steps {
+			if st.File == "" {
+				m, _ := src.Find(source.V(st.Version))
+				return move{}, &NoDownFileError{Migration: m}
 			}
 		}
-		for i := len(below) - 1; i >= 0; i-- {
-			m := below[i]
-			if int64(m.Version) <= limit || (n > 0 && len(mv.steps) == n) {
-				break
-			}
-			if m.Down == "" {
-				return mv, &NoDownFileError{Migration: publicMigration(m)}
-			}
-			to := int64(-1)
-			if i > 0 {
-				to = int64(below[i-1].Version)
-			}
-			mv.steps = append(mv.steps, migrator.Step{Migration: m, Direction: migrator.DirectionDown, File: m.Down, To: to})
-		}
-		return mv, nil
+		return move{dir: Down, from: cur, steps: steps}, nil
 	}
-}
-
-func publicStep(s migrator.Step) Step {
-	return Step{Version: s.Migration.Version, Name: s.Migration.Name, File: s.File, Direction: Direction(s.Direction)}
 }
 
 // planned is a plan and what applying it needs: the schema expected after
@@ -99,23 +86,24 @@ func (r *Runner) prepare(ctx context.Context, s *session, sel selector, dir Dire
 	if st.dirty {
 		return nil, move{}, r.dirtyError(ctx, s, st)
 	}
+	src := s.src
 	p := &Plan{
-		Database: r.describe(), Source: r.src.Name, Version: st.ptr(), Head: r.src.Head(), Direction: dir,
-		Target: st.ptr(), Steps: []PlannedStep{}, HistoryDrift: []diff.Change{}, Warnings: []string{},
+		Database: r.describe(), Source: src.Name, Version: st.version, Head: src.Head(), Direction: dir,
+		Target: st.version, Steps: []PlannedStep{}, HistoryDrift: []diff.Change{}, Warnings: []string{},
 	}
-	if !r.known(st.version) {
-		if uint64(st.version) > r.src.Head() && dir == Up {
+	if !src.Has(st.version) {
+		if src.Head().Less(st.version) && dir == Up {
 			p.Ahead = true
-			p.Warnings = append(p.Warnings, fmt.Sprintf("database is at version %d, newer than the head %d of migrations %s: this binary is older than the database; nothing to apply", st.version, r.src.Head(), r.src.Name))
+			p.Warnings = append(p.Warnings, fmt.Sprintf("database is at version %s, newer than the head %s of migrations %s: this binary is older than the database; nothing to apply", st.version, src.Head(), src.Name))
 			return p, move{dir: dir, from: st.version}, nil
 		}
-		return nil, move{}, &UnknownVersionError{Version: uint64(st.version), Head: r.src.Head(), Source: r.src.Name}
+		return nil, move{}, &UnknownVersionError{Version: st.version, Head: src.Head(), Source: src.Name}
 	}
-	mv, err := sel(st.version)
+	mv, err := sel(src, st.version)
 	if err != nil {
 		return nil, move{}, err
 	}
-	p.Target = versionPtr(mv.to())
+	p.Target = mv.to()
 	return p, mv, nil
 }
 
@@ -123,7 +111,7 @@ func (r *Runner) prepare(ctx context.Context, s *session, sel selector, dir Dire
 func (r *Runner) provider(ctx context.Context, s *session) (*shadow.Provider, error) {
 	opts := []shadow.Option{
 		shadow.WithTarget(r.cfg), shadow.WithLogger(r.log),
-		shadow.WithInspection(r.c.schemas, []string{r.c.migrationsTable}),
+		shadow.WithInspection(r.c.schemas, []string{r.c.table.String()}),
 	}
 	if r.c.shadowURL != "" {
 		// The session tells who the target is: no connection more.
@@ -135,26 +123,26 @@ func (r *Runner) provider(ctx context.Context, s *session) (*shadow.Provider, er
 	return shadow.NewProvider(ctx, opts...)
 }
 
-// shadowAt returns a shadow at version v (-1: empty), from the template
-// cache when the provider has one: a view of the template (a transaction
-// rolled back at the end) when view is true, else a copy.
-func (r *Runner) shadowAt(ctx context.Context, prov *shadow.Provider, v int64, view bool) (*shadow.Shadow, bool, error) {
+// shadowAt returns a shadow at version v of src (None: empty), from the
+// template cache when the provider has one: a view of the template (a
+// transaction rolled back at the end) when view is true, else a copy.
+func shadowAt(ctx context.Context, prov *shadow.Provider, src *source.Source, v source.Version, view bool) (*shadow.Shadow, bool, error) {
 	switch {
-	case v < 0:
+	case v.IsNone():
 		sh, err := prov.New(ctx)
 		return sh, false, err
 	case view:
-		return prov.View(ctx, r.src, uint64(v))
+		return prov.View(ctx, src, v)
 	}
-	return prov.NewAt(ctx, r.src, uint64(v))
+	return prov.NewAt(ctx, src, v)
 }
 
 // viewable reports whether every file of steps may run in a view (none must
 // run alone).
-func (r *Runner) viewable(steps []migrator.Step) bool {
+func viewable(src *source.Source, steps []Step) bool {
 	for _, st := range steps {
-		body, err := r.src.Read(st.File)
-		if err != nil || migrator.Solo(string(body)) {
+		body, err := src.Read(st.File)
+		if err != nil || sqltext.Solo(string(body)) {
 			return false
 		}
 	}
@@ -191,7 +179,7 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 	})
 	g.Go(func() error {
 		var err error
-		rep, err = r.replay(ctx, prov, mv)
+		rep, err = r.replay(ctx, prov, s.src, mv)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -212,7 +200,7 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 				p.DataLoss = true
 			}
 		}
-		p.Steps = append(p.Steps, PlannedStep{Step: publicStep(st), Changes: c.Evaluate(changes)})
+		p.Steps = append(p.Steps, PlannedStep{Step: st, Changes: c.Evaluate(changes)})
 	}
 	p.Contract = c.Evaluate(c.Drift(rep.schemas[len(mv.steps)]))
 	p.Blocked = p.Contract.Blocked
@@ -229,13 +217,13 @@ type replayed struct {
 // schema before the first step and after each: in a view of the cached
 // template when the files allow it, else (or when a file fails in the view)
 // in a database of its own.
-func (r *Runner) replay(ctx context.Context, prov *shadow.Provider, mv move) (*replayed, error) {
-	view := r.viewable(mv.steps)
-	rep, err := r.replayIn(ctx, prov, mv, view)
+func (r *Runner) replay(ctx context.Context, prov *shadow.Provider, src *source.Source, mv move) (*replayed, error) {
+	view := viewable(src, mv.steps)
+	rep, err := r.replayIn(ctx, prov, src, mv, view)
 	if view && errors.Is(err, errInView) && ctx.Err() == nil {
 		// Some files fail only when they share a transaction: replay in a
 		// database of its own for the authoritative answer.
-		rep, err = r.replayIn(ctx, prov, mv, false)
+		rep, err = r.replayIn(ctx, prov, src, mv, false)
 	}
 	return rep, err
 }
@@ -243,9 +231,9 @@ func (r *Runner) replay(ctx context.Context, prov *shadow.Provider, mv move) (*r
 // errInView marks a step that failed in a view of a template.
 var errInView = errors.New("failed in a view of the template")
 
-func (r *Runner) replayIn(ctx context.Context, prov *shadow.Provider, mv move, view bool) (_ *replayed, err error) {
+func (r *Runner) replayIn(ctx context.Context, prov *shadow.Provider, src *source.Source, mv move, view bool) (_ *replayed, err error) {
 	start := time.Now()
-	sh, warm, err := r.shadowAt(ctx, prov, mv.from, view)
+	sh, warm, err := shadowAt(ctx, prov, src, mv.from, view)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +246,7 @@ func (r *Runner) replayIn(ctx context.Context, prov *shadow.Provider, mv move, v
 	r.log.Debug("shadow schema read")
 	rep.schemas = append(rep.schemas, base)
 	for _, st := range mv.steps {
-		if err := sh.Step(ctx, r.src, st.Migration, st.Direction); err != nil {
+		if err := sh.Step(ctx, src, st); err != nil {
 			if sh.View() {
 				return nil, fmt.Errorf("plan: %w: %w", errInView, err)
 			}
@@ -298,12 +286,12 @@ func removals(p *Plan) []diff.Change {
 // while it runs, and fails with *DirtyError on a dirty database (with a
 // diagnosis) and *LockWaitError when the lock stays taken.
 func (r *Runner) Plan(ctx context.Context) (_ *Plan, err error) {
-	r, s, err := r.begin(ctx)
+	s, err := r.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, s.close(ctx)) }()
-	p, mv, err := r.prepare(ctx, s, r.upTo(0, -1), Up)
+	p, mv, err := r.prepare(ctx, s, upTo(0, source.None), Up)
 	if err != nil || len(mv.steps) == 0 {
 		return p, err
 	}

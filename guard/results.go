@@ -1,11 +1,11 @@
 package guard
 
 import (
-	"strings"
 	"time"
 
 	"github.com/schemaguard/guard/guard/contract"
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // The JSON field names of every result are part of guard's public output
@@ -13,45 +13,20 @@ import (
 // a number, or null for "no migration applied".
 
 // Direction is the way a migration file goes.
-type Direction string
+type Direction = source.Direction
 
 // The two directions.
 const (
-	Up   Direction = "up"
-	Down Direction = "down"
+	Up   = source.Up
+	Down = source.Down
 )
-
-// NoVersion is the version of a database where no migration is applied, for
-// Force.
-const NoVersion int64 = -1
 
 // Migration is one version of the migration source: its up file and
 // optional down file.
-type Migration struct {
-	Version uint64 `json:"version"`
-	Name    string `json:"name"` // the title part of the file name
-	Up      string `json:"up"`   // file name of the up migration
-	Down    string `json:"down,omitempty"`
-}
+type Migration = source.Migration
 
 // Step is one migration file run, or to run, in one direction.
-type Step struct {
-	Version   uint64    `json:"version"`
-	Name      string    `json:"name"`
-	File      string    `json:"file"`
-	Direction Direction `json:"direction"`
-}
-
-// Label returns the file name without its ".up.sql" or ".down.sql"
-// suffix, e.g. "000004_rename_email".
-func (s Step) Label() string {
-	for _, suffix := range []string{".up.", ".down."} {
-		if i := strings.Index(s.File, suffix); i > 0 {
-			return s.File[:i]
-		}
-	}
-	return s.File
-}
+type Step = source.Step
 
 // PlannedStep is a step of a plan with what its file changes, as replayed in
 // the shadow database, judged table by table against the contract (tables
@@ -77,14 +52,14 @@ type ShadowInfo struct {
 // Plan is what applying the pending migrations (or reverting some) would do,
 // found out in a shadow database without touching the target.
 type Plan struct {
-	Database  string        `json:"database"` // the target, described without password
-	Source    string        `json:"source"`
-	Version   *uint64       `json:"version"` // the database's version now
-	Head      uint64        `json:"head"`    // the source's last version
-	Ahead     bool          `json:"ahead"`   // the database is at a version newer than the source's head
-	Direction Direction     `json:"direction,omitempty"`
-	Target    *uint64       `json:"target"` // the version after the plan
-	Steps     []PlannedStep `json:"steps"`
+	Database  string         `json:"database"` // the target, described without password
+	Source    string         `json:"source"`
+	Version   source.Version `json:"version"` // the database's version now
+	Head      source.Version `json:"head"`    // the source's last version
+	Ahead     bool           `json:"ahead"`   // the database is at a version newer than the source's head
+	Direction Direction      `json:"direction,omitempty"`
+	Target    source.Version `json:"target"` // the version after the plan
+	Steps     []PlannedStep  `json:"steps"`
 	// HistoryDrift is how the live schema differs from what the applied
 	// migrations produce (hand-made changes), from the shadow's schema at
 	// the current version to the live one.
@@ -107,9 +82,9 @@ type AppliedStep struct {
 
 // Result is what Up, Down and Goto did.
 type Result struct {
-	Plan    *Plan         `json:"plan"`
-	Applied []AppliedStep `json:"applied"` // empty when there was nothing to do
-	Version *uint64       `json:"version"` // the database's version afterwards
+	Plan    *Plan          `json:"plan"`
+	Applied []AppliedStep  `json:"applied"` // empty when there was nothing to do
+	Version source.Version `json:"version"` // the database's version afterwards
 	// AllowedBreaking is true when the contract blocked the plan and it was
 	// applied anyway (WithAllowBreaking).
 	AllowedBreaking bool `json:"allowed_breaking"`
@@ -121,13 +96,13 @@ type Result struct {
 
 // Status is the state of the database against the migration source.
 type Status struct {
-	Database string      `json:"database"`
-	Source   string      `json:"source"`
-	Version  *uint64     `json:"version"`
-	Dirty    bool        `json:"dirty"`
-	Head     uint64      `json:"head"`
-	Ahead    bool        `json:"ahead"` // at a version newer than the source's head (an older binary)
-	Pending  []Migration `json:"pending"`
+	Database string         `json:"database"`
+	Source   string         `json:"source"`
+	Version  source.Version `json:"version"`
+	Dirty    bool           `json:"dirty"`
+	Head     source.Version `json:"head"`
+	Ahead    bool           `json:"ahead"` // at a version newer than the source's head (an older binary)
+	Pending  []Migration    `json:"pending"`
 	// Running names the session holding guard's (or golang-migrate's) lock:
 	// a migration is in progress.
 	Running *LockHolder `json:"running,omitempty"`
@@ -162,21 +137,21 @@ const (
 // Diagnosis is what guard found out about a dirty database by building its
 // neighbouring versions in a shadow and comparing each with the live schema.
 type Diagnosis struct {
-	Version *uint64    `json:"version"` // the dirty version
-	State   DirtyState `json:"state"`
-	Message string     `json:"message"` // one line for people
+	Version source.Version `json:"version"` // the dirty version
+	State   DirtyState     `json:"state"`
+	Message string         `json:"message"` // one line for people
 	// Recoverable is true when the state is unambiguous; RecoverTo is then
 	// the version Recover sets.
-	Recoverable bool        `json:"recoverable"`
-	RecoverTo   *uint64     `json:"recover_to"`
-	Candidates  []Candidate `json:"candidates"`
+	Recoverable bool           `json:"recoverable"`
+	RecoverTo   source.Version `json:"recover_to"`
+	Candidates  []Candidate    `json:"candidates"`
 }
 
 // Candidate is a version the live schema of a dirty database could be at.
 type Candidate struct {
-	Version *uint64 `json:"version"`
-	Meaning string  `json:"meaning"` // what it would mean, e.g. "000004_x did not run"
-	Matches bool    `json:"matches"`
+	Version source.Version `json:"version"`
+	Meaning string         `json:"meaning"` // what it would mean, e.g. "000004_x did not run"
+	Matches bool           `json:"matches"`
 	// Differences are the changes from the candidate's schema to the live
 	// schema: what the live database has that the candidate does not.
 	Differences []diff.Change `json:"differences"`
@@ -193,15 +168,15 @@ type EditedFile struct {
 
 // HistoryEntry is a row of guard's history table.
 type HistoryEntry struct {
-	Version    int64     `json:"version"` // -1: none (a forced "no version")
-	Name       string    `json:"name"`
-	Direction  string    `json:"direction"` // "up", "down", or "force" (Force and Recover)
-	SHA256     string    `json:"sha256"`    // of the file run; empty for force
-	AppliedAt  time.Time `json:"applied_at"`
-	DurationMS float64   `json:"duration_ms"`
-	AppliedBy  string    `json:"applied_by"` // the database user
-	ClientHost string    `json:"client_host"`
-	ClientPID  int       `json:"client_pid"`
+	Version    source.Version `json:"version"` // None (null): a forced "no version"
+	Name       string         `json:"name"`
+	Direction  string         `json:"direction"` // "up", "down", or "force" (Force and Recover)
+	SHA256     string         `json:"sha256"`    // of the file run; empty for force
+	AppliedAt  time.Time      `json:"applied_at"`
+	DurationMS float64        `json:"duration_ms"`
+	AppliedBy  string         `json:"applied_by"` // the database user
+	ClientHost string         `json:"client_host"`
+	ClientPID  int            `json:"client_pid"`
 }
 
 // LockHolder is the session holding a migration lock.
@@ -216,17 +191,17 @@ type LockHolder struct {
 
 // ForceResult is what Force did.
 type ForceResult struct {
-	Previous *uint64 `json:"previous"`
-	WasDirty bool    `json:"was_dirty"`
-	Version  *uint64 `json:"version"`
+	Previous source.Version `json:"previous"`
+	WasDirty bool           `json:"was_dirty"`
+	Version  source.Version `json:"version"`
 }
 
 // RecoverResult is what Recover did.
 type RecoverResult struct {
-	Dirty     bool       `json:"dirty"` // the database was dirty
-	Diagnosis *Diagnosis `json:"diagnosis,omitempty"`
-	Recovered bool       `json:"recovered"`
-	Version   *uint64    `json:"version"`
+	Dirty     bool           `json:"dirty"` // the database was dirty
+	Diagnosis *Diagnosis     `json:"diagnosis,omitempty"`
+	Recovered bool           `json:"recovered"`
+	Version   source.Version `json:"version"`
 }
 
 // EventKind says what an Event reports.
@@ -260,12 +235,4 @@ type Created struct {
 	Version uint64 `json:"version"`
 	Up      string `json:"up"`   // path of the up file
 	Down    string `json:"down"` // path of the down file
-}
-
-func versionPtr(v int64) *uint64 {
-	if v < 0 {
-		return nil
-	}
-	u := uint64(v)
-	return &u
 }

@@ -1,14 +1,12 @@
 package guard
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,8 +15,8 @@ import (
 
 	"github.com/schemaguard/guard/guard/contract"
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 )
 
 // Runner applies the migrations of one source to one database, safely: it
@@ -28,34 +26,30 @@ import (
 // other) take turns on guard's lock.
 type Runner struct {
 	cfg *pgx.ConnConfig
-	src *migrator.Source
+	src *source.Source
 	c   config
 	log *slog.Logger
 }
 
-// New returns a Runner for the database described by cfg and the migration
-// files at the root of migrations (os.DirFS("migrations"), or fs.Sub of an
-// embed.FS), named {version}_{title}.up.sql and .down.sql as golang-migrate
-// names them. It reads the files and the contract (WithContract) but does
-// not connect. It fails on a nil argument, a bad option, a migrations folder
-// with no migration, a .sql file golang-migrate would silently skip,
-// duplicate versions, and a corrupt contract file.
-func New(cfg *pgx.ConnConfig, migrations fs.FS, opts ...Option) (*Runner, error) {
+// New returns a Runner for the database described by cfg and the migrations
+// of src (see package source: source.Load of an embed.FS, or source.Open of
+// a directory). It reads the contract (WithContract) but does not connect.
+// It fails on a nil argument, a bad option and a corrupt contract file.
+func New(cfg *pgx.ConnConfig, src *source.Source, opts ...Option) (*Runner, error) {
 	if cfg == nil {
 		return nil, errors.New("guard: nil connection config")
 	}
-	if migrations == nil {
-		return nil, errors.New("guard: nil migrations fs.FS")
+	if src == nil || len(src.Migrations) == 0 {
+		return nil, errors.New("guard: no migration source")
 	}
 	c := config{
-		schemas:         []string{"public"},
-		migrationsTable: DefaultMigrationsTable,
-		lockWait:        DefaultLockWait,
-		lockTimeout:     DefaultLockTimeout,
-		lockRetries:     DefaultLockRetries,
-		retryBackoff:    time.Second,
-		clock:           time.Now,
-		sourceName:      "migrations",
+		schemas:      []string{"public"},
+		table:        source.DefaultTable,
+		lockWait:     DefaultLockWait,
+		lockTimeout:  DefaultLockTimeout,
+		lockRetries:  DefaultLockRetries,
+		retryBackoff: time.Second,
+		clock:        time.Now,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -68,10 +62,6 @@ func New(cfg *pgx.ConnConfig, migrations fs.FS, opts ...Option) (*Runner, error)
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-	src, err := migrator.Load(migrations, ".", c.sourceName)
-	if err != nil {
-		return nil, err
-	}
 	if c.contractPath != "" {
 		if _, err := contract.Load(c.contractPath); err != nil {
 			return nil, err
@@ -81,20 +71,10 @@ func New(cfg *pgx.ConnConfig, migrations fs.FS, opts ...Option) (*Runner, error)
 }
 
 // Migrations returns the migrations of the source, in version order.
-func (r *Runner) Migrations() []Migration {
-	out := make([]Migration, len(r.src.Migrations))
-	for i, m := range r.src.Migrations {
-		out[i] = publicMigration(m)
-	}
-	return out
-}
+func (r *Runner) Migrations() []Migration { return slices.Clone(r.src.Migrations) }
 
 // Head returns the source's last version.
-func (r *Runner) Head() uint64 { return r.src.Head() }
-
-func publicMigration(m migrator.Migration) Migration {
-	return Migration{Version: m.Version, Name: m.Name, Up: m.Up, Down: m.Down}
-}
+func (r *Runner) Head() source.Version { return r.src.Head() }
 
 func (r *Runner) emit(e Event) {
 	if r.c.progress != nil {
@@ -110,7 +90,7 @@ func (r *Runner) contract() (*contract.Contract, error) {
 }
 
 func (r *Runner) inspectOptions() []schema.Option {
-	return []schema.Option{schema.WithSchemas(r.c.schemas...), schema.WithExcludeTables(r.c.migrationsTable)}
+	return []schema.Option{schema.WithSchemas(r.c.schemas...), schema.WithExcludeTables(r.c.table.String())}
 }
 
 // describe names the target without password.
@@ -125,11 +105,12 @@ const once = pgx.QueryExecModeSimpleProtocol
 // schema.
 type session struct {
 	r      *Runner
+	src    *source.Source // the source as the call began (see begin)
 	conn   *pgx.Conn
 	dbName string
-	schema string // of the version table
-	server int    // server_version_num
-	key    int64  // guard's lock key
+	table  source.Table // the version table, its schema resolved
+	server int          // server_version_num
+	key    int64        // guard's lock key
 	locked bool
 }
 
@@ -161,17 +142,21 @@ func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
 	if err != nil {
 		return nil, &ConnectError{Database: r.describe(), Err: r.scrub(err)}
 	}
-	s := &session{r: r, conn: conn}
+	s := &session{r: r, src: r.src, conn: conn}
 	var schemaName *string
 	err = conn.QueryRow(ctx, `SELECT current_database(), current_schema(), current_setting('server_version_num')::int`, once).Scan(&s.dbName, &schemaName, &s.server)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("read settings of %s: %w", r.describe(), r.scrub(err)), s.close(ctx))
 	}
-	if schemaName == nil {
-		return nil, errors.Join(fmt.Errorf("open %s: no current schema (check search_path) to hold the %s table", r.describe(), r.c.migrationsTable), s.close(ctx))
+	if schemaName == nil && r.c.table.Schema == "" {
+		return nil, errors.Join(fmt.Errorf("open %s: no current schema (check search_path) to hold the %s table", r.describe(), r.c.table), s.close(ctx))
 	}
-	s.schema = *schemaName
-	s.key = lockKey(s.dbName, s.schema, r.c.migrationsTable)
+	if schemaName != nil {
+		s.table = r.c.table.In(*schemaName)
+	} else {
+		s.table = r.c.table
+	}
+	s.key = lockKey(s.dbName, s.table.Schema, r.c.table.Name)
 	r.log.Debug("connected", "database", r.describe())
 	if lock {
 		if err := s.lock(ctx); err != nil {
@@ -182,73 +167,20 @@ func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
 }
 
 // begin opens guard's session, locked, and meanwhile reads the source's up
-// files. It returns the runner for the rest of the call, whose source serves
-// those files from memory: a shadow hashes every applied file to find its
-// cached template, which then needs no file system access, and the call
-// plans and applies the files as they were when it began.
-func (r *Runner) begin(ctx context.Context) (*Runner, *session, error) {
-	read := make(chan map[string][]byte, 1)
-	go func() { read <- r.readUpFiles() }()
-	rr := *r
-	s, err := rr.open(ctx, true) // s.r is &rr
-	files := <-read
+// files into memory: a shadow hashes every applied file to find its cached
+// template, which then needs no file system access, and the call plans and
+// applies the files as they were when it began.
+func (r *Runner) begin(ctx context.Context) (*session, error) {
+	read := make(chan *source.Source, 1)
+	go func() { read <- r.src.ReadAhead() }()
+	s, err := r.open(ctx, true)
+	src := <-read
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	rr.src = &migrator.Source{FS: readAhead{FS: r.src.FS, files: files}, Name: r.src.Name, Migrations: r.src.Migrations}
-	return &rr, s, nil
+	s.src = src
+	return s, nil
 }
-
-// readUpFiles reads the up file of every migration. A file it cannot read
-// is left out: reading it again says why, where it is needed.
-func (r *Runner) readUpFiles() map[string][]byte {
-	files := make(map[string][]byte, len(r.src.Migrations))
-	for _, m := range r.src.Migrations {
-		if b, err := r.src.Read(m.Up); err == nil {
-			files[m.Up] = b
-		}
-	}
-	return files
-}
-
-// readAhead serves the files read ahead from memory (to guard's reads and
-// to golang-migrate's alike), and any other from FS.
-type readAhead struct {
-	fs.FS
-	files map[string][]byte
-}
-
-// ReadFile implements fs.ReadFileFS. The caller must not modify the result.
-func (f readAhead) ReadFile(name string) ([]byte, error) {
-	if b, ok := f.files[name]; ok {
-		return b, nil
-	}
-	return fs.ReadFile(f.FS, name)
-}
-
-// Open implements fs.FS.
-func (f readAhead) Open(name string) (fs.File, error) {
-	if b, ok := f.files[name]; ok {
-		return &memFile{Reader: bytes.NewReader(b), name: path.Base(name)}, nil
-	}
-	return f.FS.Open(name)
-}
-
-// memFile is a file read ahead, opened.
-type memFile struct {
-	*bytes.Reader
-	name string
-}
-
-func (f *memFile) Stat() (fs.FileInfo, error) { return f, nil }
-func (f *memFile) Close() error               { return nil }
-
-// memFile is its own fs.FileInfo.
-func (f *memFile) Name() string       { return f.name }
-func (f *memFile) Mode() fs.FileMode  { return 0o444 }
-func (f *memFile) ModTime() time.Time { return time.Time{} }
-func (f *memFile) IsDir() bool        { return false }
-func (f *memFile) Sys() any           { return nil }
 
 // close releases guard's lock and closes the session, even after ctx ended.
 func (s *session) close(ctx context.Context) error {
@@ -267,37 +199,30 @@ func (s *session) close(ctx context.Context) error {
 
 // state is the version table's content.
 type state struct {
-	version int64 // -1: none
+	version source.Version
 	dirty   bool
 	table   bool // the version table exists
 }
 
-func (st state) ptr() *uint64 { return versionPtr(st.version) }
-
-func (s *session) versionTable() string {
-	return pgx.Identifier{s.schema, s.r.c.migrationsTable}.Sanitize()
-}
-
 // state reads the version table, never creating it.
 func (s *session) state(ctx context.Context) (state, error) {
-	st := state{version: -1}
-	err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, once, s.versionTable()).Scan(&st.table)
+	st := state{}
+	err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, once, s.table.String()).Scan(&st.table)
 	if err != nil {
 		return st, fmt.Errorf("read migration version: %w", err)
 	}
 	if !st.table {
 		return st, nil
 	}
-	err = s.conn.QueryRow(ctx, `SELECT version, dirty FROM `+s.versionTable()+` LIMIT 1`, once).Scan(&st.version, &st.dirty)
+	var v int64
+	err = s.conn.QueryRow(ctx, `SELECT version, dirty FROM `+s.table.String()+` LIMIT 1`, once).Scan(&v, &st.dirty)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return state{version: -1, table: true}, nil
+		return state{table: true}, nil
 	}
 	if err != nil {
-		return st, fmt.Errorf("read migration version from %s: %w", s.versionTable(), err)
+		return st, fmt.Errorf("read migration version from %s: %w", s.table, err)
 	}
-	if st.version < 0 {
-		st.version = -1
-	}
+	st.version = source.FromInt(v)
 	return st, nil
 }
 
@@ -319,36 +244,4 @@ func (r *Runner) scrub(err error) error {
 		return errors.New(s)
 	}
 	return err
-}
-
-// known reports whether version v (-1: none) is in the source.
-func (r *Runner) known(v int64) bool {
-	if v < 0 {
-		return true
-	}
-	_, ok := r.src.Find(uint64(v))
-	return ok
-}
-
-// prev returns the version before v in the source (-1: none). v must be
-// in the source.
-func (r *Runner) prev(v int64) int64 {
-	out := int64(-1)
-	for _, m := range r.src.Migrations {
-		if int64(m.Version) >= v {
-			break
-		}
-		out = int64(m.Version)
-	}
-	return out
-}
-
-// next returns the version after v in the source, and whether there is one.
-func (r *Runner) next(v int64) (int64, bool) {
-	for _, m := range r.src.Migrations {
-		if int64(m.Version) > v {
-			return int64(m.Version), true
-		}
-	}
-	return 0, false
 }

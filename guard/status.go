@@ -7,6 +7,7 @@ import (
 
 	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // Status reports the database's state against the source: version, dirty
@@ -30,16 +31,17 @@ func (r *Runner) Status(ctx context.Context) (_ *Status, err error) {
 	if err != nil {
 		return nil, err
 	}
+	src := s.src
 	out := &Status{
-		Database: r.describe(), Source: r.src.Name, Version: st.ptr(), Dirty: st.dirty, Head: r.src.Head(),
+		Database: r.describe(), Source: src.Name, Version: st.version, Dirty: st.dirty, Head: src.Head(),
 		Pending: []Migration{}, HistoryDrift: []diff.Change{}, Edited: []EditedFile{}, Warnings: []string{},
 	}
-	if !r.known(st.version) {
-		if uint64(st.version) <= r.src.Head() {
-			return nil, &UnknownVersionError{Version: uint64(st.version), Head: r.src.Head(), Source: r.src.Name}
+	if !src.Has(st.version) {
+		if !src.Head().Less(st.version) {
+			return nil, &UnknownVersionError{Version: st.version, Head: src.Head(), Source: src.Name}
 		}
 		out.Ahead = true
-		out.Warnings = append(out.Warnings, fmt.Sprintf("database is at version %d, newer than the head %d of migrations %s: this binary is older than the database", st.version, r.src.Head(), r.src.Name))
+		out.Warnings = append(out.Warnings, fmt.Sprintf("database is at version %s, newer than the head %s of migrations %s: this binary is older than the database", st.version, src.Head(), src.Name))
 	}
 	if out.Running, err = s.running(ctx, st.dirty); err != nil {
 		return nil, err
@@ -76,12 +78,7 @@ func (r *Runner) Status(ctx context.Context) (_ *Status, err error) {
 		}
 		out.Diagnosis = diag
 	default:
-		for _, m := range r.src.Upto(uint64(max(st.version, 0)), r.src.Head()) {
-			out.Pending = append(out.Pending, publicMigration(m))
-		}
-		if st.version < 0 && len(r.src.Migrations) > 0 && r.src.Migrations[0].Version == 0 {
-			out.Pending = append([]Migration{publicMigration(r.src.Migrations[0])}, out.Pending...)
-		}
+		out.Pending = append(out.Pending, src.Upto(st.version, src.Head())...)
 		base, err := r.historySchema(ctx, s, st.version)
 		if err != nil {
 			return nil, err
@@ -93,16 +90,11 @@ func (r *Runner) Status(ctx context.Context) (_ *Status, err error) {
 
 // historySchema is the schema the applied migrations produce, built in a
 // shadow database (from the template cache when there is one).
-func (r *Runner) historySchema(ctx context.Context, s *session, v int64) (_ *schema.Schema, err error) {
+func (r *Runner) historySchema(ctx context.Context, s *session, v source.Version) (_ *schema.Schema, err error) {
 	prov, err := r.provider(ctx, s)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, prov.Close(ctx)) }()
-	sh, _, err := r.shadowAt(ctx, prov, v, true)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
-	return sh.Schema(ctx)
+	return prov.HistorySchema(ctx, s.src, v)
 }

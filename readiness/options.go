@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/schemaguard/guard/guard/contract"
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // Defaults of the settings that options change.
@@ -29,7 +28,7 @@ type config struct {
 	budget          time.Duration
 	tableRaw        string // as given to WithMigrationsTable
 	tableQuoted     bool
-	table           tableName // resolved from the two above
+	table           source.Table // resolved from the two above
 	aheadNotReady   bool
 	missingNotReady bool
 	logger          *slog.Logger
@@ -143,40 +142,13 @@ func WithLabel(label string) Option {
 	}
 }
 
-// tableName is the version table: schema "" means the current schema.
-type tableName struct {
-	schema string
-	name   string
-}
-
-// String returns the name quoted as an SQL identifier, e.g. "ops"."versions".
-func (t tableName) String() string {
-	if t.schema == "" {
-		return pgx.Identifier{t.name}.Sanitize()
-	}
-	return pgx.Identifier{t.schema, t.name}.Sanitize()
-}
-
-// quotedTable is how golang-migrate splits a quoted x-migrations-table.
-var quotedTable = regexp.MustCompile(`"(.*?)"`)
-
 // resolveTable reads the table name the way golang-migrate's postgres driver
 // does (database/postgres.WithConnection).
-func resolveTable(raw string, quoted bool) (tableName, error) {
-	if !quoted {
-		return tableName{name: raw}, nil
-	}
-	if len(raw) < 2 || !strings.HasPrefix(raw, `"`) || !strings.HasSuffix(raw, `"`) {
-		return tableName{}, &ConfigError{Setting: "WithMigrationsTableQuoted", Err: fmt.Errorf("table name %s is not quoted", raw),
+func resolveTable(raw string, quoted bool) (source.Table, error) {
+	t, err := source.ParseTable(raw, quoted)
+	if err != nil {
+		return source.Table{}, &ConfigError{Setting: "WithMigrationsTableQuoted", Err: err,
 			Advice: `write it as "schema"."table" or "table", or drop WithMigrationsTableQuoted`}
 	}
-	parts := quotedTable.FindAllStringSubmatch(raw, -1)
-	switch {
-	case len(parts) > 2:
-		return tableName{}, &ConfigError{Setting: "WithMigrationsTableQuoted", Err: fmt.Errorf("table name %s has too many dots", raw),
-			Advice: `write it as "schema"."table"`}
-	case len(parts) == 2:
-		return tableName{schema: parts[0][1], name: parts[1][1]}, nil
-	}
-	return tableName{name: parts[0][1]}, nil
+	return t, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // Handle is the database handle New accepts: a *sql.DB (any PostgreSQL
@@ -24,7 +25,7 @@ type dbState struct {
 }
 
 // reader reads the version table; one implementation per handle kind.
-type reader func(ctx context.Context, t tableName) (dbState, error)
+type reader func(ctx context.Context, t source.Table) (dbState, error)
 
 // locateSQL resolves the schema the way golang-migrate does (the connection's
 // current_schema() unless one is given) and asks to_regclass, which takes no
@@ -39,11 +40,11 @@ func versionSQL(schema, table string) string {
 	return "SELECT version, dirty FROM " + pgx.Identifier{schema, table}.Sanitize() + " LIMIT 1"
 }
 
-func optSchema(t tableName) any {
-	if t.schema == "" {
+func optSchema(t source.Table) any {
+	if t.Schema == "" {
 		return nil
 	}
-	return t.schema
+	return t.Schema
 }
 
 // Both readers run two statements outside any transaction, with ctx's
@@ -51,16 +52,16 @@ func optSchema(t tableName) any {
 // request, so a read stuck behind a lock does not stay behind on the server.
 
 func poolReader(pool *pgxpool.Pool) reader {
-	return func(ctx context.Context, t tableName) (st dbState, err error) {
+	return func(ctx context.Context, t source.Table) (st dbState, err error) {
 		var schema *string
-		if err := pool.QueryRow(ctx, locateSQL, optSchema(t), t.name).Scan(&schema, &st.tableFound); err != nil {
+		if err := pool.QueryRow(ctx, locateSQL, optSchema(t), t.Name).Scan(&schema, &st.tableFound); err != nil {
 			return st, err
 		}
 		if !st.tableFound || schema == nil {
 			st.tableFound = false
 			return st, nil
 		}
-		err = pool.QueryRow(ctx, versionSQL(*schema, t.name)).Scan(&st.version, &st.dirty)
+		err = pool.QueryRow(ctx, versionSQL(*schema, t.Name)).Scan(&st.version, &st.dirty)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return st, nil
 		}
@@ -73,16 +74,16 @@ func poolReader(pool *pgxpool.Pool) reader {
 }
 
 func sqlReader(db *sql.DB) reader {
-	return func(ctx context.Context, t tableName) (st dbState, err error) {
+	return func(ctx context.Context, t source.Table) (st dbState, err error) {
 		var schema sql.NullString
-		if err := db.QueryRowContext(ctx, locateSQL, optSchema(t), t.name).Scan(&schema, &st.tableFound); err != nil {
+		if err := db.QueryRowContext(ctx, locateSQL, optSchema(t), t.Name).Scan(&schema, &st.tableFound); err != nil {
 			return st, err
 		}
 		if !st.tableFound || !schema.Valid {
 			st.tableFound = false
 			return st, nil
 		}
-		err = db.QueryRowContext(ctx, versionSQL(schema.String, t.name)).Scan(&st.version, &st.dirty)
+		err = db.QueryRowContext(ctx, versionSQL(schema.String, t.Name)).Scan(&st.version, &st.dirty)
 		if errors.Is(err, sql.ErrNoRows) {
 			return st, nil
 		}

@@ -3,14 +3,13 @@ package readiness
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"io/fs"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -38,12 +37,10 @@ type Checker struct {
 }
 
 // New returns a Checker for db, a *sql.DB or a *pgxpool.Pool, against the
-// migrations in directory dir of fsys (for example an embed.FS). It computes
-// the head version once, here: a migration folder golang-migrate would read
-// differently (a .sql file whose name it would silently skip, duplicate
-// versions) or an empty one is an error, as are a nil db and a bad option
-// (a *ConfigError). New does not touch the database.
-func New[H Handle](db H, fsys fs.FS, dir string, opts ...Option) (*Checker, error) {
+// migrations of src, usually the binary's own (source.Load of an
+// embed.FS). It takes the head version once, here. A nil db or source and a
+// bad option are a *ConfigError. New does not touch the database.
+func New[H Handle](db H, src *source.Source, opts ...Option) (*Checker, error) {
 	var (
 		read    reader
 		inspect inspector
@@ -61,11 +58,12 @@ func New[H Handle](db H, fsys fs.FS, dir string, opts ...Option) (*Checker, erro
 		}
 		read, inspect = poolReader(h), poolInspector(h)
 	}
-	src, err := migrator.Load(fsys, dir, fmt.Sprintf("%q", dir))
-	if err != nil {
-		return nil, fmt.Errorf("configure readiness: %w", err)
+	if src == nil || len(src.Migrations) == 0 {
+		return nil, &ConfigError{Setting: "source", Err: errors.New("no migration source"), Advice: "pass the binary's migrations, read with source.Load"}
 	}
+	head, _ := src.Head().Get()
 	cfg := defaultConfig()
+	var err error
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -84,7 +82,7 @@ func New[H Handle](db H, fsys fs.FS, dir string, opts ...Option) (*Checker, erro
 			return nil, err
 		}
 	}
-	return &Checker{cfg: cfg, head: src.Head(), read: read, inspect: inspect, now: time.Now}, nil
+	return &Checker{cfg: cfg, head: head, read: read, inspect: inspect, now: time.Now}, nil
 }
 
 // Head returns the head version of the binary's migrations.

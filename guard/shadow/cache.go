@@ -17,8 +17,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 )
 
 // TemplatePrefix starts the name of every cached template database: the
@@ -68,7 +68,7 @@ func (p *Provider) TemplateCache() bool {
 // version and SHA-256 of each up file, the replaying user and the session
 // settings, so an edited file never reuses a stale template. Drop the shadow
 // when done; templates stay until unused for a week or crowded out.
-func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint64) (s *Shadow, warm bool, err error) {
+func (p *Provider) NewAt(ctx context.Context, src *source.Source, version source.Version) (s *Shadow, warm bool, err error) {
 	applied, err := appliedAt(src, version)
 	if err != nil {
 		return nil, false, err
@@ -111,13 +111,13 @@ func (p *Provider) NewAt(ctx context.Context, src *migrator.Source, version uint
 // a few pending files in and introspect (through Querier, or Schema, which
 // with WithInspection reads no catalog before the first step). Its limits:
 // files that must
-// run alone (migrator.Solo: transaction control, CONCURRENTLY, …) are
+// run alone (sqltext.Solo: transaction control, CONCURRENTLY, …) are
 // refused with ErrNeedsDatabase, and a failed file fails the whole view;
 // as some files fail only when they share a transaction (an enum value
 // added then used), replay in NewAt's copy for an authoritative answer.
 // While a view is open, copying its template waits. Without the template
 // cache, View is NewAt.
-func (p *Provider) View(ctx context.Context, src *migrator.Source, version uint64) (s *Shadow, warm bool, err error) {
+func (p *Provider) View(ctx context.Context, src *source.Source, version source.Version) (s *Shadow, warm bool, err error) {
 	applied, err := appliedAt(src, version)
 	if err != nil {
 		return nil, false, err
@@ -148,23 +148,15 @@ func (p *Provider) View(ctx context.Context, src *migrator.Source, version uint6
 var ErrNeedsDatabase = errors.New("file must run alone: a view of a template cannot replay it")
 
 // appliedAt lists the migrations of src up to and including version.
-func appliedAt(src *migrator.Source, version uint64) ([]migrator.Migration, error) {
-	if version != 0 {
-		if _, ok := src.Find(version); !ok {
-			return nil, fmt.Errorf("shadow: migrate to version %d: migrations %s have no such version", version, src.Name)
-		}
+func appliedAt(src *source.Source, version source.Version) ([]source.Migration, error) {
+	if !src.Has(version) {
+		return nil, fmt.Errorf("shadow: migrate to version %s: migrations %s have no such version", version, src.Name)
 	}
-	var applied []migrator.Migration
-	for _, m := range src.Migrations {
-		if m.Version <= version && !(version == 0 && m.Version == 0) {
-			applied = append(applied, m)
-		}
-	}
-	return applied, nil
+	return src.Upto(source.None, version), nil
 }
 
 // replayed is a new shadow with the history replayed, no cache involved.
-func (p *Provider) replayed(ctx context.Context, src *migrator.Source, version uint64) (*Shadow, bool, error) {
+func (p *Provider) replayed(ctx context.Context, src *source.Source, version source.Version) (*Shadow, bool, error) {
 	s, err := p.New(ctx)
 	if err != nil {
 		return nil, false, err
@@ -177,7 +169,7 @@ func (p *Provider) replayed(ctx context.Context, src *migrator.Source, version u
 
 // template returns the name of the cached template of applied (names is
 // its chain), building it when missing; warm is true when it was there.
-func (p *Provider) template(ctx context.Context, src *migrator.Source, applied []migrator.Migration, names []string) (name string, warm bool, err error) {
+func (p *Provider) template(ctx context.Context, src *source.Source, applied []source.Migration, names []string) (name string, warm bool, err error) {
 	existing, err := p.templates(ctx)
 	if err != nil {
 		return "", false, err
@@ -208,7 +200,7 @@ func (p *Provider) template(ctx context.Context, src *migrator.Source, applied [
 	if err != nil {
 		return "", false, err
 	}
-	if err := b.Migrate(ctx, src, version); err != nil {
+	if err := b.Migrate(ctx, src, source.V(version)); err != nil {
 		return "", false, errors.Join(err, b.Drop(ctx))
 	}
 	if _, err := p.writeRecord(ctx, b.conn, p.schemaKey(b.conn)); err != nil {
@@ -222,7 +214,7 @@ func (p *Provider) template(ctx context.Context, src *migrator.Source, applied [
 }
 
 // openView opens a transaction on the template name.
-func (p *Provider) openView(ctx context.Context, name string, applied []migrator.Migration) (_ *Shadow, err error) {
+func (p *Provider) openView(ctx context.Context, name string, applied []source.Migration) (_ *Shadow, err error) {
 	s := &Shadow{p: p, name: name, key: name + "#" + randomHex(4), applied: applied, view: true}
 	if s.cfg, s.url, err = p.shadowConfig(name); err != nil {
 		return nil, err
@@ -290,7 +282,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // chain returns the template name of each prefix of applied: a hash chain
 // seeded with what else shapes a replay (the user, the session settings).
-func (p *Provider) chain(src *migrator.Source, applied []migrator.Migration) ([]string, error) {
+func (p *Provider) chain(src *source.Source, applied []source.Migration) ([]string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "guard template 1\x00%s\x00", p.admin.User)
 	params := map[string]string{}

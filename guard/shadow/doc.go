@@ -32,7 +32,7 @@
 //		return err
 //	}
 //	for _, m := range src.Upto(3, src.Head()) {
-//		if err := sh.Step(ctx, src, m, migrator.DirectionUp); err != nil {
+//		if err := sh.Step(ctx, src, m, source.Up); err != nil {
 //			return err // *shadow.MigrationError: file, line, PostgreSQL's message
 //		}
 //		// introspect sh.Conn() to see what m changed

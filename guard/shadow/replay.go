@@ -8,21 +8,21 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
+	"github.com/schemaguard/guard/internal/sqltext"
 )
 
 // Version returns the version of the last migration replayed into the
-// shadow; ok is false while it is empty.
-func (s *Shadow) Version() (version uint64, ok bool) {
+// shadow: None while it is empty.
+func (s *Shadow) Version() source.Version {
 	if len(s.applied) == 0 {
-		return 0, false
+		return source.None
 	}
-	return s.applied[len(s.applied)-1].Version, true
+	return source.V(s.applied[len(s.applied)-1].Version)
 }
 
 // Migrate brings the shadow to version of src: every migration of src up to
-// and including version applied, none above. 0 means empty (unless src has a
-// version 0). It runs up files going up and down files (newest first) going
+// and including version applied, none above; None means empty. It runs up files going up and down files (newest first) going
 // down, one file at a time on the shadow's connection, each as one
 // simple-protocol statement the way golang-migrate runs a file, but without
 // golang-migrate's version bookkeeping. Going up, consecutive files that
@@ -31,43 +31,42 @@ func (s *Shadow) Version() (version uint64, ok bool) {
 // files are replayed one by one, so a failure is reported exactly as if each
 // file had run alone. A failed file is a *MigrationError
 // naming it, after which the shadow refuses further replays (ErrFailed).
-func (s *Shadow) Migrate(ctx context.Context, src *migrator.Source, version uint64) error {
-	if version != 0 {
-		if _, ok := src.Find(version); !ok {
-			return fmt.Errorf("shadow: migrate to version %d: migrations %s have no such version", version, src.Name)
-		}
+func (s *Shadow) Migrate(ctx context.Context, src *source.Source, version source.Version) error {
+	if !src.Has(version) {
+		return fmt.Errorf("shadow: migrate to version %s: migrations %s have no such version", version, src.Name)
 	}
-	for len(s.applied) > 0 && s.applied[len(s.applied)-1].Version > version {
-		if err := s.Step(ctx, src, s.applied[len(s.applied)-1], migrator.DirectionDown); err != nil {
+	for len(s.applied) > 0 && version.Less(s.Version()) {
+		if err := s.step(ctx, src, s.applied[len(s.applied)-1], source.Down); err != nil {
 			return err
 		}
 	}
-	var todo []migrator.Migration
-	for _, m := range src.Migrations {
-		if cur, ok := s.Version(); (ok && m.Version <= cur) || m.Version > version {
-			continue
-		}
-		todo = append(todo, m)
-	}
-	return s.replay(ctx, src, todo)
+	return s.replay(ctx, src, src.Upto(s.Version(), version))
 }
 
-// Step replays one file of src: m's up file, when m is above the shadow's
-// version, or its down file, when m is the shadow's version. A runner steps
-// to introspect the shadow after each file.
-func (s *Shadow) Step(ctx context.Context, src *migrator.Source, m migrator.Migration, dir migrator.Direction) error {
+// Step replays one file of src: the up file of a migration above the
+// shadow's version, or the down file of the shadow's version. A runner
+// steps to introspect the shadow after each file.
+func (s *Shadow) Step(ctx context.Context, src *source.Source, st source.Step) error {
+	m, ok := src.Find(source.V(st.Version))
+	if !ok {
+		return fmt.Errorf("shadow: migrations %s have no version %d", src.Name, st.Version)
+	}
+	return s.step(ctx, src, m, st.Direction)
+}
+
+func (s *Shadow) step(ctx context.Context, src *source.Source, m source.Migration, dir source.Direction) error {
 	if s.failed {
 		return ErrFailed
 	}
-	cur, ok := s.Version()
+	cur := s.Version()
 	file := m.Up
 	switch dir {
-	case migrator.DirectionUp:
-		if ok && m.Version <= cur {
-			return fmt.Errorf("shadow: cannot apply %s: the shadow is already at version %d", m.Up, cur)
+	case source.Up:
+		if !cur.Less(source.V(m.Version)) {
+			return fmt.Errorf("shadow: cannot apply %s: the shadow is already at version %s", m.Up, cur)
 		}
-	case migrator.DirectionDown:
-		if !ok || m.Version != cur {
+	case source.Down:
+		if cur != source.V(m.Version) {
 			return fmt.Errorf("shadow: cannot revert %s: it is not the shadow's last migration", m.Label())
 		}
 		if m.Down == "" {
@@ -98,7 +97,7 @@ func (s *Shadow) exec(ctx context.Context, file string, version uint64, sql stri
 	me := &MigrationError{File: file, Version: version, Err: err}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Position > 0 {
-		me.Line, me.Column, _ = migrator.Position(sql, int(pgErr.Position))
+		me.Line, me.Column, _ = sqltext.Position(sql, int(pgErr.Position))
 	}
 	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		me.Err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
@@ -114,17 +113,17 @@ const (
 
 // replay applies the up files of todo (in order, all above the shadow's
 // version), grouping batchable files.
-func (s *Shadow) replay(ctx context.Context, src *migrator.Source, todo []migrator.Migration) error {
+func (s *Shadow) replay(ctx context.Context, src *source.Source, todo []source.Migration) error {
 	if s.view {
 		// One transaction already: a failed batch could not be replayed.
 		for _, m := range todo {
-			if err := s.Step(ctx, src, m, migrator.DirectionUp); err != nil {
+			if err := s.step(ctx, src, m, source.Up); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	var batch []migrator.Migration
+	var batch []source.Migration
 	var bodies []string
 	size := 0
 	flush := func() error {
@@ -133,7 +132,7 @@ func (s *Shadow) replay(ctx context.Context, src *migrator.Source, todo []migrat
 		case 0:
 			return nil
 		case 1:
-			return s.run(ctx, batch[0], batch[0].Up, bodies[0], migrator.DirectionUp)
+			return s.run(ctx, batch[0], batch[0].Up, bodies[0], source.Up)
 		}
 		if s.failed {
 			return ErrFailed
@@ -152,7 +151,7 @@ func (s *Shadow) replay(ctx context.Context, src *migrator.Source, todo []migrat
 		// The batch ran as one implicit transaction, rolled back on error:
 		// replay its files alone to find and report the failing one.
 		for i, m := range batch {
-			if err := s.run(ctx, m, m.Up, bodies[i], migrator.DirectionUp); err != nil {
+			if err := s.run(ctx, m, m.Up, bodies[i], source.Up); err != nil {
 				return err
 			}
 		}
@@ -175,7 +174,7 @@ func (s *Shadow) replay(ctx context.Context, src *migrator.Source, todo []migrat
 			if err := flush(); err != nil {
 				return err
 			}
-			if err := s.run(ctx, m, m.Up, body, migrator.DirectionUp); err != nil {
+			if err := s.run(ctx, m, m.Up, body, source.Up); err != nil {
 				return err
 			}
 			continue
@@ -191,17 +190,17 @@ func (s *Shadow) replay(ctx context.Context, src *migrator.Source, todo []migrat
 }
 
 // run executes one file and records it as applied (or reverted).
-func (s *Shadow) run(ctx context.Context, m migrator.Migration, file, body string, dir migrator.Direction) error {
+func (s *Shadow) run(ctx context.Context, m source.Migration, file, body string, dir source.Direction) error {
 	if s.failed {
 		return ErrFailed
 	}
-	if s.view && migrator.Solo(body) {
+	if s.view && sqltext.Solo(body) {
 		return fmt.Errorf("shadow: %s: %w", file, ErrNeedsDatabase)
 	}
 	if err := s.exec(ctx, file, m.Version, body); err != nil {
 		return err
 	}
-	if dir == migrator.DirectionUp {
+	if dir == source.Up {
 		s.applied = append(s.applied, m)
 	} else {
 		s.applied = s.applied[:len(s.applied)-1]
@@ -213,8 +212,8 @@ func (s *Shadow) run(ctx context.Context, m migrator.Migration, file, body strin
 // file that controls transactions (it would commit part of the batch), runs
 // what PostgreSQL refuses in a transaction block, or sets something for the
 // rest of its transaction.
-func batchable(body string) bool { return !migrator.Solo(body) }
+func batchable(body string) bool { return !sqltext.Solo(body) }
 
 // endsBatch reports whether a file must be the last of its batch: a value
 // added to an enum type cannot be used before it commits.
-func endsBatch(body string) bool { return migrator.AddsEnumValue(body) }
+func endsBatch(body string) bool { return sqltext.AddsEnumValue(body) }

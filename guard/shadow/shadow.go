@@ -16,8 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgcluster"
 )
 
@@ -285,7 +285,7 @@ func (p *Provider) New(ctx context.Context) (*Shadow, error) {
 
 // create makes a shadow database, as a copy of template when one is named
 // (a database holding the replay of applied, for warm runs to start from).
-func (p *Provider) create(ctx context.Context, template string, applied []migrator.Migration) (_ *Shadow, err error) {
+func (p *Provider) create(ctx context.Context, template string, applied []source.Migration) (_ *Shadow, err error) {
 	name := Prefix + randomHex(6)
 	create := `CREATE DATABASE ` + pgx.Identifier{name}.Sanitize()
 	if template != "" {
@@ -456,7 +456,7 @@ type Shadow struct {
 	cfg     *pgx.ConnConfig
 	url     string
 	conn    *pgx.Conn
-	applied []migrator.Migration // in order; the top is the version
+	applied []source.Migration // in order; the top is the version
 	failed  bool
 	// A view is a transaction on a cached template rather than a database
 	// of its own (see Provider.View): Drop rolls it back.

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,24 +16,20 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
 )
 
-// DefaultMigrationsTable is golang-migrate's version table name.
-const DefaultMigrationsTable = "schema_migrations"
-
-// DB is a database whose migrations are applied through golang-migrate, so
-// that its version table is exactly what plain golang-migrate writes. Its
-// methods are safe for concurrent use; migrations on one DB run one at a time.
+// DB is a database whose migrations are applied through golang-migrate. Its
+// methods are safe for concurrent use; steps on one DB run one at a time.
 type DB struct {
-	src     *Source
+	src     *source.Source
 	cfg     *pgx.ConnConfig // the caller's config plus our application_name
 	appName string          // unique per DB: how a cancel finds our sessions
 	sqlDB   *sql.DB
 	opts    options
-	dbName  string // current_database()
-	schema  string // schema of the version table
-	table   string // name of the version table
+	dbName  string       // current_database()
+	table   source.Table // the version table, its schema resolved
 
 	mu sync.Mutex       // serialises golang-migrate calls
 	m  *migrate.Migrate // created on the first write: it creates the version table
@@ -45,32 +39,9 @@ type DB struct {
 type Option func(*options) error
 
 type options struct {
-	table            string
-	quoted           bool
 	statementTimeout time.Duration
 	lockTimeout      time.Duration
 	logger           *slog.Logger
-	before           func(Step)
-	after            func(Step, time.Duration, error)
-}
-
-// WithMigrationsTable sets the version table, as golang-migrate's
-// x-migrations-table does: a table name in the current schema. With
-// WithMigrationsTableQuoted, name is instead `"schema"."table"` or `"table"`.
-func WithMigrationsTable(name string) Option {
-	return func(o *options) error {
-		if name == "" {
-			return errors.New("empty migrations table name")
-		}
-		o.table = name
-		return nil
-	}
-}
-
-// WithMigrationsTableQuoted reads the WithMigrationsTable name the way
-// golang-migrate's x-migrations-table-quoted does: `"schema"."table"`.
-func WithMigrationsTableQuoted() Option {
-	return func(o *options) error { o.quoted = true; return nil }
 }
 
 // WithStatementTimeout bounds each migration file, like golang-migrate's
@@ -110,33 +81,23 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithBeforeStep sets a function called before each migration file runs.
-func WithBeforeStep(f func(Step)) Option {
-	return func(o *options) error { o.before = f; return nil }
-}
-
-// WithAfterStep sets a function called after each migration file ran, with
-// how long it took and its error (nil on success).
-func WithAfterStep(f func(s Step, took time.Duration, err error)) Option {
-	return func(o *options) error { o.after = f; return nil }
-}
-
-// quotedTable is how golang-migrate splits a quoted x-migrations-table.
-var quotedTable = regexp.MustCompile(`"(.*?)"`)
-
 // OpenDB connects to the database described by cfg, to migrate it with the
-// migrations of src. It checks that the server answers but changes nothing:
+// migrations of src, keeping the version in table (its schema "" for the
+// session's current schema). It checks that the server answers but changes nothing:
 // the version table is created (by golang-migrate) only when a migration or
 // Force first runs. RuntimeParams of cfg (lock_timeout, search_path, …) apply
 // to the migration session. Close the DB when done.
-func OpenDB(ctx context.Context, cfg *pgx.ConnConfig, src *Source, opts ...Option) (*DB, error) {
+func OpenDB(ctx context.Context, cfg *pgx.ConnConfig, src *source.Source, table source.Table, opts ...Option) (*DB, error) {
 	if cfg == nil {
 		return nil, errors.New("open database: nil connection config")
 	}
 	if src == nil || len(src.Migrations) == 0 {
 		return nil, errors.New("open database: no migration source")
 	}
-	o := options{table: DefaultMigrationsTable}
+	if table.Name == "" {
+		return nil, errors.New("open database: no migrations table")
+	}
+	o := options{}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
@@ -145,20 +106,7 @@ func OpenDB(ctx context.Context, cfg *pgx.ConnConfig, src *Source, opts ...Optio
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
-	d := &DB{src: src, opts: o, table: o.table}
-	if o.quoted {
-		if !strings.HasPrefix(o.table, `"`) || !strings.HasSuffix(o.table, `"`) {
-			return nil, fmt.Errorf(`open database: quoted migrations table %s must look like "schema"."table"`, o.table)
-		}
-		parts := quotedTable.FindAllStringSubmatch(o.table, -1)
-		if len(parts) > 2 {
-			return nil, fmt.Errorf("open database: migrations table %s has too many dots", o.table)
-		}
-		d.table = parts[len(parts)-1][1]
-		if len(parts) == 2 {
-			d.schema = parts[0][1]
-		}
-	}
+	d := &DB{src: src, opts: o, table: table}
 
 	d.appName = "guard-migrate-" + randomHex(6)
 	d.cfg = cfg.Copy()
@@ -176,24 +124,19 @@ func OpenDB(ctx context.Context, cfg *pgx.ConnConfig, src *Source, opts ...Optio
 	var schema *string
 	err := d.sqlDB.QueryRowContext(ctx, `SELECT current_database(), current_schema()`).Scan(&d.dbName, &schema)
 	if err != nil {
-		_ = d.sqlDB.Close()
-		return nil, fmt.Errorf("open database %s: %w", dburl.Describe(cfg), scrub(err, cfg))
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", dburl.Describe(cfg), scrub(err, cfg)), d.sqlDB.Close())
 	}
-	if d.schema == "" {
+	if d.table.Schema == "" {
 		if schema == nil {
-			_ = d.sqlDB.Close()
-			return nil, fmt.Errorf("open database %s: no current schema (check search_path) to hold the %s table", dburl.Describe(cfg), o.table)
+			return nil, errors.Join(fmt.Errorf("open database %s: no current schema (check search_path) to hold the %s table", dburl.Describe(cfg), table), d.sqlDB.Close())
 		}
-		d.schema = *schema
+		d.table = d.table.In(*schema)
 	}
 	return d, nil
 }
 
-// Source returns the migration source the DB was opened with.
-func (d *DB) Source() *Source { return d.src }
-
-// Table returns the version table as schema and name.
-func (d *DB) Table() (schema, table string) { return d.schema, d.table }
+// Table returns the version table, its schema resolved.
+func (d *DB) Table() source.Table { return d.table }
 
 // ApplicationName returns the application_name of the DB's sessions.
 func (d *DB) ApplicationName() string { return d.appName }
@@ -210,33 +153,29 @@ func (d *DB) Close() error {
 	return d.sqlDB.Close()
 }
 
-// Version reads the version table directly, never creating it. ok is false
-// when there is no version: no table, an empty table, or golang-migrate's
-// "no version" row (-1), which can be dirty after the first migration's
-// down failed.
-func (d *DB) Version(ctx context.Context) (version uint64, dirty, ok bool, err error) {
+// Version reads the version table directly, never creating it: None when
+// there is no version (no table, an empty table, or golang-migrate's "no
+// version" row, -1, which can be dirty after the first migration's down
+// failed).
+func (d *DB) Version(ctx context.Context) (v source.Version, dirty bool, err error) {
 	var exists bool
-	err = d.sqlDB.QueryRowContext(ctx, `SELECT to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL`, d.schema, d.table).Scan(&exists)
+	err = d.sqlDB.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, d.table.String()).Scan(&exists)
 	if err != nil {
-		return 0, false, false, fmt.Errorf("read migration version: %w", scrub(err, d.cfg))
+		return source.None, false, fmt.Errorf("read migration version: %w", scrub(err, d.cfg))
 	}
 	if !exists {
-		return 0, false, false, nil
+		return source.None, false, nil
 	}
-	var v int64
-	err = d.sqlDB.QueryRowContext(ctx, `SELECT version, dirty FROM `+d.tableIdent()+` LIMIT 1`).Scan(&v, &dirty)
+	var n int64
+	err = d.sqlDB.QueryRowContext(ctx, `SELECT version, dirty FROM `+d.table.String()+` LIMIT 1`).Scan(&n, &dirty)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return 0, false, false, nil
+		return source.None, false, nil
 	case err != nil:
-		return 0, false, false, fmt.Errorf("read migration version from %s: %w", d.tableIdent(), scrub(err, d.cfg))
-	case v < 0:
-		return 0, dirty, false, nil
+		return source.None, false, fmt.Errorf("read migration version from %s: %w", d.table, scrub(err, d.cfg))
 	}
-	return uint64(v), dirty, true, nil
+	return source.FromInt(n), dirty, nil
 }
-
-func (d *DB) tableIdent() string { return pgx.Identifier{d.schema, d.table}.Sanitize() }
 
 func randomHex(n int) string {
 	b := make([]byte, n)

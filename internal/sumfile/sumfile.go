@@ -29,12 +29,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // DefaultName is the sum file's name in the migrations folder.
@@ -62,13 +60,10 @@ type File struct {
 	Entries   []Entry // in the order they appear (computed: version order, up before down)
 }
 
-// fileRegex is golang-migrate's migration file name pattern.
-var fileRegex = regexp.MustCompile(`^([0-9]+)_(.*)\.(down|up)\.(.*)$`)
-
 // Compute hashes every up and down file of src, in version order, and
 // returns the sum file that records them. It fails when a file cannot be
 // read.
-func Compute(src *migrator.Source) (*File, error) {
+func Compute(src *source.Source) (*File, error) {
 	f := &File{}
 	for _, m := range src.Migrations {
 		for _, name := range []string{m.Up, m.Down} {
@@ -108,15 +103,11 @@ func Digest(b []byte) string {
 // Parts returns the version of a migration file name and whether it is a
 // down file; ok is false for a name golang-migrate would not read.
 func Parts(name string) (version uint64, down, ok bool) {
-	m := fileRegex.FindStringSubmatch(name)
-	if m == nil {
+	f, ok, err := source.ParseFileName(name)
+	if !ok || err != nil {
 		return 0, false, false
 	}
-	v, err := strconv.ParseUint(m[1], 10, 64)
-	if err != nil {
-		return 0, false, false
-	}
-	return v, m[3] == "down", true
+	return f.Version, f.Direction == source.Down, true
 }
 
 // Chain computes the chained total of the entries, in their order.
@@ -275,10 +266,10 @@ func Write(path string, f *File) error {
 
 // Hash computes the sum file of the migrations in dir and writes it to
 // dir/name (DefaultName when name is ""), replacing what was there: every
-// file as it is now is recorded. It fails as migrator.Open does on a bad
+// file as it is now is recorded. It fails as source.Open does on a bad
 // migrations folder.
 func Hash(dir, name string) (*File, error) {
-	src, err := migrator.Open(dir)
+	src, err := source.Open(dir)
 	if err != nil {
 		return nil, err
 	}

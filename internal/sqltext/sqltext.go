@@ -1,8 +1,15 @@
-package migrator
+// Package sqltext is guard's SQL lexer: it splits migration files into
+// statements the way PostgreSQL's simple query protocol sees them, masks
+// quoted text and comments, maps error positions to lines, and holds the
+// one classifier of statements that must run outside a transaction block,
+// which the shadow, the runner and verify all ask.
+package sqltext
 
 import (
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Statement is one statement of a SQL text, as written.
@@ -207,12 +214,13 @@ func IsIdentByte(c byte) bool {
 	return c == '_' || c == '$' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
 }
 
-// firstWords returns the first n words of a statement, lower-cased.
+// firstWords returns the first n words (all for n < 0) of a statement,
+// lower-cased.
 func firstWords(stmt string, n int) []string {
 	f := strings.FieldsFunc(strings.ToLower(stmt), func(r rune) bool {
 		return unicode.IsSpace(r) || r == '(' || r == ')' || r == ','
 	})
-	if len(f) > n {
+	if n >= 0 && len(f) > n {
 		f = f[:n]
 	}
 	return f
@@ -239,15 +247,82 @@ func TransactionControl(sql string) bool {
 	return false
 }
 
+// NoTransaction reports whether PostgreSQL refuses stmt, one statement,
+// inside a transaction block, and names it (e.g. "CREATE INDEX
+// CONCURRENTLY"). It is the one such classifier: verify flags these
+// statements in files of several statements, and a shadow replays a file
+// holding one on its own (see Solo).
+func NoTransaction(stmt string) (string, bool) {
+	clean := Statements(stmt)
+	if len(clean) == 0 {
+		return "", false
+	}
+	w := firstWords(clean[0], -1)
+	if len(w) == 0 {
+		return "", false
+	}
+	at := func(i int) string {
+		if i < len(w) {
+			return w[i]
+		}
+		return ""
+	}
+	name := func(n int) string { return strings.ToUpper(strings.Join(w[:min(n, len(w))], " ")) }
+	switch w[0] {
+	case "vacuum":
+		return "VACUUM", true
+	case "create", "drop":
+		switch at(1) {
+		case "database", "tablespace", "subscription":
+			return name(2), true
+		case "index":
+			if at(2) == "concurrently" {
+				return name(3), true
+			}
+		case "unique":
+			if at(2) == "index" && at(3) == "concurrently" {
+				return name(4), true
+			}
+		}
+	case "alter":
+		if at(1) == "system" {
+			return "ALTER SYSTEM", true
+		}
+		if at(1) == "table" && slices.Contains(w, "detach") && slices.Contains(w, "concurrently") {
+			return "ALTER TABLE … DETACH PARTITION … CONCURRENTLY", true
+		}
+	case "reindex":
+		if slices.Contains(w, "concurrently") {
+			return "REINDEX … CONCURRENTLY", true
+		}
+		if at(1) == "database" || at(1) == "system" || at(1) == "schema" {
+			return name(2), true
+		}
+	case "cluster":
+		if len(w) == 1 {
+			return "CLUSTER", true
+		}
+	case "discard":
+		if at(1) == "all" {
+			return "DISCARD ALL", true
+		}
+	}
+	return "", false
+}
+
 // Solo reports whether a migration file must run in a transaction of its
-// own: it controls transactions, runs something PostgreSQL refuses inside a
-// transaction block (CONCURRENTLY, VACUUM, CREATE DATABASE, …), or sets
-// something for the rest of its transaction (SET LOCAL, SET TRANSACTION).
+// own: it controls transactions, holds a statement PostgreSQL refuses inside
+// a transaction block (NoTransaction), or does something that reaches past
+// its own statements (SET LOCAL, SET TRANSACTION, LOCK, COPY, LISTEN, any
+// CONCURRENTLY, …), which a shadow must not share with other files.
 func Solo(sql string) bool {
 	if TransactionControl(sql) {
 		return true
 	}
 	for _, st := range Statements(sql) {
+		if _, ok := NoTransaction(st); ok {
+			return true
+		}
 		w := firstWords(st, 3)
 		if len(w) == 0 {
 			continue
@@ -283,4 +358,45 @@ func AddsEnumValue(sql string) bool {
 		}
 	}
 	return false
+}
+
+// Position converts PostgreSQL's error position (1-based, in characters)
+// within text to a 1-based line and column; ok is false when pos is out of
+// range. It counts the way golang-migrate does.
+func Position(text string, pos int) (line, col int, ok bool) {
+	runes := []rune(text)
+	if pos < 1 || pos > len(runes) {
+		return 0, 0, false
+	}
+	line, col = 1, 1
+	for _, r := range runes[:pos-1] {
+		if r == '\n' {
+			line, col = line+1, 1
+		} else if r != '\r' {
+			col++
+		}
+	}
+	return line, col, true
+}
+
+// LineCol returns the 1-based line and column (in characters, carriage
+// returns not counted) of byte offset off of text, clamped to text.
+func LineCol(text string, off int) (line, col int) {
+	off = min(max(off, 0), len(text))
+	before := text[:off]
+	lineStart := strings.LastIndexByte(before, '\n') + 1
+	return strings.Count(before, "\n") + 1, utf8.RuneCountInString(strings.ReplaceAll(before[lineStart:], "\r", "")) + 1
+}
+
+// ByteOffset converts PostgreSQL's 1-based character position in text to a
+// byte offset (len(text) past the end).
+func ByteOffset(text string, pos int) int {
+	n := 1
+	for i := range text {
+		if n == pos {
+			return i
+		}
+		n++
+	}
+	return len(text)
 }
