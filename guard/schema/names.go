@@ -17,7 +17,7 @@ func Qualify(schemaName, name string) string {
 // underscores, starts with a letter or underscore, and is not a keyword
 // (other than an unreserved one).
 func QuoteIdent(id string) string {
-	if id == "" || keywords[id] {
+	if id == "" || quotedKeyword(id) {
 		return pgx.Identifier{id}.Sanitize()
 	}
 	for i := 0; i < len(id); i++ {
