@@ -29,10 +29,10 @@ type readAhead struct {
 	files map[string][]byte
 }
 
-// ReadFile implements fs.ReadFileFS. The caller must not modify the result.
+// ReadFile implements fs.ReadFileFS: a copy, which the caller may modify.
 func (f readAhead) ReadFile(name string) ([]byte, error) {
 	if b, ok := f.files[name]; ok {
-		return b, nil
+		return bytes.Clone(b), nil
 	}
 	return fs.ReadFile(f.FS, name)
 }
