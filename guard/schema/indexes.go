@@ -62,19 +62,13 @@ const (
 	oidAnyEnum  = 3500
 )
 
-// quoteIdent quotes id exactly as PostgreSQL's quote_ident (quote_identifier)
-// does: unless it is lower case letters, digits and underscores, not
-// starting with a digit, and not a keyword other than an unreserved one.
-func (f *facts) quoteIdent(id string) string {
-	safe := id != "" && (id[0] >= 'a' && id[0] <= 'z' || id[0] == '_') && !f.quoteAll
-	for i := 0; safe && i < len(id); i++ {
-		c := id[i]
-		safe = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
-	}
-	if safe && !f.quotedKeywords[id] {
-		return id
-	}
-	return `"` + strings.ReplaceAll(id, `"`, `""`) + `"`
+// quotesAsServer reports whether QuoteIdent quotes id as the server's
+// quote_ident does, and so pg_get_indexdef: unless quote_all_identifiers is
+// on, or id is a keyword the server quotes and QuoteIdent does not, or the
+// reverse (QuoteIdent knows PostgreSQL 15's keywords; later releases add a
+// few).
+func (f *facts) quotesAsServer(id string) bool {
+	return !f.quoteAll && f.quotedKeywords[id] == quotedKeyword(id)
 }
 
 // defaultFor reports whether pg_get_indexdef would leave the operator class
@@ -142,10 +136,16 @@ func readIndexes(irs []*indexRow, s *Schema, tabs tableIndex, f *facts) ([]pendi
 
 // assembleIndexDef writes the definition of an index on plain columns as
 // pg_get_indexdef does, if every key column has its type's default operator
-// class and its own collation; ok is false otherwise.
+// class and its own collation, and every name is quoted as the server would
+// (quotesAsServer); ok is false otherwise.
 func assembleIndexDef(b *strings.Builder, f *facts, t *Table, e tableEntry, ir *indexRow) (def string, ok bool) {
 	if len(ir.Opclasses) != len(ir.Keys) || len(ir.Collations) != len(ir.Keys) || len(ir.Keys) == 0 {
 		return "", false
+	}
+	ok = true
+	ident := func(id string) {
+		ok = ok && f.quotesAsServer(id)
+		b.WriteString(QuoteIdent(id))
 	}
 	b.Reset()
 	b.WriteString("CREATE ")
@@ -153,13 +153,13 @@ func assembleIndexDef(b *strings.Builder, f *facts, t *Table, e tableEntry, ir *
 		b.WriteString("UNIQUE ")
 	}
 	b.WriteString("INDEX ")
-	b.WriteString(f.quoteIdent(ir.Name))
+	ident(ir.Name)
 	b.WriteString(" ON ")
-	b.WriteString(f.quoteIdent(t.Schema))
+	ident(t.Schema)
 	b.WriteByte('.')
-	b.WriteString(f.quoteIdent(t.Name))
+	ident(t.Name)
 	b.WriteString(" USING ")
-	b.WriteString(f.quoteIdent(ir.Method))
+	ident(ir.Method)
 	b.WriteString(" (")
 	for k, attnum := range ir.Keys {
 		j, found := slices.BinarySearch(e.attnums, attnum)
@@ -170,9 +170,12 @@ func assembleIndexDef(b *strings.Builder, f *facts, t *Table, e tableEntry, ir *
 		if k > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(f.quoteIdent(e.names[j]))
+		ident(e.names[j])
 	}
 	b.WriteByte(')')
+	if !ok {
+		return "", false
+	}
 	return b.String(), true
 }
 

@@ -7,6 +7,8 @@ import (
 	"github.com/alecthomas/assert/v2"
 )
 
+// Assembled index definitions quote names with QuoteIdent, where it quotes
+// as the server does.
 func TestQuoteIdentLikePostgres(t *testing.T) {
 	f := &facts{quotedKeywords: map[string]bool{"user": true, "order": true, "int": true, "left": true}}
 	for in, want := range map[string]string{
@@ -25,10 +27,17 @@ func TestQuoteIdentLikePostgres(t *testing.T) {
 		"":            `""`,
 		"order_lines": "order_lines",
 	} {
-		assert.Equal(t, want, f.quoteIdent(in), "quoteIdent(%q)", in)
+		assert.Equal(t, want, QuoteIdent(in), "QuoteIdent(%q)", in)
+		assert.True(t, f.quotesAsServer(in), "quotesAsServer(%q)", in)
 	}
+	// A keyword the server quotes and QuoteIdent does not (one of
+	// PostgreSQL 16), or the reverse, is left to pg_get_indexdef.
+	f.quotedKeywords["system_user"] = true
+	assert.False(t, f.quotesAsServer("system_user"))
+	assert.False(t, f.quotesAsServer("select"))
+	// So is every name under quote_all_identifiers.
 	f.quoteAll = true
-	assert.Equal(t, `"users"`, f.quoteIdent("users"))
+	assert.False(t, f.quotesAsServer("users"))
 }
 
 func TestDefaultOpclassFor(t *testing.T) {
@@ -94,4 +103,28 @@ func TestAssembleIndexDef(t *testing.T) {
 		_, ok := assembleIndexDef(&b, f, tab, e, ir)
 		assert.False(t, ok, name)
 	}
+}
+
+// A name the server would quote otherwise than QuoteIdent leaves the
+// definition to pg_get_indexdef.
+func TestAssembleIndexDefLeavesOtherQuotingToTheServer(t *testing.T) {
+	f := &facts{
+		defaultOpclasses: map[uint32]opclass{1: {inputType: 23, builtin: true}},
+		quotedKeywords:   map[string]bool{"order": true, "system_user": true},
+	}
+	tab := &Table{Schema: "public", Name: "t"}
+	e := tableEntry{attnums: []int16{1, 2}, names: []string{"id", "system_user"}, types: []uint32{23, 23}, colls: []uint32{0, 0}}
+	ir := func(key int16) *indexRow {
+		return &indexRow{Name: "i", Method: "btree", Keys: []int16{key}, Opclasses: []uint32{1}, Collations: []uint32{0}}
+	}
+	var b strings.Builder
+	def, ok := assembleIndexDef(&b, f, tab, e, ir(1))
+	assert.True(t, ok)
+	assert.Equal(t, "CREATE INDEX i ON public.t USING btree (id)", def)
+
+	_, ok = assembleIndexDef(&b, f, tab, e, ir(2))
+	assert.False(t, ok, "a keyword of the server's only")
+	f.quoteAll = true
+	_, ok = assembleIndexDef(&b, f, tab, e, ir(1))
+	assert.False(t, ok, "quote_all_identifiers")
 }

@@ -13,9 +13,13 @@ func Qualify(schemaName, name string) string {
 }
 
 // QuoteIdent quotes an identifier exactly when PostgreSQL's quote_ident
-// would: unless it is made only of lowercase ASCII letters, digits and
-// underscores, starts with a letter or underscore, and is not a keyword
-// (other than an unreserved one).
+// would (with quote_all_identifiers off): unless it is made only of
+// lowercase ASCII letters, digits and underscores, starts with a letter or
+// underscore, and is not a keyword (other than an unreserved one). The
+// keywords are PostgreSQL 15's; a keyword a later release added (16's
+// system_user, say) is left unquoted. It is the package's only identifier
+// quoting: Inspect writes the index definitions it assembles with it, and
+// leaves to pg_get_indexdef those where the server would quote otherwise.
 func QuoteIdent(id string) string {
 	if id == "" || quotedKeyword(id) {
 		return pgx.Identifier{id}.Sanitize()
