@@ -18,8 +18,9 @@ import (
 	"github.com/schemaguard/guard/internal/sqltext"
 )
 
-// Run runs exactly step through golang-migrate: the database must be clean
-// at the step's starting version, and is at step.To afterwards. It fails
+// Run runs exactly step, a step of the DB's source, through golang-migrate:
+// the database must be clean at the step's starting version, and is at
+// step.To afterwards. It fails
 // with *DirtyError on a dirty database, with ErrConcurrentChange when the
 // version is not the step's start (or not its end afterwards: another
 // process migrates the same database), and with *MigrationError when the
@@ -31,6 +32,9 @@ func (d *DB) Run(ctx context.Context, step source.Step) error {
 	defer d.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("migrate: stopped before %s: %w", label(step), context.Cause(ctx))
+	}
+	if err := d.inSource(step); err != nil {
+		return err
 	}
 	from := step.From(d.src)
 	v, dirty, err := d.Version(ctx)
@@ -59,6 +63,23 @@ func (d *DB) Run(ctx context.Context, step source.Step) error {
 	}
 	if dirty || v != step.To {
 		return fmt.Errorf("after %s: version is %s (dirty %t), want %s: %w", label(step), v, dirty, step.To, ErrConcurrentChange)
+	}
+	return nil
+}
+
+// inSource checks that step is a step of the DB's source: golang-migrate
+// runs the source's next (or current) file, which must be the step's.
+func (d *DB) inSource(step source.Step) error {
+	m, ok := d.src.Find(source.V(step.Version))
+	if !ok {
+		return fmt.Errorf("run %s: migrations %s have no version %d", label(step), d.src.Name, step.Version)
+	}
+	want := source.UpStep(m)
+	if step.Direction == source.Down {
+		want = source.Step{Version: m.Version, Name: m.Name, File: m.Down, Direction: source.Down, To: d.src.Prev(want.To)}
+	}
+	if step != want {
+		return fmt.Errorf("run %s: not a step of migrations %s (want file %q to version %s)", label(step), d.src.Name, want.File, want.To)
 	}
 	return nil
 }
