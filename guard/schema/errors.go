@@ -38,6 +38,17 @@ func (e *OptionError) Hint() string {
 	return ""
 }
 
+// UnsupportedServerError reports a server older than PostgreSQL 15, whose
+// catalogs Inspect cannot read. Inspect returns it wrapped in an
+// *InspectError, before it reads any catalog.
+type UnsupportedServerError struct {
+	Version string // the server's server_version, e.g. "14.11"
+}
+
+func (e *UnsupportedServerError) Error() string {
+	return fmt.Sprintf("server version %q is not supported: PostgreSQL 15 or later is needed", e.Version)
+}
+
 // InspectError reports a failure while reading the catalogs. It wraps the
 // error from the database or driver.
 type InspectError struct {
@@ -56,6 +67,9 @@ func (e *InspectError) Unwrap() error { return e.Err }
 func (e *InspectError) Hint() string {
 	if errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded) {
 		return ""
+	}
+	if errors.As(e.Err, new(*UnsupportedServerError)) {
+		return "run guard against PostgreSQL 15 or later (it reads catalog columns 15 added)"
 	}
 	if e.Step == "export snapshot" {
 		return "pass WithParallelism(1) to read over one connection, without a shared snapshot"

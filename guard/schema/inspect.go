@@ -48,8 +48,13 @@ type savepointStarter interface {
 // foreign keys to tables it did not read, and for index definitions it could
 // not write itself.
 //
+// Inspect reads PostgreSQL 15 and later. It takes the server's version from
+// the connection's startup parameters (asking for it first only when given
+// a Querier of another kind) and refuses an older server before reading.
+//
 // Inspect returns an *OptionError for a bad option, ErrNilQuerier for a nil
-// conn and an *InspectError when reading fails. It is safe for concurrent use
+// conn, an *InspectError wrapping an *UnsupportedServerError for a server
+// older than 15, and an *InspectError when reading fails. It is safe for concurrent use
 // as far as conn is.
 func Inspect(ctx context.Context, conn Querier, opts ...Option) (*Schema, error) {
 	o := options{schemas: []string{"public"}, excludes: []tableRef{{name: DefaultMigrationsTable}},
@@ -105,6 +110,13 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 			return nil, fail("configure transaction", err)
 		}
 		q = tx
+	}
+	version, err := serverVersion(ctx, q, tx)
+	if err != nil {
+		return nil, fail("check server version", err)
+	}
+	if err := checkServerVersion(version); err != nil {
+		return nil, fail("check server version", err)
 	}
 
 	// The tables are read over q; the other catalogs, when a second
