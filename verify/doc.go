@@ -31,7 +31,11 @@
 //
 // Usage:
 //
-//	rep, err := verify.Run(ctx, os.DirFS("migrations"),
+//	src, err := verify.LoadSource(os.DirFS("."), "migrations", "migrations")
+//	if err != nil {
+//		return err // no migrations folder, nothing usable in it
+//	}
+//	rep, err := verify.Run(ctx, src,
 //		verify.WithSourceDir("migrations"),
 //		verify.WithContract("guard.contract.json"),
 //		verify.WithQueries("db/queries"),
@@ -43,6 +47,10 @@
 //	if rep.Status != verify.StatusPassed {
 //		os.Exit(1)
 //	}
+//
+// Run takes any *source.Source; LoadSource reads a folder the way the
+// hygiene check wants it, setting aside (and Run then reporting) the files
+// that source.Load refuses, where source.Load would fail on the first.
 //
 // Without WithShadowURL (or WithShadowProvider) the shadow database lives on
 // an ephemeral PostgreSQL cluster started from the server binaries on the

@@ -15,7 +15,12 @@ import (
 func ExampleRun() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := verify.Run(ctx, os.DirFS("migrations"),
+	src, err := verify.LoadSource(os.DirFS("."), "migrations", "migrations")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err) // no migrations folder, or nothing usable in it
+		os.Exit(1)
+	}
+	rep, err := verify.Run(ctx, src,
 		verify.WithSourceDir("migrations"), // findings name migrations/000003_x.up.sql
 		verify.WithContract("guard.contract.json"),
 		verify.WithQueries("db/queries"),

@@ -5,34 +5,63 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
-	"strings"
-	"unicode"
 
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
+	"github.com/schemaguard/guard/internal/sqltext"
 )
 
-// loadSource reads the migrations. A file golang-migrate would skip, a
-// duplicate version or a down file without its up is a hygiene error; the
-// file is then left out and the rest is verified as golang-migrate would
-// see it without that file. r.src stays nil when nothing usable is left.
-func (r *run) loadSource() error {
+// LoadSource reads the migrations in directory dir of fsys (for example
+// os.DirFS("."), "migrations"; name is how messages refer to them) for Run,
+// as source.Load does, except that the files source.Load refuses and
+// golang-migrate would get wrong — a .sql file whose name golang-migrate
+// silently skips (source.ErrSkippedFile), a second file of one version
+// (source.ErrDuplicateVersion), a down file without its up
+// (source.ErrMissingUp) — are set aside: the source holds the rest, as
+// golang-migrate would see it without them, and its FS still holds them,
+// so that Run reports each as a hygiene error. It fails as source.Load does
+// otherwise, and with the first file set aside (a *source.Error) when no
+// migration is left without them.
+func LoadSource(fsys fs.FS, dir, name string) (*source.Source, error) {
+	if fsys == nil {
+		return source.Load(nil, dir, name)
+	}
+	if dir != "" && dir != "." {
+		sub, err := fs.Sub(fsys, dir)
+		if err != nil {
+			return nil, &source.Error{Source: name, Err: err}
+		}
+		fsys = sub
+	}
+	src, refused, err := load(fsys, name)
+	switch {
+	case err != nil:
+		return nil, err
+	case src == nil:
+		return nil, refused[0]
+	}
+	src.FS = fsys
+	return src, nil
+}
+
+// load reads the migrations at the root of fsys as source.Load does,
+// setting aside each file it refuses as LoadSource says. src is nil when
+// no migration is left without them.
+func load(fsys fs.FS, name string) (src *source.Source, refused []*source.Error, err error) {
 	hidden := map[string]bool{}
 	for {
-		src, err := migrator.Load(hiddenFS{r.fsys, hidden}, ".", r.o.sourceDir)
-		var se *migrator.SourceError
+		src, err := source.Load(hiddenFS{fsys, hidden}, ".", name)
+		var se *source.Error
 		switch {
 		case err == nil:
-			r.src = src
-			return nil
+			return src, refused, nil
 		case errors.As(err, &se) && se.File != "" && !hidden[se.File] &&
-			(errors.Is(err, migrator.ErrSkippedFile) || errors.Is(err, migrator.ErrDuplicateVersion) || errors.Is(err, migrator.ErrMissingUp)):
-			r.add(Finding{Check: CheckHygiene, Severity: SeverityError, File: r.o.file(se.File), Message: se.Err.Error(), Hint: se.Advice})
+			(errors.Is(err, source.ErrSkippedFile) || errors.Is(err, source.ErrDuplicateVersion) || errors.Is(err, source.ErrMissingUp)):
+			refused = append(refused, se)
 			hidden[se.File] = true
-		case errors.Is(err, migrator.ErrEmpty) && len(hidden) > 0:
-			r.done(CheckHygiene, "no migration left once the files above are set aside")
-			return nil
+		case errors.Is(err, source.ErrEmpty) && len(hidden) > 0:
+			return nil, refused, nil
 		default:
-			return err
+			return nil, nil, err
 		}
 	}
 }
@@ -62,9 +91,17 @@ func (h hiddenFS) ReadDir(name string) ([]fs.DirEntry, error) {
 // or yyyymmddhhmmss), where gaps mean nothing.
 const sequentialLimit = 1_000_000_000
 
-// hygiene reports gaps in sequential versions and statements that cannot
-// run inside a transaction block in a file with other statements.
+// hygiene reports the files of the migrations folder that the source sets
+// aside (see LoadSource), gaps in sequential versions, and statements that
+// cannot run inside a transaction block in a file with other statements.
 func (r *run) hygiene() error {
+	_, refused, err := load(r.src.FS, r.src.Name)
+	if err != nil {
+		return err
+	}
+	for _, se := range refused {
+		r.add(Finding{Check: CheckHygiene, Severity: SeverityError, File: r.o.file(se.File), Message: se.Err.Error(), Hint: se.Advice})
+	}
 	migs := r.src.Migrations
 	if migs[len(migs)-1].Version < sequentialLimit {
 		for i := 1; i < len(migs); i++ {
@@ -94,88 +131,24 @@ func (r *run) hygiene() error {
 				return err
 			}
 			files++
-			stmts := migrator.Split(string(body))
+			stmts := sqltext.Split(string(body))
 			if len(stmts) < 2 {
 				continue
 			}
 			for _, st := range stmts {
-				what, ok := outsideTransaction(st.Text)
+				what, ok := sqltext.NoTransaction(st.Text)
 				if !ok {
 					continue
 				}
-				line, col := position(string(body), st.Offset)
+				line, col := sqltext.LineCol(string(body), st.Offset)
 				r.add(Finding{Check: CheckHygiene, Severity: SeverityError, File: r.o.file(name), Line: line, Column: col,
 					Message: fmt.Sprintf("%s cannot run inside a transaction block, and golang-migrate runs the %d statements of this file as one", what, len(stmts)),
 					Hint:    "move it to a migration file of its own, as its only statement"})
 			}
 		}
 	}
-	if _, ok := r.status[CheckHygiene]; !ok {
-		r.done(CheckHygiene, fmt.Sprintf("%s: names, versions, statements", plural(files, "file")+" checked"))
-	}
+	r.done(CheckHygiene, fmt.Sprintf("%s: names, versions, statements", plural(files, "file")+" checked"))
 	return nil
-}
-
-// outsideTransaction reports whether PostgreSQL refuses a statement inside
-// a transaction block, and names it (e.g. "CREATE INDEX CONCURRENTLY").
-func outsideTransaction(stmt string) (string, bool) {
-	clean := migrator.Statements(stmt)
-	if len(clean) == 0 {
-		return "", false
-	}
-	w := strings.FieldsFunc(strings.ToLower(clean[0]), func(r rune) bool {
-		return unicode.IsSpace(r) || r == '(' || r == ')' || r == ','
-	})
-	if len(w) == 0 {
-		return "", false
-	}
-	at := func(i int) string {
-		if i < len(w) {
-			return w[i]
-		}
-		return ""
-	}
-	name := func(n int) string { return strings.ToUpper(strings.Join(w[:min(n, len(w))], " ")) }
-	switch w[0] {
-	case "vacuum":
-		return "VACUUM", true
-	case "create", "drop":
-		switch at(1) {
-		case "database", "tablespace", "subscription":
-			return name(2), true
-		case "index":
-			if at(2) == "concurrently" {
-				return name(3), true
-			}
-		case "unique":
-			if at(2) == "index" && at(3) == "concurrently" {
-				return name(4), true
-			}
-		}
-	case "alter":
-		if at(1) == "system" {
-			return "ALTER SYSTEM", true
-		}
-		if at(1) == "table" && slices.Contains(w, "detach") && slices.Contains(w, "concurrently") {
-			return "ALTER TABLE … DETACH PARTITION … CONCURRENTLY", true
-		}
-	case "reindex":
-		if slices.Contains(w, "concurrently") {
-			return "REINDEX … CONCURRENTLY", true
-		}
-		if at(1) == "database" || at(1) == "system" || at(1) == "schema" {
-			return name(2), true
-		}
-	case "cluster":
-		if len(w) == 1 {
-			return "CLUSTER", true
-		}
-	case "discard":
-		if at(1) == "all" {
-			return "DISCARD ALL", true
-		}
-	}
-	return "", false
 }
 
 func plural(n int, word string) string {

@@ -31,7 +31,6 @@ type options struct {
 	sumFile      string
 	sourceDir    string
 	logger       *slog.Logger
-	workers      int // shadows a long history is checked in at once (1 or 2)
 }
 
 // WithContract checks the final schema against the contract file at path
@@ -166,7 +165,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 func newOptions(opts []Option) (*options, error) {
-	o := &options{schemas: []string{"public"}, sumFile: DefaultSumFile, sourceDir: ".", workers: 2}
+	o := &options{schemas: []string{"public"}, sumFile: DefaultSumFile, sourceDir: "."}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, &OptionError{Option: "Option", Reason: "nil option"}
@@ -198,16 +197,4 @@ func pathErr(err error) string {
 		return pe.Err.Error()
 	}
 	return fmt.Sprint(err)
-}
-
-// withWorkers sets how many shadows a long history is checked in at once:
-// 1 replays it in one shadow, whatever its length (tests compare both).
-func withWorkers(n int) Option {
-	return func(o *options) error {
-		if n < 1 {
-			return &OptionError{Option: "withWorkers", Value: fmt.Sprint(n), Reason: "must be at least 1"}
-		}
-		o.workers = n
-		return nil
-	}
 }

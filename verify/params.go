@@ -4,42 +4,18 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/internal/sqltext"
 )
 
-// This file maps the statements that migrator.Split finds back to lines and
-// columns, and rewrites sqlc's parameters in the statements of queries
-// files, keeping track of the edits so as to map PostgreSQL's error
-// position back to the file.
-
-// position returns the 1-based line and column (in characters) of byte
-// offset off of text.
-func position(text string, off int) (line, col int) {
-	off = min(max(off, 0), len(text))
-	before := text[:off]
-	lineStart := strings.LastIndexByte(before, '\n') + 1
-	return strings.Count(before, "\n") + 1, utf8.RuneCountInString(strings.ReplaceAll(before[lineStart:], "\r", "")) + 1
-}
-
-// byteOffset converts PostgreSQL's 1-based character position in text to a
-// byte offset.
-func byteOffset(text string, pos int) int {
-	n := 1
-	for i := range text {
-		if n == pos {
-			return i
-		}
-		n++
-	}
-	return len(text)
-}
+// This file rewrites sqlc's parameters in the statements of queries files,
+// keeping track of the edits so as to map PostgreSQL's error position back
+// to the file.
 
 // Parameters written the way sqlc writes them: sqlc.arg(name),
 // sqlc.narg(name), sqlc.slice(name), @name (all become $n, one number per
 // name), and sqlc.embed(table) (becomes table.*). Matched on the statement
-// masked (migrator.Mask), so that quoted text and comments are left alone.
+// masked (sqltext.Mask), so that quoted text and comments are left alone.
 var (
 	sqlcParam  = regexp.MustCompile(`sqlc\.(arg|narg|slice)\s*\(([^)]*)\)|sqlc\.embed\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|@([A-Za-z_][A-Za-z0-9_]*)`)
 	dollarNum  = regexp.MustCompile(`\$([0-9]+)`)
@@ -53,10 +29,10 @@ type edit struct{ origStart, origEnd, sentStart, sentEnd int }
 // rewriteParams returns the statement with sqlc's parameter syntax turned
 // into PostgreSQL's ($n), and the edits made, to map positions back.
 func rewriteParams(text string) (string, []edit) {
-	masked := migrator.Mask(text)
+	masked := sqltext.Mask(text)
 	top := 0
 	for _, m := range dollarNum.FindAllStringSubmatchIndex(masked, -1) {
-		if m[0] > 0 && migrator.IsIdentByte(masked[m[0]-1]) {
+		if m[0] > 0 && sqltext.IsIdentByte(masked[m[0]-1]) {
 			continue
 		}
 		if n, err := strconv.Atoi(masked[m[2]:m[3]]); err == nil {
@@ -76,7 +52,7 @@ func rewriteParams(text string) (string, []edit) {
 		case m[6] >= 0: // sqlc.embed(table)
 			repl = text[m[6]:m[7]] + ".*"
 		default: // @name, unless it is part of an operator (@>, <@, @@)
-			if m[0] > 0 && (strings.IndexByte(operatorCh, masked[m[0]-1]) >= 0 || migrator.IsIdentByte(masked[m[0]-1])) {
+			if m[0] > 0 && (strings.IndexByte(operatorCh, masked[m[0]-1]) >= 0 || sqltext.IsIdentByte(masked[m[0]-1])) {
 				continue
 			}
 			repl = "$" + strconv.Itoa(number(numbers, text[m[8]:m[9]], &top))

@@ -4,22 +4,7 @@ import (
 	"testing"
 
 	"github.com/alecthomas/assert/v2"
-
-	"github.com/schemaguard/guard/internal/migrator"
 )
-
-func TestPositionOfSplitStatements(t *testing.T) {
-	sql := "-- name: GetUser :one\nSELECT ';' AS semi, $$a;b$$ AS body\nFROM users; /* trailing; comment */\n\n" +
-		"-- name: Two\nINSERT INTO t (\"we;ird\") VALUES (E'it\\'s;')\n;\n  ;  -- empty\n"
-	got := migrator.Split(sql)
-	assert.Equal(t, 2, len(got))
-	assert.Equal(t, "SELECT ';' AS semi, $$a;b$$ AS body\nFROM users", got[0].Text)
-	assert.Equal(t, "INSERT INTO t (\"we;ird\") VALUES (E'it\\'s;')", got[1].Text)
-	line, col := position(sql, got[0].Offset)
-	assert.Equal(t, [2]int{2, 1}, [2]int{line, col}, "after the sqlc name comment")
-	line, col = position(sql, got[1].Offset)
-	assert.Equal(t, [2]int{6, 1}, [2]int{line, col})
-}
 
 func TestRewriteParams(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -55,40 +40,6 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
-}
-
-func TestByteOffsetCountsCharacters(t *testing.T) {
-	s := "SELECT 'é', nope"
-	assert.Equal(t, indexOf(s, "nope"), byteOffset(s, 13)) // PostgreSQL's position counts é as one
-	line, col := position("ab\r\nçd x", len("ab\r\nçd "))
-	assert.Equal(t, [2]int{2, 4}, [2]int{line, col})
-}
-
-func TestOutsideTransaction(t *testing.T) {
-	for _, tc := range []struct {
-		stmt string
-		want string
-	}{
-		{"CREATE INDEX CONCURRENTLY users_name ON users (name)", "CREATE INDEX CONCURRENTLY"},
-		{"create unique index concurrently if not exists u ON t (a)", "CREATE UNIQUE INDEX CONCURRENTLY"},
-		{"DROP INDEX CONCURRENTLY users_name", "DROP INDEX CONCURRENTLY"},
-		{"REINDEX INDEX CONCURRENTLY users_name", "REINDEX … CONCURRENTLY"},
-		{"VACUUM (ANALYZE) users", "VACUUM"},
-		{"ALTER SYSTEM SET work_mem = '64MB'", "ALTER SYSTEM"},
-		{"CREATE DATABASE other", "CREATE DATABASE"},
-		{"ALTER TABLE m DETACH PARTITION m_2020 CONCURRENTLY", "ALTER TABLE … DETACH PARTITION … CONCURRENTLY"},
-		{"-- a comment first\nVACUUM", "VACUUM"},
-		// Fine inside a transaction.
-		{"REFRESH MATERIALIZED VIEW CONCURRENTLY v", ""},
-		{"CREATE INDEX users_name ON users (name)", ""},
-		{"COMMENT ON TABLE t IS 'create index concurrently'", ""},
-		{"ALTER TYPE s ADD VALUE 'x'", ""},
-		{"CLUSTER users USING users_pkey", ""},
-	} {
-		got, ok := outsideTransaction(tc.stmt)
-		assert.Equal(t, tc.want != "", ok, tc.stmt)
-		assert.Equal(t, tc.want, got, tc.stmt)
-	}
 }
 
 func TestGitHubEscaping(t *testing.T) {

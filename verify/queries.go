@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/internal/sqltext"
 )
 
 // checkQueries prepares every statement of the queries files against the
@@ -44,7 +44,7 @@ func (r *run) checkQueries(ctx context.Context) error {
 		}
 		text := string(b)
 		shown := filepath.ToSlash(path)
-		for _, st := range migrator.Split(text) {
+		for _, st := range sqltext.Split(text) {
 			count++
 			sent, edits := rewriteParams(st.Text)
 			_, err := conn.Prepare(ctx, "", sent, nil)
@@ -57,9 +57,9 @@ func (r *run) checkQueries(ctx context.Context) error {
 			}
 			off := st.Offset
 			if pgErr.Position > 0 {
-				off += origOffset(edits, byteOffset(sent, int(pgErr.Position)))
+				off += origOffset(edits, sqltext.ByteOffset(sent, int(pgErr.Position)))
 			}
-			line, col := position(text, off)
+			line, col := sqltext.LineCol(text, off)
 			hint := pgErr.Hint
 			if pgErr.Code == pgerrcode.UndefinedTable || pgErr.Code == pgerrcode.UndefinedColumn {
 				hint = joinHints(hint, "the application expects what the migrations do not create: add a migration, or fix the query")

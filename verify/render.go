@@ -57,7 +57,7 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 }
 
 func (r *Report) writeHeader(b *bufio.Writer) {
-	fmt.Fprintf(b, "guard verify: %s, %s (head %d)\n\n", r.Source, plural(r.Migrations, "migration"), r.Head)
+	fmt.Fprintf(b, "guard verify: %s, %s (head %s)\n\n", r.Source, plural(r.Migrations, "migration"), r.Head)
 	for _, c := range r.Checks {
 		fmt.Fprintf(b, "  %s %-9s %s\n", statusMark(c.Status), c.Check, c.Detail)
 	}

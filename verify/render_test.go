@@ -7,12 +7,13 @@ import (
 
 	"github.com/alecthomas/assert/v2"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/verify"
 )
 
 func sample() *verify.Report {
 	return &verify.Report{
-		Source: "db/migrations", Migrations: 2, Head: 2, Status: verify.StatusFailed,
+		Source: "db/migrations", Migrations: 2, Head: source.V(2), Status: verify.StatusFailed,
 		Checks: []verify.CheckResult{{Check: verify.CheckApply, Status: verify.StatusFailed, Detail: "the history stops: 1 of 2 migrations apply"}},
 		Findings: []verify.Finding{
 			{Check: verify.CheckApply, Severity: verify.SeverityError, File: "db/migrations/2_a,b.up.sql", Line: 3, Column: 7,

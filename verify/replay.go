@@ -6,19 +6,15 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/shadow"
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
+	"github.com/schemaguard/guard/internal/sqltext"
 )
-
-// splitAt is the number of versions with a down file from which replay
-// splits the history between two shadow databases checked in parallel.
-const splitAt = 20
 
 // tally counts what a replay did: versions whose down file was checked,
 // versions without one, and, when the history stops, the migrations that
@@ -34,28 +30,15 @@ type tally struct{ checked, missing, applied int }
 // down file are applied in one go (batched where their files allow). When a
 // down check fails, the shadow is rebuilt at that version from scratch, so
 // that one broken down file does not spill into the next versions' checks.
-//
-// A long history (splitAt versions with a down file or more) is checked in
-// two halves at once, in two shadow databases: see replaySplit.
 func (r *run) replay(ctx context.Context) (*schema.Schema, error) {
-	migs := r.src.Migrations
-	var downs []int
-	for i, m := range migs {
-		if m.Down != "" {
-			downs = append(downs, i)
-		}
-	}
-	if r.o.workers >= 2 && len(downs) >= splitAt {
-		return r.replaySplit(ctx, downs[len(downs)/2])
-	}
 	sh, err := r.p.New(ctx)
 	if err != nil {
 		return nil, err
 	}
 	r.sh = sh
-	r.o.logger.Debug("verify: replaying", "migrations", len(migs), "shadow", sh.Name(), "placement", sh.Placement())
+	r.o.logger.Debug("verify: replaying", "migrations", len(r.src.Migrations), "shadow", sh.Name(), "placement", sh.Placement())
 	var t tally
-	stopped, err := r.span(ctx, 0, len(migs), &t)
+	stopped, err := r.walk(ctx, &t)
 	if err != nil {
 		return nil, err
 	}
@@ -63,148 +46,37 @@ func (r *run) replay(ctx context.Context) (*schema.Schema, error) {
 		r.stops(t)
 		return nil, nil
 	}
-	return r.head(ctx, t)
-}
-
-// replaySplit checks migrations [0, h) in one shadow and [h, n) in another
-// at the same time; migs[h] has a down file. The second shadow first
-// reaches the version before h with one batched Migrate. The findings come
-// out as the serial replay's: the first half's, then the second's. When
-// the history stops in the first half, the second half is abandoned (its
-// catch-up fails on the same file); when the second shadow cannot catch up
-// although the first half applied, the first shadow goes on alone.
-func (r *run) replaySplit(ctx context.Context, h int) (_ *schema.Schema, err error) {
-	migs := r.src.Migrations
-	n := len(migs)
-	a, b := r.worker(), r.worker()
-	defer func() {
-		for _, w := range []*run{a, b} {
-			if w.sh != nil && w.sh != r.sh {
-				err = errors.Join(err, w.sh.Drop(context.WithoutCancel(ctx)))
-			}
-		}
-	}()
-
-	var (
-		tb              tally
-		caughtUp, stopB bool
-		finalB          *schema.Schema
-		errB            error
-		wg              sync.WaitGroup
-		bctx, cancelB   = context.WithCancel(ctx)
-	)
-	defer cancelB()
-	wg.Go(func() {
-		sh, err := r.p.New(bctx)
-		if err != nil {
-			errB = err
-			return
-		}
-		b.sh = sh
-		r.o.logger.Debug("verify: replaying", "migrations", n-h, "from", migs[h].Version, "shadow", sh.Name(), "placement", sh.Placement())
-		if errB = sh.Migrate(bctx, r.src, migs[h-1].Version); errB != nil {
-			return
-		}
-		caughtUp = true
-		if stopB, errB = b.span(bctx, h, n, &tb); errB != nil || stopB {
-			return
-		}
-		finalB, errB = b.inspect(bctx, n)
-	})
-
-	var ta tally
-	stopA, errA := false, error(nil)
-	if a.sh, errA = r.p.New(ctx); errA == nil {
-		r.o.logger.Debug("verify: replaying", "migrations", h, "shadow", a.sh.Name(), "placement", a.sh.Placement())
-		stopA, errA = a.span(ctx, 0, h, &ta)
+	final, err := r.inspectAt(ctx, len(r.src.Migrations))
+	if err != nil {
+		return nil, err
 	}
-	if errA != nil || stopA {
-		cancelB()
-	}
-	wg.Wait()
-
-	switch {
-	case errA != nil:
-		return nil, errA
-	case stopA:
-		r.merge(a)
-		r.stops(ta)
-		return nil, nil
-	case !caughtUp:
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		r.o.logger.Debug("verify: the second shadow could not catch up; going on in the first", "error", errB)
-		stopped, err := a.span(ctx, h, n, &ta)
-		if err != nil {
-			return nil, err
-		}
-		r.merge(a)
-		if stopped {
-			r.stops(ta)
-			return nil, nil
-		}
-		r.sh, a.sh = a.sh, nil
-		return r.head(ctx, ta)
-	case errB != nil:
-		return nil, errB
-	}
-	r.merge(a)
-	r.merge(b)
-	t := tally{checked: ta.checked + tb.checked, missing: ta.missing + tb.missing, applied: tb.applied}
-	if stopB {
-		r.stops(t)
-		return nil, nil
-	}
-	r.sh, b.sh = b.sh, nil
 	r.passed(t)
-	return finalB, nil
+	return final, nil
 }
 
-// worker returns a copy of r that replays part of the history in its own
-// shadow, with its own findings and drift.
-func (r *run) worker() *run {
-	w := *r
-	w.rep = &Report{Findings: []Finding{}}
-	w.status, w.drift, w.sh = nil, nil, nil
-	return &w
-}
-
-// merge adds a worker's findings and drift to r's.
-func (r *run) merge(w *run) {
-	r.rep.Findings = append(r.rep.Findings, w.rep.Findings...)
-	for k, keys := range w.drift {
-		if r.drift == nil {
-			r.drift = map[int]map[string]bool{}
-		}
-		r.drift[k] = keys
-	}
-}
-
-// span checks migrations [from, to) in r.sh, which is at the version
-// before from. stopped is true when one of them does not apply (the
-// finding is recorded and t.applied set).
-func (r *run) span(ctx context.Context, from, to int, t *tally) (stopped bool, err error) {
+// walk checks every migration in r.sh, from empty. stopped is true when one
+// of them does not apply (the finding is recorded and t.applied set).
+func (r *run) walk(ctx context.Context, t *tally) (stopped bool, err error) {
 	migs := r.src.Migrations
-	for i := from; i < to; {
+	for i := 0; i < len(migs); {
 		m := migs[i]
 		if m.Down == "" {
 			j := i
-			for ; j < to && migs[j].Down == ""; j++ {
+			for ; j < len(migs) && migs[j].Down == ""; j++ {
 				r.missingDown(migs[j])
 				t.missing++
 			}
-			if err := r.sh.Migrate(ctx, r.src, migs[j-1].Version); err != nil {
+			if err := r.sh.Migrate(ctx, r.src, source.V(migs[j-1].Version)); err != nil {
 				return r.applyFailed(ctx, err, t)
 			}
 			i = j
 			continue
 		}
-		before, err := r.inspect(ctx, i)
+		before, err := r.inspectAt(ctx, i)
 		if err != nil {
 			return false, err
 		}
-		if err := r.sh.Step(ctx, r.src, m, migrator.DirectionUp); err != nil {
+		if err := r.sh.Step(ctx, r.src, source.UpStep(m)); err != nil {
 			return r.applyFailed(ctx, err, t)
 		}
 		t.checked++
@@ -213,24 +85,13 @@ func (r *run) span(ctx context.Context, from, to int, t *tally) (stopped bool, e
 			return false, err
 		}
 		if !ok {
-			if err := r.rebuild(ctx, m.Version); err != nil {
+			if err := r.rebuild(ctx, source.V(m.Version)); err != nil {
 				return false, err
 			}
 		}
 		i++
 	}
 	return false, nil
-}
-
-// head reads the schema at the head of the history and closes the apply
-// and down checks.
-func (r *run) head(ctx context.Context, t tally) (*schema.Schema, error) {
-	final, err := r.inspect(ctx, len(r.src.Migrations))
-	if err != nil {
-		return nil, err
-	}
-	r.passed(t)
-	return final, nil
 }
 
 func (r *run) passed(t tally) {
@@ -257,7 +118,7 @@ func downDetail(checked, missing int, suffix string) string {
 }
 
 // missingDown reports a version without a down file.
-func (r *run) missingDown(m migrator.Migration) {
+func (r *run) missingDown(m source.Migration) {
 	sev := SeverityWarning
 	if r.o.requireDown {
 		sev = SeverityError
@@ -284,13 +145,7 @@ func (r *run) applyFailed(ctx context.Context, err error, t *tally) (stopped boo
 		return false, err
 	}
 	r.add(f)
-	t.applied = 0
-	if v, ok := r.sh.Version(); ok {
-		t.applied = len(r.src.Upto(0, v))
-		if r.src.Migrations[0].Version == 0 {
-			t.applied++
-		}
-	}
+	t.applied = len(r.src.Upto(source.None, r.sh.Version()))
 	return true, nil
 }
 
@@ -323,7 +178,7 @@ func (r *run) locate(ctx context.Context, me *shadow.MigrationError) (line, col 
 		return 0, 0
 	}
 	body, err := r.src.Read(me.File)
-	if err != nil || migrator.TransactionControl(string(body)) {
+	if err != nil || sqltext.TransactionControl(string(body)) {
 		return 0, 0
 	}
 	text := string(body)
@@ -332,7 +187,7 @@ func (r *run) locate(ctx context.Context, me *shadow.MigrationError) (line, col 
 		return 0, 0
 	}
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll() }()
-	for _, st := range migrator.Split(text) {
+	for _, st := range sqltext.Split(text) {
 		_, err := conn.Exec(ctx, st.Text).ReadAll()
 		if err == nil {
 			continue
@@ -343,11 +198,11 @@ func (r *run) locate(ctx context.Context, me *shadow.MigrationError) (line, col 
 		}
 		off := st.Offset
 		if got.Position > 0 {
-			off += byteOffset(st.Text, int(got.Position))
+			off += sqltext.ByteOffset(st.Text, int(got.Position))
 		} else if at, ok := nameIn(st.Text, got.Message); ok {
 			off += at
 		}
-		return position(text, off)
+		return sqltext.LineCol(text, off)
 	}
 	return 0, 0
 }
@@ -369,8 +224,9 @@ func pgMessage(err error) string {
 // before, and applies the up file again. ok is false when the shadow is no
 // longer at m's version with the straight history's schema (a finding was
 // recorded), and must be rebuilt.
-func (r *run) checkDown(ctx context.Context, m migrator.Migration, before *schema.Schema) (ok bool, err error) {
-	if err := r.sh.Step(ctx, r.src, m, migrator.DirectionDown); err != nil {
+func (r *run) checkDown(ctx context.Context, m source.Migration, before *schema.Schema) (ok bool, err error) {
+	down := source.Step{Version: m.Version, Name: m.Name, File: m.Down, Direction: source.Down, To: r.src.Prev(source.V(m.Version))}
+	if err := r.sh.Step(ctx, r.src, down); err != nil {
 		f, ok := r.stepFinding(ctx, err, CheckDown, "down migration fails: ")
 		if !ok {
 			return false, err
@@ -378,7 +234,7 @@ func (r *run) checkDown(ctx context.Context, m migrator.Migration, before *schem
 		r.add(f)
 		return false, nil
 	}
-	after, err := r.inspect(ctx, -1)
+	after, err := r.inspect(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -397,7 +253,7 @@ func (r *run) checkDown(ctx context.Context, m migrator.Migration, before *schem
 			Hint:    `make the down file undo exactly what the up file does ("added": the down file leaves it behind; "removed": it drops what was there before)`})
 		return false, nil
 	}
-	if err := r.sh.Step(ctx, r.src, m, migrator.DirectionUp); err != nil {
+	if err := r.sh.Step(ctx, r.src, source.UpStep(m)); err != nil {
 		f, ok := r.stepFinding(ctx, err, CheckDown, fmt.Sprintf("fails when applied again after %s: ", m.Down))
 		if !ok {
 			return false, err
@@ -411,20 +267,17 @@ func (r *run) checkDown(ctx context.Context, m migrator.Migration, before *schem
 
 // rebuild replaces the shadow with a new one at version, replayed from
 // scratch.
-func (r *run) rebuild(ctx context.Context, version uint64) error {
+func (r *run) rebuild(ctx context.Context, version source.Version) error {
 	old := r.sh
 	r.sh = nil
 	if err := old.Drop(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
-	sh, err := r.p.New(ctx)
+	sh, _, err := r.p.NewAt(ctx, r.src, version)
 	if err != nil {
-		return err
+		return fmt.Errorf("verify: rebuild the shadow at version %s: %w", version, err)
 	}
 	r.sh = sh
-	if err := sh.Migrate(ctx, r.src, version); err != nil {
-		return fmt.Errorf("verify: rebuild the shadow at version %d: %w", version, err)
-	}
 	return nil
 }
 
@@ -452,7 +305,7 @@ func nameIn(stmt, message string) (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	found := re.FindAllStringSubmatchIndex(migrator.Mask(stmt), 2)
+	found := re.FindAllStringSubmatchIndex(sqltext.Mask(stmt), 2)
 	if len(found) != 1 {
 		return 0, false
 	}

@@ -1,7 +1,10 @@
 package verify
 
 import (
+	"slices"
+
 	"github.com/schemaguard/guard/guard/contract"
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // Check identifies one of verify's checks. The identifiers are stable: they
@@ -33,8 +36,15 @@ const (
 	CheckQueries Check = "queries"
 )
 
-// Checks lists every check in the order they run.
-var Checks = []Check{CheckHygiene, CheckSum, CheckApply, CheckDown, CheckContract, CheckQueries}
+// checks is every check in the order they run and are reported.
+var checks = [...]Check{CheckHygiene, CheckSum, CheckApply, CheckDown, CheckContract, CheckQueries}
+
+// AllChecks returns every check in the order they run and are reported (a
+// new slice on each call).
+func AllChecks() []Check { return slices.Clone(checks[:]) }
+
+// rank returns the place of c in the order of the checks.
+func rank(c Check) int { return slices.Index(checks[:], c) }
 
 // Severity is how bad a finding is: an error fails verification, a warning
 // is reported and does not.
@@ -75,14 +85,14 @@ type Report struct {
 	// caller did not say.
 	Source string `json:"source"`
 	// Migrations is the number of versions in the history; Head the highest.
-	Migrations int    `json:"migrations"`
-	Head       uint64 `json:"head"`
+	Migrations int            `json:"migrations"`
+	Head       source.Version `json:"head"`
 	// Status is passed, failed or blocked (see Status).
 	Status Status `json:"status"`
-	// Checks has one entry per check, in the order of Checks.
+	// Checks has one entry per check, in the order of AllChecks.
 	Checks []CheckResult `json:"checks"`
 	// Findings lists every problem, grouped by check in the order of
-	// Checks, then in the order found. Never null.
+	// AllChecks, then in the order found. Never null.
 	Findings []Finding `json:"findings"`
 	// Contract is the final schema judged against the contract: every
 	// change of every table, blocked or not. Absent when no contract was

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/sumfile"
 )
 
@@ -16,7 +17,7 @@ import (
 // recorded version is a warning. No sum file is a warning.
 func (r *run) checkSum() error {
 	name, shown := r.o.sumFile, r.o.file(r.o.sumFile)
-	f, err := sumfile.Read(r.fsys, name)
+	f, err := sumfile.Read(r.src.FS, name)
 	var pe *sumfile.ParseError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -80,14 +81,17 @@ func (r *run) checkSum() error {
 			Hint:    "run `guard migrate hash` to write it again (and review what changed)"})
 	}
 
-	head, _ := f.Head()
+	head := source.None
+	if h, ok := f.Head(); ok {
+		head = source.V(h)
+	}
 	added := 0
 	for _, fl := range files {
 		if _, ok := f.Find(fl.name); ok {
 			continue
 		}
 		switch {
-		case fl.version > head:
+		case head.Less(source.V(fl.version)):
 			added++
 		case recorded[fl.version] && fl.down:
 			r.add(Finding{Check: CheckSum, Severity: SeverityWarning, File: r.o.file(fl.name),
@@ -95,8 +99,8 @@ func (r *run) checkSum() error {
 				Hint:    "run `guard migrate hash` to record it"})
 		default:
 			r.add(Finding{Check: CheckSum, Severity: SeverityError, File: r.o.file(fl.name),
-				Message: fmt.Sprintf("out of order: version %d is below %d, the newest in %s, so a database already there would never run it", fl.version, head, name),
-				Hint:    fmt.Sprintf("renumber it above %d (`guard migrate create` numbers new migrations), then run `guard migrate hash`", head)})
+				Message: fmt.Sprintf("out of order: version %d is below %s, the newest in %s, so a database already there would never run it", fl.version, head, name),
+				Hint:    fmt.Sprintf("renumber it above %s (`guard migrate create` numbers new migrations), then run `guard migrate hash`", head)})
 		}
 	}
 	detail := fmt.Sprintf("%d of %s match %s", matched, plural(len(f.Entries), "recorded file"), name)

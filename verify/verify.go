@@ -4,37 +4,37 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/shadow"
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
 )
 
-// Run verifies the migration history in migrations (an fs.FS rooted at the
-// migrations folder, e.g. os.DirFS("migrations") or an embed.FS sub-tree):
-// it runs every check (see Checks) and returns the report. A check that
-// fails is a finding in the report, not an error: Run returns an error only
-// when it cannot verify at all — an *OptionError (before anything runs), a
-// migrations folder that cannot be read or holds no migration, a contract
-// file that cannot be read, no place for a shadow database
-// (*shadow.UnavailableError), a connection lost, or ctx ending.
+// Run verifies the migration history src (source.Load or source.Open of
+// the migrations folder, or LoadSource to have the files they refuse
+// reported as findings): it runs every check (see AllChecks) and returns
+// the report. A check that fails is a finding in the report, not an error:
+// Run returns an error only when it cannot verify at all — an
+// *OptionError (before anything runs), a migrations folder or file that
+// cannot be read, a contract file that cannot be read, no place for a
+// shadow database (*shadow.UnavailableError), a connection lost, or ctx
+// ending.
 //
-// The history is replayed in a shadow database, created empty (two at
-// once, each checking half of the versions, for a long history): on the
+// The history is replayed in one shadow database, created empty: on the
 // provider of WithShadowProvider, on the server of WithShadowURL, else on
 // an ephemeral local cluster started for the run. Shadows are always
 // dropped. Run is safe for concurrent use (each call has its own shadows).
-func Run(ctx context.Context, migrations fs.FS, opts ...Option) (_ *Report, err error) {
+func Run(ctx context.Context, src *source.Source, opts ...Option) (_ *Report, err error) {
 	o, err := newOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	if migrations == nil {
-		return nil, &OptionError{Option: "Run", Reason: "nil migrations fs.FS"}
+	if src == nil {
+		return nil, &OptionError{Option: "Run", Reason: "nil source"}
 	}
-	r := &run{o: o, fsys: migrations, rep: &Report{Source: o.sourceDir, Findings: []Finding{}}, status: map[Check]CheckResult{}}
+	r := &run{o: o, src: src, status: map[Check]CheckResult{},
+		rep: &Report{Source: o.sourceDir, Migrations: len(src.Migrations), Head: src.Head(), Findings: []Finding{}}}
 	defer func() {
 		if err == nil {
 			r.finish()
@@ -42,15 +42,6 @@ func Run(ctx context.Context, migrations fs.FS, opts ...Option) (_ *Report, err 
 	}()
 
 	// Checks that read files only.
-	if err := r.loadSource(); err != nil {
-		return nil, err
-	}
-	if r.src == nil {
-		r.skip(CheckSum, "the migrations folder has no usable migration")
-		r.skipReplay("the migrations folder has no usable migration")
-		return r.rep, nil
-	}
-	r.rep.Migrations, r.rep.Head = len(r.src.Migrations), r.src.Head()
 	if err := r.hygiene(); err != nil {
 		return nil, err
 	}
@@ -86,6 +77,10 @@ func Run(ctx context.Context, migrations fs.FS, opts ...Option) (_ *Report, err 
 		r.skip(CheckQueries, "the history does not apply")
 		return r.rep, nil
 	}
+	// The contract and queries checks use the schema and the shadow at the
+	// head that the replay ends with, rather than shadow.HistorySchema: the
+	// queries are prepared in that very shadow, and a second replay of the
+	// history would only cost time.
 	r.checkContract(final)
 	if err := r.checkQueries(ctx); err != nil {
 		return nil, err
@@ -96,12 +91,11 @@ func Run(ctx context.Context, migrations fs.FS, opts ...Option) (_ *Report, err 
 // run is the state of one Run.
 type run struct {
 	o      *options
-	fsys   fs.FS
-	src    *migrator.Source
+	src    *source.Source
 	rep    *Report
 	status map[Check]CheckResult
 	p      *shadow.Provider
-	sh     *shadow.Shadow
+	sh     *shadow.Shadow // the shadow the history is replayed in
 
 	// drift[k] holds the keys of the contract's drift from the schema after
 	// the first k migrations, for each k where that schema was inspected
@@ -132,18 +126,11 @@ func (r *run) skip(c Check, why string) {
 	r.status[c] = CheckResult{Check: c, Status: StatusSkipped, Detail: "skipped: " + why}
 }
 
-func (r *run) skipReplay(why string) {
-	for _, c := range []Check{CheckApply, CheckDown, CheckContract, CheckQueries} {
-		r.skip(c, why)
-	}
-}
-
 // finish orders the findings and fills in the checks, summary and status.
 func (r *run) finish() {
-	order := func(c Check) int { return slices.Index(Checks, c) }
-	slices.SortStableFunc(r.rep.Findings, func(a, b Finding) int { return order(a.Check) - order(b.Check) })
+	slices.SortStableFunc(r.rep.Findings, func(a, b Finding) int { return rank(a.Check) - rank(b.Check) })
 	r.rep.Checks = r.rep.Checks[:0]
-	for _, c := range Checks {
+	for _, c := range checks {
 		cr, ok := r.status[c]
 		if !ok {
 			cr = CheckResult{Check: c, Status: StatusSkipped, Detail: "skipped"}
@@ -174,22 +161,29 @@ func (r *run) finish() {
 	}
 }
 
-// inspect reads the shadow's schema; k is the number of migrations applied
-// (or -1 when the shadow is not on the straight path, e.g. after a down).
-func (r *run) inspect(ctx context.Context, k int) (*schema.Schema, error) {
-	s, err := schema.Inspect(ctx, r.sh.Conn(), schema.WithSchemas(r.o.schemas...))
+// inspect reads the shadow's schema.
+func (r *run) inspect(ctx context.Context) (*schema.Schema, error) {
+	s, err := schema.Inspect(ctx, r.sh.Querier(), schema.WithSchemas(r.o.schemas...))
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	if k >= 0 && r.o.contract != nil {
-		if r.drift == nil {
-			r.drift = map[int]map[string]bool{}
-		}
-		keys := map[string]bool{}
-		for _, ch := range r.o.contract.Drift(s) {
-			keys[string(ch.Kind)+"\x00"+ch.Object] = true
-		}
-		r.drift[k] = keys
+	return s, nil
+}
+
+// inspectAt reads the schema of the shadow on the straight path of the
+// history, k migrations applied, and records the contract's drift from it.
+func (r *run) inspectAt(ctx context.Context, k int) (*schema.Schema, error) {
+	s, err := r.inspect(ctx)
+	if err != nil || r.o.contract == nil {
+		return s, err
 	}
+	if r.drift == nil {
+		r.drift = map[int]map[string]bool{}
+	}
+	keys := map[string]bool{}
+	for _, ch := range r.o.contract.Drift(s) {
+		keys[string(ch.Kind)+"\x00"+ch.Object] = true
+	}
+	r.drift[k] = keys
 	return s, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/schemaguard/guard/guard/shadow"
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/pgcluster"
 	"github.com/schemaguard/guard/internal/pgtest"
 	"github.com/schemaguard/guard/internal/sumfile"
@@ -48,6 +49,14 @@ func provider(t *testing.T) *shadow.Provider {
 	assert.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, p.Close(ctx)) })
 	return p
+}
+
+// load reads a migrations folder for verify.Run, as guard verify does.
+func load(t *testing.T, fsys fs.FS) *source.Source {
+	t.Helper()
+	src, err := verify.LoadSource(fsys, ".", "migrations")
+	assert.NoError(t, err)
+	return src
 }
 
 func context2m(t *testing.T) context.Context {
@@ -100,7 +109,7 @@ func runCase(t *testing.T, p *shadow.Provider, name string) *verify.Report {
 	if exists("require-down") {
 		opts = append(opts, verify.WithRequireDown())
 	}
-	rep, err := verify.Run(context2m(t), os.DirFS("migrations"), opts...)
+	rep, err := verify.Run(context2m(t), load(t, os.DirFS("migrations")), opts...)
 	assert.NoError(t, err)
 	return rep
 }
@@ -221,7 +230,9 @@ func TestFindingsPointAtTheProblem(t *testing.T) {
 // users.email: without a contract, verify passes (its only warning: no
 // guard.sum).
 func TestExampleHistory(t *testing.T) {
-	rep, err := verify.Run(context2m(t), migrations.FS, verify.WithShadowProvider(provider(t)))
+	src, err := source.Load(migrations.FS, ".", "migrations")
+	assert.NoError(t, err)
+	rep, err := verify.Run(context2m(t), src, verify.WithShadowProvider(provider(t)))
 	assert.NoError(t, err)
 	assert.Equal(t, verify.StatusPassed, rep.Status, "%+v", rep.Findings)
 	assert.Equal(t, 6, rep.Migrations)
@@ -237,6 +248,7 @@ func TestExampleHistory(t *testing.T) {
 
 func TestOptionErrors(t *testing.T) {
 	ctx := context.Background()
+	src := load(t, os.DirFS("testdata/clean/migrations"))
 	for _, tc := range []struct {
 		name string
 		opt  verify.Option
@@ -250,29 +262,54 @@ func TestOptionErrors(t *testing.T) {
 		{"nil provider", verify.WithShadowProvider(nil), "nil provider"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := verify.Run(ctx, os.DirFS("testdata/clean/migrations"), tc.opt)
+			_, err := verify.Run(ctx, src, tc.opt)
 			var oe *verify.OptionError
 			assert.True(t, errors.As(err, &oe), "%v", err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
 	p := provider(t)
-	_, err := verify.Run(ctx, os.DirFS("testdata/clean/migrations"), verify.WithShadowProvider(p), verify.WithShadowURL("postgres://x@y/z"))
+	_, err := verify.Run(ctx, src, verify.WithShadowProvider(p), verify.WithShadowURL("postgres://x@y/z"))
 	var oe *verify.OptionError
 	assert.True(t, errors.As(err, &oe), "%v", err)
 	assert.Contains(t, oe.Hint(), "not both")
+
+	_, err = verify.Run(ctx, nil, verify.WithShadowProvider(p))
+	assert.True(t, errors.As(err, &oe), "%v", err)
+	assert.Contains(t, err.Error(), "nil source")
 }
 
 func TestMissingMigrationsFolderIsAnError(t *testing.T) {
-	_, err := verify.Run(context.Background(), os.DirFS("testdata/nope"), verify.WithShadowProvider(provider(t)))
+	_, err := verify.LoadSource(os.DirFS("testdata"), "nope", "testdata/nope")
 	assert.Error(t, err)
 	assert.Contains(t, err.Error(), "migrations directory not found")
+}
+
+// LoadSource sets aside the files source.Load refuses, for Run to report;
+// when nothing is left without them, there is nothing to verify.
+func TestLoadSourceSetsAsideRefusedFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"1_a.up.sql":   {Data: []byte("CREATE TABLE a (id int);")},
+		"2_b.sql":      {Data: []byte("CREATE TABLE b (id int);")},
+		"3_c.down.sql": {Data: []byte("DROP TABLE c;")},
+	}
+	src, err := verify.LoadSource(fsys, ".", "test")
+	assert.NoError(t, err)
+	assert.Equal(t, []source.Migration{{Version: 1, Name: "a", Up: "1_a.up.sql"}}, src.Migrations)
+	_, err = fs.Stat(src.FS, "2_b.sql")
+	assert.NoError(t, err, "the source's FS still holds the files set aside")
+
+	_, err = verify.LoadSource(fstest.MapFS{"2_b.sql": fsys["2_b.sql"]}, ".", "test")
+	var se *source.Error
+	assert.True(t, errors.As(err, &se), "%v", err)
+	assert.True(t, errors.Is(err, source.ErrSkippedFile), "%v", err)
+	assert.Equal(t, "2_b.sql", se.File)
 }
 
 func TestCancelledRunIsAnError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := verify.Run(ctx, os.DirFS("testdata/clean/migrations"), verify.WithShadowProvider(provider(t)))
+	_, err := verify.Run(ctx, load(t, os.DirFS("testdata/clean/migrations")), verify.WithShadowProvider(provider(t)))
 	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
 }
 
@@ -284,7 +321,7 @@ func TestSumFileEditedByHandOrCorrupt(t *testing.T) {
 			"1_a.down.sql": {Data: []byte("DROP TABLE a;")},
 		}
 	}
-	src, err := migrator.Load(base(), ".", "test")
+	src, err := source.Load(base(), ".", "test")
 	assert.NoError(t, err)
 	sum, err := sumfile.Compute(src)
 	assert.NoError(t, err)
@@ -292,7 +329,7 @@ func TestSumFileEditedByHandOrCorrupt(t *testing.T) {
 	// The total line was changed by hand.
 	fsys := base()
 	fsys["guard.sum"] = &fstest.MapFile{Data: []byte(strings.Replace(string(sum.Bytes()), "total "+sum.Total, "total "+strings.Repeat("0", 64), 1))}
-	rep, err := verify.Run(context2m(t), fsys, verify.WithShadowProvider(p))
+	rep, err := verify.Run(context2m(t), load(t, fsys), verify.WithShadowProvider(p))
 	assert.NoError(t, err)
 	f := rep.FindingsOf(verify.CheckSum)
 	assert.Equal(t, 1, len(f), "%+v", rep.Findings)
@@ -302,7 +339,7 @@ func TestSumFileEditedByHandOrCorrupt(t *testing.T) {
 
 	// A line that is not an entry.
 	fsys["guard.sum"] = &fstest.MapFile{Data: append(sum.Bytes(), "oops\n"...)}
-	rep, err = verify.Run(context2m(t), fsys, verify.WithShadowProvider(p), verify.WithSumFile("guard.sum"))
+	rep, err = verify.Run(context2m(t), load(t, fsys), verify.WithShadowProvider(p), verify.WithSumFile("guard.sum"))
 	assert.NoError(t, err)
 	f = rep.FindingsOf(verify.CheckSum)
 	assert.Equal(t, 1, len(f), "%+v", rep.Findings)
@@ -311,13 +348,13 @@ func TestSumFileEditedByHandOrCorrupt(t *testing.T) {
 
 	// A down file added to a recorded version is a warning.
 	fsys = fstest.MapFS{"1_a.up.sql": base()["1_a.up.sql"]}
-	one, err := migrator.Load(fsys, ".", "test")
+	one, err := source.Load(fsys, ".", "test")
 	assert.NoError(t, err)
 	s1, err := sumfile.Compute(one)
 	assert.NoError(t, err)
 	fsys = base()
 	fsys["guard.sum"] = &fstest.MapFile{Data: s1.Bytes()}
-	rep, err = verify.Run(context2m(t), fsys, verify.WithShadowProvider(p))
+	rep, err = verify.Run(context2m(t), load(t, fsys), verify.WithShadowProvider(p))
 	assert.NoError(t, err)
 	f = rep.FindingsOf(verify.CheckSum)
 	assert.Equal(t, 1, len(f), "%+v", rep.Findings)
@@ -338,12 +375,12 @@ func TestDownCheckContinuesAfterABrokenDown(t *testing.T) {
 		"3_c.down.sql": {Data: []byte("ALTER TABLE b DROP COLUMN c; DROP TABLE a;")},
 		"guard.sum":    {Data: nil},
 	}
-	src, err := migrator.Load(fsys, ".", "test")
+	src, err := source.Load(fsys, ".", "test")
 	assert.NoError(t, err)
 	sum, err := sumfile.Compute(src)
 	assert.NoError(t, err)
 	fsys["guard.sum"] = &fstest.MapFile{Data: sum.Bytes()}
-	rep, err := verify.Run(context2m(t), fsys, verify.WithShadowProvider(provider(t)))
+	rep, err := verify.Run(context2m(t), load(t, fsys), verify.WithShadowProvider(provider(t)))
 	assert.NoError(t, err)
 	var got []string
 	for _, f := range rep.Findings {
@@ -356,14 +393,16 @@ func TestDownCheckContinuesAfterABrokenDown(t *testing.T) {
 // Run makes its own provider: on a shadow URL's server, or by default on an
 // ephemeral cluster it starts and stops (CI with no database service).
 func TestOwnShadowProvider(t *testing.T) {
-	rep, err := verify.Run(context2m(t), migrations.FS, verify.WithShadowURL(pgtest.Server(t)))
+	src, err := source.Load(migrations.FS, ".", "migrations")
+	assert.NoError(t, err)
+	rep, err := verify.Run(context2m(t), src, verify.WithShadowURL(pgtest.Server(t)))
 	assert.NoError(t, err)
 	assert.Equal(t, verify.StatusPassed, rep.Status, "%+v", rep.Findings)
 
 	if _, err := pgcluster.BinDir(); err != nil {
 		pgtest.SkipOrFail(t, "no PostgreSQL server binaries for an ephemeral cluster: %v", err)
 	}
-	rep, err = verify.Run(context2m(t), migrations.FS)
+	rep, err = verify.Run(context2m(t), src)
 	assert.NoError(t, err)
 	assert.Equal(t, verify.StatusPassed, rep.Status, "%+v", rep.Findings)
 	assert.Equal(t, verify.StatusPassed, rep.Check(verify.CheckDown).Status)
