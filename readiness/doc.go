@@ -37,9 +37,13 @@
 //
 //	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL")) // or a *sql.DB
 //	...
-//	ready, err := readiness.New(pool, migrations.FS, ".")
+//	src, err := source.Load(migrations.FS, ".", "migrations") // an embed.FS
 //	if err != nil {
-//		log.Fatal(err) // bad migration folder or option: a build problem
+//		log.Fatal(err) // bad migration folder: a build problem
+//	}
+//	ready, err := readiness.New(pool, src)
+//	if err != nil {
+//		log.Fatal(err) // bad option: a build problem too
 //	}
 //	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{
 //		ReplaceAttr: readiness.ReplaceLevelNames, // prints "CRITICAL"

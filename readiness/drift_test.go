@@ -121,12 +121,12 @@ func TestWithContractRejects(t *testing.T) {
 		"zero interval":    {WithDriftInterval(0)},
 		"non-pgx database": {WithContract(contract.New())},
 	} {
-		_, err := New(db, headFive(), "migrations", opts...)
+		_, err := New(db, headFive(t), opts...)
 		var ce *ConfigError
 		assert.True(t, errors.As(err, &ce), "%s: %v", name, err)
 		assert.NotZero(t, ce.Hint(), name)
 	}
 	// The same *sql.DB is fine without a contract.
-	_, err = New(db, headFive(), "migrations")
+	_, err = New(db, headFive(t))
 	assert.NoError(t, err)
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/migrations"
 	"github.com/schemaguard/guard/readiness"
 )
@@ -26,9 +28,13 @@ func Example() {
 	}
 	defer pool.Close()
 
-	ready, err := readiness.New(pool, migrations.FS, ".", readiness.WithBudget(200*time.Millisecond))
+	src, err := source.Load(migrations.FS, ".", "migrations") // the binary's own migrations
 	if err != nil {
 		log.Fatal(err) // a bad migration folder: a build problem, not a runtime one
+	}
+	ready, err := readiness.New(pool, src, readiness.WithBudget(200*time.Millisecond))
+	if err != nil {
+		log.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(readiness.ReadyPath, ready)

@@ -15,19 +15,29 @@ import (
 	"github.com/alecthomas/assert/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// headFive is a migration folder whose head is version 5.
-func headFive() fstest.MapFS {
+// headFiveFS is a migration folder whose head is version 5.
+func headFiveFS() fstest.MapFS {
 	fsys := fstest.MapFS{"README.md": {Data: []byte("not a migration")}}
 	for v := 1; v <= 5; v++ {
 		fsys[fmt.Sprintf("migrations/%06d_step%d.up.sql", v, v)] = &fstest.MapFile{Data: fmt.Appendf(nil, "CREATE TABLE t%d (id int);", v)}
 		fsys[fmt.Sprintf("migrations/%06d_step%d.down.sql", v, v)] = &fstest.MapFile{Data: fmt.Appendf(nil, "DROP TABLE t%d;", v)}
 	}
 	return fsys
+}
+
+// headFive is the source of headFiveFS's migrations folder.
+func headFive(t testing.TB) *source.Source {
+	t.Helper()
+	src, err := source.Load(headFiveFS(), "migrations", "migrations")
+	assert.NoError(t, err)
+	return src
 }
 
 // versionTableDDL is golang-migrate's own table, created by hand.
@@ -68,7 +78,7 @@ func newChecker[H Handle](t testing.TB, db H, opts ...Option) *Checker {
 	// A generous budget unless the test sets one: answers must not depend
 	// on how loaded the machine is.
 	opts = append([]Option{WithBudget(10 * time.Second)}, opts...)
-	c, err := New(db, headFive(), "migrations", opts...)
+	c, err := New(db, headFive(t), opts...)
 	assert.NoError(t, err)
 	return c
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/alecthomas/assert/v2"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/schemaguard/guard/internal/migrator"
+
+	"github.com/schemaguard/guard/guard/source"
 )
 
 type hinter interface{ Hint() string }
@@ -21,11 +22,16 @@ func TestNewRejects(t *testing.T) {
 	assert.NoError(t, err)
 	t.Cleanup(pool.Close)
 
-	_, err = New((*sql.DB)(nil), headFive(), "migrations")
+	_, err = New((*sql.DB)(nil), headFive(t))
 	assert.IsError(t, err, ErrNilDB)
-	_, err = New((*pgxpool.Pool)(nil), headFive(), "migrations")
+	_, err = New((*pgxpool.Pool)(nil), headFive(t))
 	assert.IsError(t, err, ErrNilDB)
+	_, err = New(pool, nil)
+	var ce *ConfigError
+	assert.True(t, errors.As(err, &ce), "nil source: %T", err)
 
+	// A migration folder golang-migrate would read differently is refused
+	// when it is loaded (source.Load), before New; a bad option by New.
 	cases := []struct {
 		name string
 		fsys fs.FS
@@ -35,22 +41,26 @@ func TestNewRejects(t *testing.T) {
 	}{
 		{name: "skipped file", fsys: fstest.MapFS{
 			"m/1_init.up.sql": {}, "m/2_users.sql": {},
-		}, dir: "m", want: migrator.ErrSkippedFile},
+		}, dir: "m", want: source.ErrSkippedFile},
 		{name: "duplicate version", fsys: fstest.MapFS{
 			"m/1_init.up.sql": {}, "m/001_other.up.sql": {},
-		}, dir: "m", want: migrator.ErrDuplicateVersion},
-		{name: "empty folder", fsys: fstest.MapFS{"m/README": {}}, dir: "m", want: migrator.ErrEmpty},
-		{name: "no folder", fsys: fstest.MapFS{}, dir: "m", want: migrator.ErrNoDirectory},
-		{name: "zero TTL", fsys: headFive(), dir: "migrations", opts: []Option{WithTTL(0)}},
-		{name: "negative budget", fsys: headFive(), dir: "migrations", opts: []Option{WithBudget(-1)}},
-		{name: "nil logger", fsys: headFive(), dir: "migrations", opts: []Option{WithLogger(nil)}},
-		{name: "empty table", fsys: headFive(), dir: "migrations", opts: []Option{WithMigrationsTable("")}},
-		{name: "unquoted quoted table", fsys: headFive(), dir: "migrations", opts: []Option{WithMigrationsTableQuoted(), WithMigrationsTable("ops.versions")}},
-		{name: "multi-line label", fsys: headFive(), dir: "migrations", opts: []Option{WithLabel("a\nb")}},
+		}, dir: "m", want: source.ErrDuplicateVersion},
+		{name: "empty folder", fsys: fstest.MapFS{"m/README": {}}, dir: "m", want: source.ErrEmpty},
+		{name: "no folder", fsys: fstest.MapFS{}, dir: "m", want: source.ErrNoDirectory},
+		{name: "zero TTL", fsys: headFiveFS(), dir: "migrations", opts: []Option{WithTTL(0)}},
+		{name: "negative budget", fsys: headFiveFS(), dir: "migrations", opts: []Option{WithBudget(-1)}},
+		{name: "nil logger", fsys: headFiveFS(), dir: "migrations", opts: []Option{WithLogger(nil)}},
+		{name: "empty table", fsys: headFiveFS(), dir: "migrations", opts: []Option{WithMigrationsTable("")}},
+		{name: "unquoted quoted table", fsys: headFiveFS(), dir: "migrations", opts: []Option{WithMigrationsTableQuoted(), WithMigrationsTable("ops.versions")}},
+		{name: "multi-line label", fsys: headFiveFS(), dir: "migrations", opts: []Option{WithLabel("a\nb")}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := New(pool, tc.fsys, tc.dir, tc.opts...)
+			var c *Checker
+			src, err := source.Load(tc.fsys, tc.dir, tc.dir)
+			if err == nil {
+				c, err = New(pool, src, tc.opts...)
+			}
 			assert.Error(t, err)
 			assert.Zero(t, c)
 			if tc.want != nil {
@@ -65,7 +75,7 @@ func TestNewRejects(t *testing.T) {
 		})
 	}
 
-	c, err := New(pool, headFive(), "migrations")
+	c, err := New(pool, headFive(t))
 	assert.NoError(t, err)
 	assert.Equal(t, 5, c.Head())
 }
@@ -74,14 +84,14 @@ func TestResolveTable(t *testing.T) {
 	good := []struct {
 		raw    string
 		quoted bool
-		want   tableName
+		want   source.Table
 	}{
-		{"schema_migrations", false, tableName{name: "schema_migrations"}},
-		{"MyVersions", false, tableName{name: "MyVersions"}},
-		{"ops.versions", false, tableName{name: "ops.versions"}}, // golang-migrate: one name
-		{`"ops"."versions"`, true, tableName{schema: "ops", name: "versions"}},
-		{`"a.b"`, true, tableName{name: "a.b"}},
-		{`"My Schema"."V"`, true, tableName{schema: "My Schema", name: "V"}},
+		{"schema_migrations", false, source.Table{Name: "schema_migrations"}},
+		{"MyVersions", false, source.Table{Name: "MyVersions"}},
+		{"ops.versions", false, source.Table{Name: "ops.versions"}}, // golang-migrate: one name
+		{`"ops"."versions"`, true, source.Table{Schema: "ops", Name: "versions"}},
+		{`"a.b"`, true, source.Table{Name: "a.b"}},
+		{`"My Schema"."V"`, true, source.Table{Schema: "My Schema", Name: "V"}},
 	}
 	for _, tc := range good {
 		got, err := resolveTable(tc.raw, tc.quoted)

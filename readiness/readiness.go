@@ -230,9 +230,10 @@ func resultAttrs(r Result) []slog.Attr {
 }
 
 // dbAttr is the version as a number, or "none".
-func dbAttr(v *uint64) slog.Attr {
-	if v == nil {
+func dbAttr(v source.Version) slog.Attr {
+	n, ok := v.Get()
+	if !ok {
 		return slog.String("db", "none")
 	}
-	return slog.Uint64("db", *v)
+	return slog.Uint64("db", n)
 }

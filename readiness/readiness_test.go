@@ -13,12 +13,15 @@ import (
 	"github.com/alecthomas/assert/v2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
-func ptr(v uint64) *uint64 { return &v }
-
-var ignoreTime = cmpopts.IgnoreFields(Result{}, "CheckedAt")
+var (
+	ignoreTime = cmpopts.IgnoreFields(Result{}, "CheckedAt")
+	versions   = cmp.Comparer(func(a, b source.Version) bool { return a == b })
+)
 
 // The truth table: head 5; the database at no table, an empty table, 4, 5,
 // 6, dirty 5, dirty 4; for both handle kinds, with and without the options
@@ -45,23 +48,23 @@ func TestTruthTable(t *testing.T) {
 			want: Result{Status: StatusDrift, Message: "drift: db=none expected=5", Expected: 5}},
 		{name: "4", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (4, false)`, code: 503,
 			body: "drift: db=4 expected=5\n",
-			want: Result{Status: StatusDrift, Message: "drift: db=4 expected=5", DB: ptr(4), Expected: 5}},
+			want: Result{Status: StatusDrift, Message: "drift: db=4 expected=5", DB: source.V(4), Expected: 5}},
 		{name: "5", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (5, false)`, code: 200,
 			body: "ready: db=5 expected=5\n",
-			want: Result{Status: StatusReady, Ready: true, Message: "ready: db=5 expected=5", DB: ptr(5), Expected: 5}},
+			want: Result{Status: StatusReady, Ready: true, Message: "ready: db=5 expected=5", DB: source.V(5), Expected: 5}},
 		{name: "6", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (6, false)`, code: 200,
 			body: "ahead: db=6 expected=5\nwarning: " + aheadWarning + "\n",
-			want: Result{Status: StatusAhead, Ready: true, Message: "ahead: db=6 expected=5", DB: ptr(6), Expected: 5, Warning: aheadWarning}},
+			want: Result{Status: StatusAhead, Ready: true, Message: "ahead: db=6 expected=5", DB: source.V(6), Expected: 5, Warning: aheadWarning}},
 		{name: "6 not ready", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (6, false)`,
 			opts: []Option{WithAheadNotReady()}, code: 503,
 			body: "ahead: db=6 expected=5\n",
-			want: Result{Status: StatusAhead, Message: "ahead: db=6 expected=5", DB: ptr(6), Expected: 5}},
+			want: Result{Status: StatusAhead, Message: "ahead: db=6 expected=5", DB: source.V(6), Expected: 5}},
 		{name: "dirty 5", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (5, true)`, code: 503,
 			body: "dirty: db=5\n",
-			want: Result{Status: StatusDirty, Message: "dirty: db=5", DB: ptr(5), Expected: 5, Dirty: true}},
+			want: Result{Status: StatusDirty, Message: "dirty: db=5", DB: source.V(5), Expected: 5, Dirty: true}},
 		{name: "dirty 4", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (4, true)`, code: 503,
 			body: "dirty: db=4\n",
-			want: Result{Status: StatusDirty, Message: "dirty: db=4", DB: ptr(4), Expected: 5, Dirty: true}},
+			want: Result{Status: StatusDirty, Message: "dirty: db=4", DB: source.V(4), Expected: 5, Dirty: true}},
 	}
 	url := pgtest.DB(t) // one database; each case resets the version table
 	for _, kind := range handleKinds {
@@ -73,7 +76,7 @@ func TestTruthTable(t *testing.T) {
 
 					got := c.Check(t.Context())
 					assert.NoError(t, got.Cause())
-					if diff := cmp.Diff(tc.want, got, ignoreTime, cmpopts.IgnoreUnexported(Result{})); diff != "" {
+					if diff := cmp.Diff(tc.want, got, ignoreTime, versions, cmpopts.IgnoreUnexported(Result{})); diff != "" {
 						t.Fatalf("Check (-want +got):\n%s", diff)
 					}
 
@@ -87,7 +90,7 @@ func TestTruthTable(t *testing.T) {
 					assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 					var fromJSON Result
 					assert.NoError(t, json.Unmarshal(rec.Body.Bytes(), &fromJSON))
-					if diff := cmp.Diff(tc.want, fromJSON, ignoreTime, cmpopts.IgnoreUnexported(Result{})); diff != "" {
+					if diff := cmp.Diff(tc.want, fromJSON, ignoreTime, versions, cmpopts.IgnoreUnexported(Result{})); diff != "" {
 						t.Fatalf("JSON answer (-want +got):\n%s", diff)
 					}
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // Status is the outcome of a check. The values are stable: they appear in
@@ -37,9 +39,10 @@ type Result struct {
 	Ready bool `json:"ready"`
 	// Message is the one-line answer, e.g. "drift: db=4 expected=5".
 	Message string `json:"message"`
-	// DB is the version recorded in the database; nil when none is (no
-	// table, an empty table, or the database could not be read).
-	DB *uint64 `json:"db"`
+	// DB is the version recorded in the database; source.None (null in
+	// JSON) when none is (no table, an empty table, or the database could
+	// not be read).
+	DB source.Version `json:"db"`
 	// Expected is the head version of the binary's migrations.
 	Expected uint64 `json:"expected"`
 	Dirty    bool   `json:"dirty"`
@@ -59,19 +62,11 @@ type Result struct {
 // meant for logs and the operator's terminal, not for HTTP answers.
 func (r Result) Cause() error { return r.cause }
 
-func dbText(v *uint64) string {
-	if v == nil {
-		return "none"
-	}
-	return fmt.Sprint(*v)
-}
-
 // evaluate turns what the version table says into a Result.
 func evaluate(cfg *config, head uint64, st dbState) Result {
 	r := Result{Expected: head}
-	if st.hasVersion && st.version >= 0 {
-		v := uint64(st.version)
-		r.DB = &v
+	if st.hasVersion {
+		r.DB = source.FromInt(st.version)
 	}
 	r.Dirty = st.hasVersion && st.dirty
 	switch {
@@ -83,20 +78,20 @@ func evaluate(cfg *config, head uint64, st dbState) Result {
 		}
 	case r.Dirty:
 		r.Status = StatusDirty
-		r.Message = "dirty: db=" + dbText(r.DB)
+		r.Message = "dirty: db=" + r.DB.String()
 		return r
-	case r.DB == nil || *r.DB < head:
+	case r.DB.Less(source.V(head)):
 		r.Status = StatusDrift
-	case *r.DB == head:
+	case r.DB == source.V(head):
 		r.Status, r.Ready = StatusReady, true
 	default:
 		r.Status = StatusAhead
 		r.Ready = !cfg.aheadNotReady
 		if r.Ready {
-			r.Warning = fmt.Sprintf("database version %d is above this binary's head %d; serving anyway", *r.DB, head)
+			r.Warning = fmt.Sprintf("database version %s is above this binary's head %d; serving anyway", r.DB, head)
 		}
 	}
-	r.Message = fmt.Sprintf("%s: db=%s expected=%d", r.Status, dbText(r.DB), head)
+	r.Message = fmt.Sprintf("%s: db=%s expected=%d", r.Status, r.DB, head)
 	return r
 }
 

@@ -10,6 +10,8 @@ import (
 	"github.com/alecthomas/assert/v2"
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/pgtest"
 	"github.com/schemaguard/guard/readiness"
 	"github.com/schemaguard/guard/readiness/readinesschi"
@@ -25,7 +27,9 @@ func TestMount(t *testing.T) {
 	assert.NoError(t, err)
 	t.Cleanup(pool.Close)
 	fsys := fstest.MapFS{"1_a.up.sql": {}, "2_b.up.sql": {}, "3_c.up.sql": {}}
-	ready, err := readiness.New(pool, fsys, ".")
+	src, err := source.Load(fsys, ".", "migrations")
+	assert.NoError(t, err)
+	ready, err := readiness.New(pool, src)
 	assert.NoError(t, err)
 
 	r := chi.NewRouter()
