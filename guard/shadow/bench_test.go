@@ -12,8 +12,8 @@ import (
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 
 	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -33,7 +33,7 @@ func history(n int) fstest.MapFS {
 // it; compare with BenchmarkGolangMigrateUp500.
 func BenchmarkShadowColdBuild500(b *testing.B) {
 	fsys := history(500)
-	src, err := migrator.Load(fsys, ".", "bench")
+	src, err := source.Load(fsys, ".", "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

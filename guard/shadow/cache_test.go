@@ -14,8 +14,8 @@ import (
 
 	gschema "github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -68,7 +68,7 @@ func TestNewAtCachesTheReplayedHistory(t *testing.T) {
 	assert.NoError(t, err)
 	defer off.Close(ctx)
 	assert.False(t, off.TemplateCache(), "opt-in on the target's server")
-	cold, warm, err := off.NewAt(ctx, src, 5)
+	cold, warm, err := off.NewAt(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.False(t, warm)
 	want := inspect(t, cold)
@@ -78,26 +78,25 @@ func TestNewAtCachesTheReplayedHistory(t *testing.T) {
 	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
 	assert.NoError(t, err)
 	defer p.Close(ctx)
-	first, warm, err := p.NewAt(ctx, src, 5)
+	first, warm, err := p.NewAt(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.False(t, warm)
 	assert.Equal(t, want, inspect(t, first))
-	v, _ := first.Version()
-	assert.Equal(t, uint64(5), v)
+	assert.Equal(t, source.V(5), first.Version())
 	assert.NoError(t, first.Drop(ctx))
 	assert.Equal(t, 1, len(templates(t)))
 
-	second, warm, err := p.NewAt(ctx, src, 5)
+	second, warm, err := p.NewAt(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.True(t, warm, "the second shadow at the same history is a copy")
 	assert.Equal(t, want, inspect(t, second))
 	// It goes on from there like any shadow.
-	m6, _ := src.Find(6)
-	assert.NoError(t, second.Step(ctx, src, m6, migrator.DirectionUp))
+	m6, _ := src.Find(source.V(6))
+	assert.NoError(t, second.Step(ctx, src, source.UpStep(m6)))
 	assert.NoError(t, second.Drop(ctx))
 
 	// A longer history starts from the cached prefix.
-	six, warm, err := p.NewAt(ctx, src, 6)
+	six, warm, err := p.NewAt(ctx, src, source.V(6))
 	assert.NoError(t, err)
 	assert.False(t, warm)
 	assert.NotZero(t, inspect(t, six).Table("public", "users").Column("email_address"))
@@ -112,15 +111,15 @@ func TestEditedFileNeverReusesATemplate(t *testing.T) {
 	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
 	assert.NoError(t, err)
 	defer p.Close(ctx)
-	load := func(col string) *migrator.Source {
-		src, err := migrator.Load(fstest.MapFS{"1_t.up.sql": {Data: []byte("CREATE TABLE t (" + col + " int);")}}, ".", "m")
+	load := func(col string) *source.Source {
+		src, err := source.Load(fstest.MapFS{"1_t.up.sql": {Data: []byte("CREATE TABLE t (" + col + " int);")}}, ".", "m")
 		assert.NoError(t, err)
 		return src
 	}
-	sh, _, err := p.NewAt(ctx, load("a"), 1)
+	sh, _, err := p.NewAt(ctx, load("a"), source.V(1))
 	assert.NoError(t, err)
 	assert.NoError(t, sh.Drop(ctx))
-	sh, warm, err := p.NewAt(ctx, load("b"), 1)
+	sh, warm, err := p.NewAt(ctx, load("b"), source.V(1))
 	assert.NoError(t, err)
 	assert.False(t, warm)
 	assert.NotZero(t, inspect(t, sh).Table("public", "t").Column("b"))
@@ -135,9 +134,9 @@ func TestStaleTemplatesAreCollected(t *testing.T) {
 	assert.NoError(t, err)
 	defer p.Close(ctx)
 	for i := range 10 {
-		src, err := migrator.Load(fstest.MapFS{"1_t.up.sql": {Data: fmt.Appendf(nil, "CREATE TABLE t%d (id int);", i)}}, ".", "m")
+		src, err := source.Load(fstest.MapFS{"1_t.up.sql": {Data: fmt.Appendf(nil, "CREATE TABLE t%d (id int);", i)}}, ".", "m")
 		assert.NoError(t, err)
-		sh, _, err := p.NewAt(ctx, src, 1)
+		sh, _, err := p.NewAt(ctx, src, source.V(1))
 		assert.NoError(t, err)
 		assert.NoError(t, sh.Drop(ctx))
 	}
@@ -158,18 +157,18 @@ func TestBatchedReplayBehavesLikeOneFileAtATime(t *testing.T) {
 		"7_g.up.sql": {Data: []byte("CREATE INDEX CONCURRENTLY a_id ON a (id);")},
 		"8_h.up.sql": {Data: []byte("ALTER TABLE a ADD COLUMN h text;")},
 	}
-	src, err := migrator.Load(fsys, ".", "m")
+	src, err := source.Load(fsys, ".", "m")
 	assert.NoError(t, err)
 	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target))
 	assert.NoError(t, err)
 	defer p.Close(ctx)
 	batched, err := p.New(ctx)
 	assert.NoError(t, err)
-	assert.NoError(t, batched.Migrate(ctx, src, 8))
+	assert.NoError(t, batched.Migrate(ctx, src, source.V(8)))
 	stepped, err := p.New(ctx)
 	assert.NoError(t, err)
 	for _, m := range src.Migrations {
-		assert.NoError(t, stepped.Step(ctx, src, m, migrator.DirectionUp))
+		assert.NoError(t, stepped.Step(ctx, src, source.UpStep(m)))
 	}
 	assert.Equal(t, inspect(t, stepped), inspect(t, batched))
 
@@ -177,17 +176,16 @@ func TestBatchedReplayBehavesLikeOneFileAtATime(t *testing.T) {
 	// the files before it stay applied.
 	fsys["3_c.up.sql"] = &fstest.MapFile{Data: []byte("ALTER TABLE a ADD COLUMN c int;\nALTER TABLE a ADD COLUMNN x int;\n")}
 	fsys["4_d.up.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE d (id int);")}
-	src, err = migrator.Load(fsys, ".", "m")
+	src, err = source.Load(fsys, ".", "m")
 	assert.NoError(t, err)
 	failing, err := p.New(ctx)
 	assert.NoError(t, err)
-	err = failing.Migrate(ctx, src, 4)
+	err = failing.Migrate(ctx, src, source.V(4))
 	var me *shadow.MigrationError
 	assert.True(t, errors.As(err, &me), "%v", err)
 	assert.Equal(t, "3_c.up.sql", me.File)
 	assert.Equal(t, 2, me.Line)
-	v, _ := failing.Version()
-	assert.Equal(t, uint64(2), v)
+	assert.Equal(t, source.V(2), failing.Version())
 	assert.Zero(t, inspect(t, failing).Table("public", "a").Column("c"), "the failed file left nothing")
 }
 
@@ -200,14 +198,14 @@ func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
 	assert.NoError(t, err)
 	defer p.Close(ctx)
 
-	v, warm, err := p.View(ctx, src, 5)
+	v, warm, err := p.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.False(t, warm, "the first view builds the template")
 	assert.True(t, v.View())
 	before, err := gschema.Inspect(ctx, v.Querier())
 	assert.NoError(t, err)
-	m6, _ := src.Find(6)
-	assert.NoError(t, v.Step(ctx, src, m6, migrator.DirectionUp))
+	m6, _ := src.Find(source.V(6))
+	assert.NoError(t, v.Step(ctx, src, source.UpStep(m6)))
 	after, err := gschema.Inspect(ctx, v.Querier())
 	assert.NoError(t, err)
 	assert.NotZero(t, after.Table("public", "users").Column("email_address"))
@@ -216,7 +214,7 @@ func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
 	// Copying the template waits for the view to end.
 	copied := make(chan error, 1)
 	go func() {
-		sh, _, err := p.NewAt(context.Background(), src, 5)
+		sh, _, err := p.NewAt(context.Background(), src, source.V(5))
 		if err == nil {
 			err = sh.Drop(context.Background())
 		}
@@ -235,7 +233,7 @@ func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
 	assert.NoError(t, <-copied)
 
 	// The template is as it was: the step was rolled back.
-	again, warm, err := p.View(ctx, src, 5)
+	again, warm, err := p.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.True(t, warm)
 	got, err := gschema.Inspect(ctx, again.Querier())
@@ -245,16 +243,16 @@ func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
 	assert.Equal(t, 1, len(templates(t)))
 
 	// A file that must run alone is refused.
-	solo, err := migrator.Load(fstest.MapFS{
+	solo, err := source.Load(fstest.MapFS{
 		"1_a.up.sql": {Data: []byte("CREATE TABLE a (id int);")},
 		"2_b.up.sql": {Data: []byte("CREATE INDEX CONCURRENTLY a_id ON a (id);")},
 	}, ".", "m")
 	assert.NoError(t, err)
-	v, _, err = p.View(ctx, solo, 1)
+	v, _, err = p.View(ctx, solo, source.V(1))
 	assert.NoError(t, err)
 	defer v.Drop(ctx)
-	m2, _ := solo.Find(2)
-	assert.IsError(t, v.Step(ctx, solo, m2, migrator.DirectionUp), shadow.ErrNeedsDatabase)
+	m2, _ := solo.Find(source.V(2))
+	assert.IsError(t, v.Step(ctx, solo, source.UpStep(m2)), shadow.ErrNeedsDatabase)
 }
 
 func TestTemplateKeepsItsSchema(t *testing.T) {
@@ -268,7 +266,7 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	defer p.Close(ctx)
 
 	// Building the template keeps its schema in it: the view reads that.
-	v, warm, err := p.View(ctx, src, 5)
+	v, warm, err := p.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.False(t, warm)
 	want, err := gschema.Inspect(ctx, v.Querier())
@@ -277,8 +275,8 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, want, got)
 	// Once a file ran, the shadow is inspected.
-	m6, _ := src.Find(6)
-	assert.NoError(t, v.Step(ctx, src, m6, migrator.DirectionUp))
+	m6, _ := src.Find(source.V(6))
+	assert.NoError(t, v.Step(ctx, src, source.UpStep(m6)))
 	after, err := v.Schema(ctx)
 	assert.NoError(t, err)
 	assert.NotZero(t, after.Table("public", "users").Column("email_address"))
@@ -293,7 +291,7 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, int64(1), tag.RowsAffected())
 	assert.NoError(t, conn.Close(ctx))
-	v, warm, err = p.View(ctx, src, 5)
+	v, warm, err = p.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.True(t, warm)
 	got, err = v.Schema(ctx)
@@ -302,7 +300,7 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	assert.NoError(t, v.Drop(ctx))
 
 	// So does a copy fresh from the template.
-	c, warm, err := p.NewAt(ctx, src, 5)
+	c, warm, err := p.NewAt(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.True(t, warm)
 	got, err = c.Schema(ctx)
@@ -316,7 +314,7 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	_, err = conn.Exec(ctx, `DROP TABLE guard_template`)
 	assert.NoError(t, err)
 	assert.NoError(t, conn.Close(ctx))
-	v, _, err = p.View(ctx, src, 5)
+	v, _, err = p.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	got, err = v.Schema(ctx)
 	assert.NoError(t, err)
@@ -342,12 +340,12 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	old := "guard template version=5 used=2001-01-01T00:00:00Z"
 	pgtest.Exec(t, pgtest.Server(t), `COMMENT ON DATABASE `+template+` IS '`+old+`'`)
 	pgtest.Exec(t, tmpl, `UPDATE guard_template SET used_at = now() - interval '59 minutes'`)
-	v, _, err = p.View(ctx, src, 5)
+	v, _, err = p.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.NoError(t, v.Drop(ctx))
 	assert.Equal(t, old, comment(), "used within the hour")
 	pgtest.Exec(t, tmpl, `UPDATE guard_template SET used_at = now() - interval '61 minutes'`)
-	v, _, err = p.View(ctx, src, 5)
+	v, _, err = p.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.NoError(t, v.Drop(ctx))
 	assert.NotEqual(t, old, comment())

@@ -8,8 +8,8 @@ import (
 	"syscall"
 
 	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/migrations"
 )
 
@@ -23,7 +23,7 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	src, err := migrator.Load(migrations.FS, ".", "migrations")
+	src, err := source.Load(migrations.FS, ".", "migrations")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -36,12 +36,11 @@ func ExampleNew() {
 	defer sh.Drop(ctx) // also after Ctrl-C or SIGTERM: Drop does not need a live ctx
 
 	for _, m := range src.Migrations {
-		if err := sh.Step(ctx, src, m, migrator.DirectionUp); err != nil {
+		if err := sh.Step(ctx, src, source.UpStep(m)); err != nil {
 			fmt.Println(err) // names the file and line
 			return
 		}
 		// introspect sh.Conn() here to see what m changed
 	}
-	v, _ := sh.Version()
-	fmt.Println("shadow at version", v)
+	fmt.Println("shadow at version", sh.Version())
 }

@@ -10,8 +10,8 @@ import (
 	"testing/fstest"
 
 	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -35,7 +35,7 @@ func helper(target string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	src, err := migrator.Load(fstest.MapFS{"1_slow.up.sql": {Data: []byte("CREATE TABLE t (id int);\nSELECT pg_sleep(60);\n")}}, ".", "slow")
+	src, err := source.Load(fstest.MapFS{"1_slow.up.sql": {Data: []byte("CREATE TABLE t (id int);\nSELECT pg_sleep(60);\n")}}, ".", "slow")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -51,7 +51,7 @@ func helper(target string) int {
 		}
 	}()
 	fmt.Println(sh.Name())
-	err = sh.Migrate(ctx, src, 1)
+	err = sh.Migrate(ctx, src, source.V(1))
 	fmt.Fprintln(os.Stderr, "migrate returned:", err)
 	return 0
 }

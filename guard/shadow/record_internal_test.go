@@ -8,8 +8,8 @@ import (
 	"github.com/alecthomas/assert/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
 	"github.com/schemaguard/guard/migrations"
 )
@@ -19,7 +19,7 @@ func TestWarmViewConnectsOnlyToTheTemplate(t *testing.T) {
 	server := pgtest.Server(t)
 	target, err := dburl.Parse(pgtest.DB(t))
 	assert.NoError(t, err)
-	src, err := migrator.Load(migrations.FS, ".", "example")
+	src, err := source.Load(migrations.FS, ".", "example")
 	assert.NoError(t, err)
 	open := func() *Provider {
 		p, err := NewProvider(ctx, WithTarget(target), WithShadowURL(server), WithInspection(nil, nil))
@@ -29,7 +29,7 @@ func TestWarmViewConnectsOnlyToTheTemplate(t *testing.T) {
 	}
 
 	cold := open()
-	v, warm, err := cold.View(ctx, src, 5)
+	v, warm, err := cold.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.False(t, warm)
 	t.Cleanup(func() { pgtest.Exec(t, server, `DROP DATABASE IF EXISTS `+pgx.Identifier{v.Name()}.Sanitize()) })
@@ -38,7 +38,7 @@ func TestWarmViewConnectsOnlyToTheTemplate(t *testing.T) {
 
 	p := open()
 	assert.Zero(t, p.adminConn, "connected when first needed")
-	v, warm, err = p.View(ctx, src, 5)
+	v, warm, err = p.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.True(t, warm)
 	assert.Zero(t, p.adminConn, "a warm view connects to the template only")

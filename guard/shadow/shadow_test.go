@@ -22,8 +22,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
 	"github.com/schemaguard/guard/migrations"
 )
@@ -35,11 +35,17 @@ func parse(t *testing.T, u string) *pgx.ConnConfig {
 	return cfg
 }
 
-func example(t *testing.T) *migrator.Source {
+func example(t *testing.T) *source.Source {
 	t.Helper()
-	src, err := migrator.Load(migrations.FS, ".", "example")
+	src, err := source.Load(migrations.FS, ".", "example")
 	assert.NoError(t, err)
 	return src
+}
+
+// downStep is the step reverting m.
+func downStep(src *source.Source, m source.Migration) source.Step {
+	v := source.V(m.Version)
+	return src.DownSteps(v, src.Prev(v))[0]
 }
 
 func databaseExists(t *testing.T, name string) bool {
@@ -100,14 +106,12 @@ func TestShadowOnTargetServer(t *testing.T) {
 	assert.Equal(t, sh.Name(), db)
 	assert.NoError(t, conn.Close(ctx))
 
-	assert.NoError(t, sh.Migrate(ctx, src, 0))
+	assert.NoError(t, sh.Migrate(ctx, src, source.None))
 	assert.Equal(t, []string{}, schema(t, sh))
-	_, ok := sh.Version()
-	assert.False(t, ok)
+	assert.Equal(t, source.None, sh.Version())
 
-	assert.NoError(t, sh.Migrate(ctx, src, 3))
-	v, _ := sh.Version()
-	assert.Equal(t, uint64(3), v)
+	assert.NoError(t, sh.Migrate(ctx, src, source.V(3)))
+	assert.Equal(t, source.V(3), sh.Version())
 	at3 := schema(t, sh)
 	for _, want := range []string{"users.email", "posts.status", "comments.post_id", "published_posts.author", "type post_status"} {
 		assert.SliceContains(t, at3, want)
@@ -120,12 +124,12 @@ func TestShadowOnTargetServer(t *testing.T) {
 	assert.False(t, slices.Contains(head, "users.email"), "renamed at head")
 
 	// Down again, file by file, to the very same schema.
-	assert.NoError(t, sh.Migrate(ctx, src, 3))
+	assert.NoError(t, sh.Migrate(ctx, src, source.V(3)))
 	assert.Equal(t, at3, schema(t, sh))
-	assert.NoError(t, sh.Migrate(ctx, src, 0))
+	assert.NoError(t, sh.Migrate(ctx, src, source.None))
 	assert.Equal(t, []string{}, schema(t, sh))
 
-	assert.Error(t, sh.Migrate(ctx, src, 99))
+	assert.Error(t, sh.Migrate(ctx, src, source.V(99)))
 
 	assert.NoError(t, sh.Drop(ctx))
 	assert.False(t, databaseExists(t, sh.Name()))
@@ -148,15 +152,14 @@ func TestStepByStep(t *testing.T) {
 
 	var sizes []int
 	for _, m := range src.Migrations {
-		assert.NoError(t, a.Step(ctx, src, m, migrator.DirectionUp))
+		assert.NoError(t, a.Step(ctx, src, source.UpStep(m)))
 		sizes = append(sizes, len(schema(t, a)))
 	}
 	assert.Equal(t, []int{4, 11, 20, 20, 21, 21}, sizes)
-	assert.Error(t, a.Step(ctx, src, src.Migrations[0], migrator.DirectionUp), "already applied")
-	assert.Error(t, a.Step(ctx, src, src.Migrations[0], migrator.DirectionDown), "not the last one")
-	assert.NoError(t, a.Step(ctx, src, src.Migrations[5], migrator.DirectionDown))
-	v, _ := a.Version()
-	assert.Equal(t, uint64(5), v)
+	assert.Error(t, a.Step(ctx, src, source.UpStep(src.Migrations[0])), "already applied")
+	assert.Error(t, a.Step(ctx, src, downStep(src, src.Migrations[0])), "not the last one")
+	assert.NoError(t, a.Step(ctx, src, downStep(src, src.Migrations[5])))
+	assert.Equal(t, source.V(5), a.Version())
 	assert.Equal(t, []string{}, schema(t, b), "shadows are separate")
 
 	// Close drops what is left.
@@ -186,7 +189,7 @@ func TestEphemeralWhenTargetUserLacksCreateDB(t *testing.T) {
 	t.Cleanup(func() { _ = sh.Drop(context.Background()) })
 	assert.Equal(t, shadow.PlacementEphemeral, sh.Placement())
 	assert.NotEqual(t, target.Host, sh.Config().Host)
-	assert.NoError(t, sh.Migrate(ctx, example(t), 2))
+	assert.NoError(t, sh.Migrate(ctx, example(t), source.V(2)))
 	assert.SliceContains(t, schema(t, sh), "posts.author_id")
 
 	socketDir := sh.Config().Host
@@ -262,7 +265,7 @@ func tablesOf(t *testing.T, dbURL string) []string {
 }
 
 func TestFailingFileNamesFileAndLineAndShadowIsDropped(t *testing.T) {
-	src, err := migrator.Load(fstest.MapFS{
+	src, err := source.Load(fstest.MapFS{
 		"1_a.up.sql": {Data: []byte("CREATE TABLE a (id int);\n")},
 		"2_b.up.sql": {Data: []byte("-- b\nCREATE TABLE b (id int);\nALTER TABLE b ADD COLUMN x nosuchtype;\n")},
 		"3_c.up.sql": {Data: []byte("CREATE TABLE c (id int);\n")},
@@ -279,10 +282,9 @@ func TestFailingFileNamesFileAndLineAndShadowIsDropped(t *testing.T) {
 		}
 		name = sh.Name()
 		defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
-		if err := sh.Migrate(ctx, src, 3); err != nil {
-			assert.IsError(t, sh.Migrate(ctx, src, 3), shadow.ErrFailed)
-			v, _ := sh.Version()
-			assert.Equal(t, uint64(1), v)
+		if err := sh.Migrate(ctx, src, source.V(3)); err != nil {
+			assert.IsError(t, sh.Migrate(ctx, src, source.V(3)), shadow.ErrFailed)
+			assert.Equal(t, source.V(1), sh.Version())
 			return err
 		}
 		return nil
@@ -306,13 +308,13 @@ func TestDropAfterCancel(t *testing.T) {
 	assert.NoError(t, err)
 	assert.True(t, databaseExists(t, sh.Name()))
 	cancel()
-	assert.Error(t, sh.Migrate(ctx, example(t), 1))
+	assert.Error(t, sh.Migrate(ctx, example(t), source.V(1)))
 	assert.NoError(t, sh.Drop(ctx))
 	assert.False(t, databaseExists(t, sh.Name()))
 }
 
 func TestCancelReachesTheShadowServer(t *testing.T) {
-	src, err := migrator.Load(fstest.MapFS{"1_slow.up.sql": {Data: []byte("SELECT pg_sleep(60);\n")}}, ".", "slow")
+	src, err := source.Load(fstest.MapFS{"1_slow.up.sql": {Data: []byte("SELECT pg_sleep(60);\n")}}, ".", "slow")
 	assert.NoError(t, err)
 	sh, err := shadow.New(t.Context(), shadow.WithTarget(parse(t, pgtest.DB(t))))
 	assert.NoError(t, err)
@@ -324,7 +326,7 @@ func TestCancelReachesTheShadowServer(t *testing.T) {
 		defer cancel()
 		waitSleeping(t, sh.Name())
 	}()
-	err = sh.Migrate(ctx, src, 1)
+	err = sh.Migrate(ctx, src, source.V(1))
 	var pgErr *pgconn.PgError
 	assert.True(t, errors.As(err, &pgErr), "cancelled by the server: %v", err)
 	assert.Equal(t, pgerrcode.QueryCanceled, pgErr.Code)
@@ -374,7 +376,7 @@ func TestSIGTERMDropsShadow(t *testing.T) {
 }
 
 func TestShadowReplaysWithTheTargetsSessionSettings(t *testing.T) {
-	src, err := migrator.Load(fstest.MapFS{
+	src, err := source.Load(fstest.MapFS{
 		"1_app.up.sql": {Data: []byte("CREATE SCHEMA app;\nCREATE TABLE t (id int);\n")},
 	}, ".", "mapfs")
 	assert.NoError(t, err)
@@ -387,7 +389,7 @@ func TestShadowReplaysWithTheTargetsSessionSettings(t *testing.T) {
 	sh, err := shadow.New(t.Context(), shadow.WithTarget(parse(t, u.String())), shadow.WithShadowURL(pgtest.Server(t)))
 	assert.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, sh.Drop(context.Background())) })
-	assert.NoError(t, sh.Migrate(t.Context(), src, 1))
+	assert.NoError(t, sh.Migrate(t.Context(), src, source.V(1)))
 	var schema string
 	assert.NoError(t, sh.Conn().QueryRow(t.Context(), `SELECT relnamespace::regnamespace::text FROM pg_class WHERE relname = 't'`).Scan(&schema))
 	assert.Equal(t, "app", schema)
