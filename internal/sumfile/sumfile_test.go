@@ -10,7 +10,7 @@ import (
 
 	"github.com/alecthomas/assert/v2"
 
-	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/sumfile"
 )
 
@@ -28,7 +28,7 @@ func history() fstest.MapFS {
 
 func compute(t *testing.T, fsys fstest.MapFS) *sumfile.File {
 	t.Helper()
-	src, err := migrator.Load(fsys, ".", "test")
+	src, err := source.Load(fsys, ".", "test")
 	assert.NoError(t, err)
 	f, err := sumfile.Compute(src)
 	assert.NoError(t, err)
@@ -130,7 +130,7 @@ func TestHashWritesTheFolder(t *testing.T) {
 	// A bad folder is the source's error, with its hint.
 	writeFiles(t, dir, map[string]string{"oops.sql": "SELECT 3;"})
 	_, err = sumfile.Hash(dir, "")
-	assert.True(t, errors.Is(err, migrator.ErrSkippedFile), "%v", err)
+	assert.True(t, errors.Is(err, source.ErrSkippedFile), "%v", err)
 }
 
 func TestRecordAddsOnlyNewerFiles(t *testing.T) {
