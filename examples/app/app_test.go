@@ -18,6 +18,7 @@ import (
 
 	"github.com/alecthomas/assert/v2"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
 	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
@@ -43,8 +44,7 @@ func TestApp(t *testing.T) {
 func testBehind(t *testing.T, bin string) {
 	url := pgtest.DB(t)
 	migrate(t, url, func(ctx context.Context, db *migrator.DB) error {
-		_, err := db.Migrate(ctx, 4)
-		return err
+		return db.Goto(ctx, source.V(4))
 	})
 	app := start(t, bin, url)
 
@@ -69,8 +69,7 @@ func testBehind(t *testing.T, bin string) {
 	// The deploy lands: the probe turns ready on its own (after the cache
 	// period), and the endpoint works.
 	migrate(t, url, func(ctx context.Context, db *migrator.DB) error {
-		_, err := db.Migrate(ctx, 6)
-		return err
+		return db.Goto(ctx, source.V(6))
 	})
 	app.pollReady(t)
 	code, body = app.get(t, "/users", "")
@@ -82,8 +81,7 @@ func testBehind(t *testing.T, bin string) {
 func testCurrent(t *testing.T, bin string) {
 	url := pgtest.DB(t)
 	migrate(t, url, func(ctx context.Context, db *migrator.DB) error {
-		_, err := db.Migrate(ctx, 6)
-		return err
+		return db.Goto(ctx, source.V(6))
 	})
 	pgtest.Exec(t, url, `INSERT INTO users (email_address, name, bio) VALUES ('ada@example.com', 'Ada', 'engines')`)
 	app := start(t, bin, url)
@@ -117,10 +115,10 @@ func testAhead(t *testing.T, bin string) {
 	// A newer binary migrated the database to 7 (golang-migrate's table says
 	// so); this one, whose head is 6, is being rolled back to.
 	migrate(t, url, func(ctx context.Context, db *migrator.DB) error {
-		if _, err := db.Migrate(ctx, 6); err != nil {
+		if err := db.Goto(ctx, source.V(6)); err != nil {
 			return err
 		}
-		return db.Force(ctx, 7)
+		return db.Force(ctx, source.V(7))
 	})
 	app := start(t, bin, url)
 
@@ -159,11 +157,11 @@ func testNoDatabaseURL(t *testing.T, bin string) {
 // migrate runs f on the database with the embedded example migrations.
 func migrate(t *testing.T, url string, f func(context.Context, *migrator.DB) error) {
 	t.Helper()
-	src, err := migrator.Load(migrations.FS, ".", "migrations")
+	src, err := source.Load(migrations.FS, ".", "migrations")
 	assert.NoError(t, err)
 	cfg, err := dburl.Parse(url)
 	assert.NoError(t, err)
-	db, err := migrator.OpenDB(t.Context(), cfg, src)
+	db, err := migrator.OpenDB(t.Context(), cfg, src, source.DefaultTable)
 	assert.NoError(t, err)
 	defer db.Close()
 	assert.NoError(t, f(t.Context(), db))

@@ -31,6 +31,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/migrations"
 	"github.com/schemaguard/guard/readiness"
 	"github.com/schemaguard/guard/readiness/readinesschi"
@@ -73,9 +74,13 @@ func run(ctx context.Context, logger *slog.Logger, getenv func(string) string) e
 	}
 	defer pool.Close()
 
-	ready, err := readiness.New(pool, migrations.FS, ".", readiness.WithLogger(logger))
+	src, err := source.Load(migrations.FS, ".", "migrations")
 	if err != nil {
 		return err // a bad embedded migration folder: a build problem
+	}
+	ready, err := readiness.New(pool, src, readiness.WithLogger(logger))
+	if err != nil {
+		return err
 	}
 	// Advisory: logs CRITICAL when the database lags this binary, and goes on.
 	readiness.CheckOnStartup(ctx, ready, logger)
