@@ -11,6 +11,7 @@ import (
 
 	"github.com/schemaguard/guard/guard"
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
@@ -68,7 +69,7 @@ func TestDirtyDatabaseIsDiagnosed(t *testing.T) {
 			for v, want := range tc.diffs {
 				var got []string
 				for _, c := range d.Candidates {
-					if c.Version != nil && int64(*c.Version) == v {
+					if c.Version.Int() == v {
 						for _, ch := range c.Differences {
 							got = append(got, string(ch.Kind)+" "+ch.Object)
 						}
@@ -100,7 +101,7 @@ func TestDirtyDatabaseIsDiagnosed(t *testing.T) {
 			assert.Equal(t, 1, query[int](t, url, `SELECT count(*) FROM guard_history WHERE direction = 'force'`))
 			res, err := r.Up(ctx, 0)
 			assert.NoError(t, err)
-			assert.Equal(t, uint64(3), *res.Version)
+			assert.Equal(t, source.V(3), res.Version)
 		})
 	}
 }
@@ -204,7 +205,7 @@ func TestDownAndGotoArePlannedAndGuardDataLoss(t *testing.T) {
 	assert.Equal(t, guard.Down, res.Plan.Direction)
 	assert.Equal(t, "000006_rename_users_email.down.sql", res.Applied[0].File)
 	assert.Equal(t, diff.ColumnRenamed, res.Plan.Steps[0].Changes.Tables[0].Items[0].Kind)
-	assert.Equal(t, uint64(5), *res.Version)
+	assert.Equal(t, source.V(5), res.Version)
 
 	// Reverting 5 drops users.bio: refused without consent, nothing run.
 	_, err = runner(t, url, fsys).Down(ctx, 1)
@@ -217,13 +218,13 @@ func TestDownAndGotoArePlannedAndGuardDataLoss(t *testing.T) {
 	res, err = runner(t, url, fsys, guard.WithAllowDataLoss()).Goto(ctx, 2)
 	assert.NoError(t, err)
 	assert.Equal(t, 3, len(res.Applied))
-	assert.Equal(t, uint64(2), *res.Version)
+	assert.Equal(t, source.V(2), res.Version)
 	assert.Equal(t, 4, query[int](t, url, `SELECT count(*) FROM guard_history WHERE direction = 'down'`))
 
 	res, err = runner(t, url, fsys).Goto(ctx, 4)
 	assert.NoError(t, err)
 	assert.Equal(t, guard.Up, res.Plan.Direction)
-	assert.Equal(t, uint64(4), *res.Version)
+	assert.Equal(t, source.V(4), res.Version)
 
 	res, err = runner(t, url, fsys, guard.WithAllowDataLoss()).Down(ctx, 0)
 	assert.NoError(t, err)
@@ -236,16 +237,16 @@ func TestForce(t *testing.T) {
 	url := pgtest.DB(t)
 	ctx := context.Background()
 	r := runner(t, url, example(t, 6))
-	res, err := r.Force(ctx, 3)
+	res, err := r.Force(ctx, source.V(3))
 	assert.NoError(t, err)
 	assert.Zero(t, res.Previous)
-	assert.Equal(t, uint64(3), *res.Version)
+	assert.Equal(t, source.V(3), res.Version)
 	v, dirty := version(t, url)
 	assert.Equal(t, int64(3), v)
 	assert.False(t, dirty)
-	res, err = r.Force(ctx, guard.NoVersion)
+	res, err = r.Force(ctx, source.None)
 	assert.NoError(t, err)
-	assert.Equal(t, uint64(3), *res.Previous)
+	assert.Equal(t, source.V(3), res.Previous)
 	v, _ = version(t, url)
 	assert.Equal(t, int64(-1), v)
 	assert.Equal(t, 2, query[int](t, url, `SELECT count(*) FROM guard_history WHERE direction = 'force'`))
@@ -268,7 +269,7 @@ func TestStatus(t *testing.T) {
 	pgtest.Exec(t, url, `ALTER TABLE users DROP COLUMN bio`)
 	st, err = runner(t, url, example(t, 6), guard.WithContract(path)).Status(ctx)
 	assert.NoError(t, err)
-	assert.Equal(t, uint64(5), *st.Version)
+	assert.Equal(t, source.V(5), st.Version)
 	assert.False(t, st.Dirty)
 	assert.Equal(t, []guard.Migration{{Version: 6, Name: "rename_users_email", Up: "000006_rename_users_email.up.sql", Down: "000006_rename_users_email.down.sql"}}, st.Pending)
 	var drift []string
@@ -277,7 +278,7 @@ func TestStatus(t *testing.T) {
 	}
 	assert.Equal(t, []string{"column_removed public.users.bio", "column_added public.users.karma"}, drift)
 	assert.True(t, st.Contract.Blocked, "bio was dropped from a locked table")
-	assert.Equal(t, int64(5), st.LastApplied.Version)
+	assert.Equal(t, source.V(5), st.LastApplied.Version)
 }
 
 func TestCreateMigration(t *testing.T) {
@@ -318,7 +319,7 @@ func TestStatusSeesAMigrationInProgress(t *testing.T) {
 	var pid int
 	var db, sch string
 	assert.NoError(t, holder.QueryRow(ctx, `SELECT pg_backend_pid(), current_database(), current_schema()`).Scan(&pid, &db, &sch))
-	id, err := migrator.LockID(db, sch, "schema_migrations")
+	id, err := migrator.LockID(db, source.Table{Schema: sch, Name: "schema_migrations"})
 	assert.NoError(t, err)
 	_, err = holder.Exec(ctx, `SELECT pg_advisory_lock($1)`, id)
 	assert.NoError(t, err)

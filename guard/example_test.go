@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -12,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/guard"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/migrations"
 )
 
@@ -26,7 +26,12 @@ func ExampleRunner_Up() {
 		fmt.Println(err)
 		return
 	}
-	r, err := guard.New(cfg, migrations.FS, guard.WithContract("guard.contract.json"),
+	src, err := source.Load(migrations.FS, ".", "migrations")
+	if err != nil {
+		fmt.Println(err) // a *source.Error: names the file, and has a Hint
+		return
+	}
+	r, err := guard.New(cfg, src, guard.WithContract("guard.contract.json"),
 		guard.WithProgress(func(e guard.Event) {
 			if e.Kind == guard.EventStepDone {
 				fmt.Printf("→ %s ... ok (%s)\n", e.Step.Label(), e.Duration)
@@ -47,7 +52,7 @@ func ExampleRunner_Up() {
 	case err != nil:
 		fmt.Println(err)
 	default:
-		fmt.Println(len(res.Applied), "applied; version", *res.Version)
+		fmt.Println(len(res.Applied), "applied; version", res.Version)
 	}
 }
 
@@ -59,8 +64,12 @@ func ExampleRunner_Plan() {
 		fmt.Println(err)
 		return
 	}
-	sub, _ := fs.Sub(os.DirFS("."), "migrations")
-	r, err := guard.New(cfg, sub, guard.WithContract("guard.contract.json"), guard.WithShadowURL(os.Getenv("SHADOW_URL")))
+	src, err := source.Open("file://migrations")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := guard.New(cfg, src, guard.WithContract("guard.contract.json"), guard.WithShadowURL(os.Getenv("SHADOW_URL")))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/guard"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
 	"github.com/schemaguard/guard/internal/pgtest"
 	"github.com/schemaguard/guard/migrations"
@@ -30,7 +31,9 @@ func config(t testing.TB, url string) *pgx.ConnConfig {
 
 func runner(t testing.TB, url string, fsys fs.FS, opts ...guard.Option) *guard.Runner {
 	t.Helper()
-	r, err := guard.New(config(t, url), fsys, opts...)
+	src, err := source.Load(fsys, ".", "migrations")
+	assert.NoError(t, err)
+	r, err := guard.New(config(t, url), src, opts...)
 	assert.NoError(t, err)
 	return r
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/schemaguard/guard/guard/contract"
 	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -32,7 +33,7 @@ func TestUpAppliesAndRecordsHistory(t *testing.T) {
 	res, err := r.Up(ctx, 4)
 	assert.NoError(t, err)
 	assert.Equal(t, 4, len(res.Applied))
-	assert.Equal(t, uint64(4), *res.Version)
+	assert.Equal(t, source.V(4), res.Version)
 	assert.Equal(t, "000001_create_users.up.sql", res.Applied[0].File)
 	assert.Equal(t, 1, res.Applied[0].Attempts)
 	assert.Equal(t, 4, len(res.Plan.Steps))
@@ -49,12 +50,12 @@ func TestUpAppliesAndRecordsHistory(t *testing.T) {
 	res, err = r.Up(ctx, 0)
 	assert.NoError(t, err)
 	assert.Equal(t, 2, len(res.Applied))
-	assert.Equal(t, uint64(6), *res.Version)
+	assert.Equal(t, source.V(6), res.Version)
 
 	res, err = r.Up(ctx, 0)
 	assert.NoError(t, err)
 	assert.Equal(t, 0, len(res.Applied), "nothing to do is a result")
-	assert.Equal(t, uint64(6), *res.Version)
+	assert.Equal(t, source.V(6), res.Version)
 	assert.Zero(t, res.Plan.Shadow, "nothing pending needs no shadow")
 }
 
