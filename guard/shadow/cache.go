@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgerrcode"
@@ -27,8 +28,9 @@ import (
 const TemplatePrefix = "guard_template_"
 
 // Template cache limits: a template unused for templateMaxAge is dropped, and
-// at most templateKeep templates are kept on a server (the least recently
-// used go first).
+// at most templateKeep templates of one history are kept on a server (the
+// least recently used go first). Templates of other histories (other
+// projects, other runs' test histories) never crowd each other out.
 const (
 	templateMaxAge = 7 * 24 * time.Hour
 	templateKeep   = 8
@@ -67,7 +69,8 @@ func (p *Provider) TemplateCache() bool {
 // keeps it, and copies it. Templates are keyed by a hash chain over the
 // version and SHA-256 of each up file, the replaying user and the session
 // settings, so an edited file never reuses a stale template. Drop the shadow
-// when done; templates stay until unused for a week or crowded out.
+// when done; templates stay until unused for a week or crowded out by more
+// recently used ones of their history.
 func (p *Provider) NewAt(ctx context.Context, src *source.Source, version source.Version) (s *Shadow, warm bool, err error) {
 	applied, err := appliedAt(src, version)
 	if err != nil {
@@ -129,7 +132,7 @@ func (p *Provider) View(ctx context.Context, src *source.Source, version source.
 	if err != nil {
 		return nil, false, err
 	}
-	s, err = p.openView(ctx, names[len(names)-1], applied)
+	s, err = p.openView(ctx, names[len(names)-1], historyOf(names), applied)
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != pgerrcode.InvalidCatalogName {
 		return s, err == nil, err
@@ -139,7 +142,7 @@ func (p *Provider) View(ctx context.Context, src *source.Source, version source.
 	if err != nil {
 		return nil, false, err
 	}
-	s, err = p.openView(ctx, name, applied)
+	s, err = p.openView(ctx, name, historyOf(names), applied)
 	return s, warm, err
 }
 
@@ -179,7 +182,7 @@ func (p *Provider) template(ctx context.Context, src *source.Source, applied []s
 	if t, ok := existing[top]; ok {
 		p.mu.Lock()
 		err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
-			p.touch(ctx, conn, t, version, false)
+			p.touch(ctx, conn, t, version, historyOf(names), false)
 			return nil
 		})
 		p.mu.Unlock()
@@ -206,15 +209,15 @@ func (p *Provider) template(ctx context.Context, src *source.Source, applied []s
 	if _, err := p.writeRecord(ctx, b.conn, p.schemaKey(b.conn)); err != nil {
 		p.log.Warn("cannot write the record of a shadow template", "name", top, "err", err)
 	}
-	if err := p.publish(ctx, b, top, version); err != nil {
+	if err := p.publish(ctx, b, top, version, historyOf(names)); err != nil {
 		return "", false, errors.Join(err, b.Drop(ctx))
 	}
-	p.collectTemplates(ctx, top)
+	p.collectTemplates(ctx, top, historyOf(names))
 	return top, false, nil
 }
 
-// openView opens a transaction on the template name.
-func (p *Provider) openView(ctx context.Context, name string, applied []source.Migration) (_ *Shadow, err error) {
+// openView opens a transaction on the template name, of history.
+func (p *Provider) openView(ctx context.Context, name, history string, applied []source.Migration) (_ *Shadow, err error) {
 	s := &Shadow{p: p, name: name, key: name + "#" + randomHex(4), applied: applied, view: true}
 	if s.cfg, s.url, err = p.shadowConfig(name); err != nil {
 		return nil, err
@@ -238,7 +241,7 @@ func (p *Provider) openView(ctx context.Context, name string, applied []source.M
 	if s.conn, err = connect(ctx, s.cfg); err != nil {
 		return nil, fmt.Errorf("shadow: connect to template %s: %w", dburl.Describe(s.cfg), err)
 	}
-	if err := p.greet(ctx, s, applied[len(applied)-1].Version); err != nil {
+	if err := p.greet(ctx, s, applied[len(applied)-1].Version, history); err != nil {
 		return nil, err
 	}
 	if s.tx, err = s.conn.Begin(ctx); err != nil {
@@ -313,6 +316,12 @@ func (p *Provider) chain(src *source.Source, applied []source.Migration) ([]stri
 	return names, nil
 }
 
+// historyOf returns the history a chain of template names belongs to: the
+// hash of its first link (the replaying user, the session settings and the
+// first file). Templates of one history are the prefixes of one project's
+// migrations, and its edited variants but for the first file.
+func historyOf(names []string) string { return strings.TrimPrefix(names[0], TemplatePrefix) }
+
 // template is a cached template found on the server.
 type template struct {
 	Name    string
@@ -322,10 +331,12 @@ type template struct {
 
 const templateCommentPrefix = "guard template"
 
-var templateCommentRegex = regexp.MustCompile(`^` + templateCommentPrefix + ` version=([0-9]+) used=(\S+)$`)
+// templateCommentRegex reads a template's comment; templates made before
+// histories were recorded have none.
+var templateCommentRegex = regexp.MustCompile(`^` + templateCommentPrefix + ` version=([0-9]+) used=(\S+)(?: history=([0-9a-f]+))?$`)
 
-func templateComment(version uint64, used time.Time) string {
-	return fmt.Sprintf("%s version=%d used=%s", templateCommentPrefix, version, used.UTC().Format(time.RFC3339))
+func templateComment(version uint64, used time.Time, history string) string {
+	return fmt.Sprintf("%s version=%d used=%s history=%s", templateCommentPrefix, version, used.UTC().Format(time.RFC3339), history)
 }
 
 // lastUsed returns when a template was last used, from its comment.
@@ -336,6 +347,15 @@ func (t template) lastUsed() (time.Time, bool) {
 	}
 	at, err := time.Parse(time.RFC3339, m[2])
 	return at, err == nil
+}
+
+// history returns the history a template belongs to, from its comment: ""
+// when it does not say.
+func (t template) history() string {
+	if m := templateCommentRegex.FindStringSubmatch(t.Comment); m != nil {
+		return m[3]
+	}
+	return ""
 }
 
 // templates lists the cached templates on the provider's server.
@@ -366,20 +386,25 @@ func (p *Provider) templates(ctx context.Context) (map[string]template, error) {
 
 // publish turns the freshly built shadow b into the template name. When
 // another run published the same template meanwhile, b is dropped instead.
-func (p *Provider) publish(ctx context.Context, b *Shadow, name string, version uint64) error {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	err := b.conn.Close(cctx) // a template must have no connection
-	cancel()
-	if err != nil {
-		return fmt.Errorf("shadow: close %s: %w", b.name, err)
-	}
+func (p *Provider) publish(ctx context.Context, b *Shadow, name string, version uint64, history string) error {
 	p.mu.Lock()
-	err = p.withAdmin(ctx, func(conn *pgx.Conn) error {
-		_, err := conn.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{b.name}.Sanitize()+` RENAME TO `+pgx.Identifier{name}.Sanitize())
-		if err != nil {
+	err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
+		// Without its connection, a shadow built for longer than the grace
+		// period looks like a leftover to other runs: restart its clock
+		// before letting go of it.
+		if err := p.stamp(ctx, conn, b.name); err != nil {
 			return err
 		}
-		_, err = conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{name}.Sanitize()+` IS `+quoteLiteral(templateComment(version, time.Now())))
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		err := b.conn.Close(cctx) // a template must have no connection
+		cancel()
+		if err != nil {
+			return fmt.Errorf("close %s: %w", b.name, err)
+		}
+		// One implicit transaction: a template never carries a shadow's
+		// comment, which would keep it from ever being collected.
+		_, err = conn.PgConn().Exec(ctx, `ALTER DATABASE `+pgx.Identifier{b.name}.Sanitize()+` RENAME TO `+pgx.Identifier{name}.Sanitize()+
+			`; COMMENT ON DATABASE `+pgx.Identifier{name}.Sanitize()+` IS `+quoteLiteral(templateComment(version, time.Now(), history))).ReadAll()
 		return err
 	})
 	if err == nil {
@@ -402,11 +427,11 @@ func (p *Provider) publish(ctx context.Context, b *Shadow, name string, version 
 // transaction, at most once per templateTouch: in its comment, which
 // collectTemplates reads, and in its record too when inRecord is true
 // (conn is then connected to the template). It never fails.
-func (p *Provider) touch(ctx context.Context, conn *pgx.Conn, t template, version uint64, inRecord bool) {
+func (p *Provider) touch(ctx context.Context, conn *pgx.Conn, t template, version uint64, history string, inRecord bool) {
 	if used, ok := t.lastUsed(); ok && t.Now.Sub(used) < templateTouch {
 		return
 	}
-	sql := `COMMENT ON DATABASE ` + pgx.Identifier{t.Name}.Sanitize() + ` IS ` + quoteLiteral(templateComment(version, t.Now))
+	sql := `COMMENT ON DATABASE ` + pgx.Identifier{t.Name}.Sanitize() + ` IS ` + quoteLiteral(templateComment(version, t.Now, history))
 	if inRecord {
 		sql = `UPDATE ` + recordTable + ` SET used_at = clock_timestamp(); ` + sql
 	}
@@ -421,7 +446,7 @@ func (p *Provider) touch(ctx context.Context, conn *pgx.Conn, t template, versio
 // schema kept there for it, and the use of the template is recorded at most
 // once per templateTouch. A template whose record keeps no schema for s (or
 // that has no record, being older than records) gets one, inspected now.
-func (p *Provider) greet(ctx context.Context, s *Shadow, version uint64) error {
+func (p *Provider) greet(ctx context.Context, s *Shadow, version uint64, history string) error {
 	key := p.schemaKey(s.conn)
 	var now time.Time
 	var used *time.Time
@@ -455,9 +480,9 @@ func (p *Provider) greet(ctx context.Context, s *Shadow, version uint64) error {
 		if kept, err = p.writeRecord(ctx, s.conn, key); err != nil {
 			p.log.Warn("cannot write the record of a shadow template", "name", s.name, "err", err)
 		}
-		p.touch(ctx, s.conn, t, version, false)
+		p.touch(ctx, s.conn, t, version, history, false)
 	case now.Sub(*used) >= templateTouch:
-		p.touch(ctx, s.conn, t, version, true)
+		p.touch(ctx, s.conn, t, version, history, true)
 	}
 	s.cached = kept
 	return nil
@@ -480,9 +505,10 @@ func (p *Provider) readCached(ctx context.Context, s *Shadow) {
 }
 
 // collectTemplates drops templates unused for templateMaxAge, then the least
-// recently used beyond templateKeep, sparing keep. It never fails: a template
-// it cannot drop (one being copied right now) is left for later.
-func (p *Provider) collectTemplates(ctx context.Context, keep string) {
+// recently used of history beyond templateKeep, sparing keep. It never
+// fails: a template it cannot drop (one being copied right now) is left for
+// later.
+func (p *Provider) collectTemplates(ctx context.Context, keep, history string) {
 	all, err := p.templates(ctx)
 	if err != nil {
 		p.log.Warn("cannot collect shadow templates", "err", err)
@@ -504,7 +530,7 @@ func (p *Provider) collectTemplates(ctx context.Context, keep string) {
 			continue // not ours to judge
 		case t.Now.Sub(used) > templateMaxAge:
 			drop = append(drop, t.Name)
-		default:
+		case t.history() == history:
 			list = append(list, aged{t.Name, used})
 		}
 	}

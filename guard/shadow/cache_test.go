@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -17,38 +20,73 @@ import (
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
 	"github.com/schemaguard/guard/internal/pgtest"
+	"github.com/schemaguard/guard/migrations"
 )
 
-// templates lists the cached templates on the test server.
-func templates(t *testing.T) []string {
+// run tells this test process's histories from other processes' on the
+// same server.
+var run = pgtest.RandomSuffix()
+
+// own returns fsys as a history of the test's own: a comment naming the
+// test and this process ends its first up file, so that the templates of
+// the history are the test's alone (the same test running in another
+// process on the same server builds its own). Within a test, histories with
+// the same first file still share their templates.
+func own(t *testing.T, fsys fstest.MapFS) *source.Source {
 	t.Helper()
+	src, err := source.Load(fsys, ".", "m")
+	assert.NoError(t, err)
+	marked := fstest.MapFS{}
+	maps.Copy(marked, fsys)
+	first := src.Migrations[0].Up
+	marked[first] = &fstest.MapFile{Data: fmt.Appendf(slices.Clone(fsys[first].Data), "\n-- guard test %s %s\n", t.Name(), run)}
+	src, err = source.Load(marked, ".", "m")
+	assert.NoError(t, err)
+	return src
+}
+
+// ownExample is the example history as a history of the test's own.
+func ownExample(t *testing.T) *source.Source {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	assert.NoError(t, err)
+	for _, e := range entries {
+		b, err := fs.ReadFile(migrations.FS, e.Name())
+		assert.NoError(t, err)
+		fsys[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	return own(t, fsys)
+}
+
+// templates lists the cached templates of src's history (up to its head)
+// on p's server.
+func templates(t *testing.T, p *shadow.Provider, src *source.Source) []string {
+	t.Helper()
+	names, err := shadow.TemplateNames(p, src, src.Head())
+	assert.NoError(t, err)
 	ctx := context.Background() // also from a cleanup
 	conn, err := pgx.Connect(ctx, pgtest.Server(t))
 	assert.NoError(t, err)
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT datname::text FROM pg_database WHERE datname LIKE 'guard\_template\_%' ORDER BY 1`)
+	rows, err := conn.Query(ctx, `SELECT datname::text FROM pg_database WHERE datname = ANY($1) ORDER BY 1`, names)
 	assert.NoError(t, err)
-	var out []string
-	for rows.Next() {
-		var s string
-		assert.NoError(t, rows.Scan(&s))
-		out = append(out, s)
-	}
-	assert.NoError(t, rows.Err())
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	assert.NoError(t, err)
 	return out
 }
 
-// dropTemplates drops the cached templates on the test server, before and
-// after a test: they outlive providers by design.
-func dropTemplates(t *testing.T) {
+// dropTemplates drops the cached templates of the histories of srcs when
+// the test ends: they outlive providers by design.
+func dropTemplates(t *testing.T, p *shadow.Provider, srcs ...*source.Source) {
 	t.Helper()
-	drop := func() {
-		for _, name := range templates(t) {
-			pgtest.Exec(t, pgtest.Server(t), `DROP DATABASE IF EXISTS "`+name+`"`)
+	t.Cleanup(func() {
+		for _, src := range srcs {
+			for _, name := range templates(t, p, src) {
+				pgtest.Exec(t, pgtest.Server(t), `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize())
+			}
 		}
-	}
-	drop()
-	t.Cleanup(drop)
+	})
 }
 
 func inspect(t *testing.T, sh *shadow.Shadow) *gschema.Schema {
@@ -59,21 +97,21 @@ func inspect(t *testing.T, sh *shadow.Shadow) *gschema.Schema {
 }
 
 func TestNewAtCachesTheReplayedHistory(t *testing.T) {
-	dropTemplates(t)
 	ctx := t.Context()
-	src := example(t)
+	src := ownExample(t)
 	target := parse(t, pgtest.DB(t))
 
 	off, err := shadow.NewProvider(ctx, shadow.WithTarget(target))
 	assert.NoError(t, err)
 	defer off.Close(ctx)
+	dropTemplates(t, off, src)
 	assert.False(t, off.TemplateCache(), "opt-in on the target's server")
 	cold, warm, err := off.NewAt(ctx, src, source.V(5))
 	assert.NoError(t, err)
 	assert.False(t, warm)
 	want := inspect(t, cold)
 	assert.NoError(t, cold.Drop(ctx))
-	assert.Equal(t, 0, len(templates(t)))
+	assert.Equal(t, 0, len(templates(t, off, src)))
 
 	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
 	assert.NoError(t, err)
@@ -84,7 +122,7 @@ func TestNewAtCachesTheReplayedHistory(t *testing.T) {
 	assert.Equal(t, want, inspect(t, first))
 	assert.Equal(t, source.V(5), first.Version())
 	assert.NoError(t, first.Drop(ctx))
-	assert.Equal(t, 1, len(templates(t)))
+	assert.Equal(t, 1, len(templates(t, p, src)))
 
 	second, warm, err := p.NewAt(ctx, src, source.V(5))
 	assert.NoError(t, err)
@@ -101,19 +139,18 @@ func TestNewAtCachesTheReplayedHistory(t *testing.T) {
 	assert.False(t, warm)
 	assert.NotZero(t, inspect(t, six).Table("public", "users").Column("email_address"))
 	assert.NoError(t, six.Drop(ctx))
-	assert.Equal(t, 2, len(templates(t)))
+	assert.Equal(t, 2, len(templates(t, p, src)))
 }
 
 func TestEditedFileNeverReusesATemplate(t *testing.T) {
-	dropTemplates(t)
 	ctx := t.Context()
 	target := parse(t, pgtest.DB(t))
 	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
 	assert.NoError(t, err)
 	defer p.Close(ctx)
 	load := func(col string) *source.Source {
-		src, err := source.Load(fstest.MapFS{"1_t.up.sql": {Data: []byte("CREATE TABLE t (" + col + " int);")}}, ".", "m")
-		assert.NoError(t, err)
+		src := own(t, fstest.MapFS{"1_t.up.sql": {Data: []byte("CREATE TABLE t (" + col + " int);")}})
+		dropTemplates(t, p, src)
 		return src
 	}
 	sh, _, err := p.NewAt(ctx, load("a"), source.V(1))
@@ -127,20 +164,45 @@ func TestEditedFileNeverReusesATemplate(t *testing.T) {
 }
 
 func TestStaleTemplatesAreCollected(t *testing.T) {
-	dropTemplates(t)
 	ctx := t.Context()
 	target := parse(t, pgtest.DB(t))
 	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
 	assert.NoError(t, err)
 	defer p.Close(ctx)
-	for i := range 10 {
-		src, err := source.Load(fstest.MapFS{"1_t.up.sql": {Data: fmt.Appendf(nil, "CREATE TABLE t%d (id int);", i)}}, ".", "m")
-		assert.NoError(t, err)
-		sh, _, err := p.NewAt(ctx, src, source.V(1))
+	cache := func(src *source.Source, v source.Version) {
+		t.Helper()
+		sh, _, err := p.NewAt(ctx, src, v)
 		assert.NoError(t, err)
 		assert.NoError(t, sh.Drop(ctx))
 	}
-	assert.Equal(t, 8, len(templates(t)), "at most 8 templates are kept")
+
+	// Another history's template, used before all of this one's, and one
+	// unused for over a week (its comment as written before templates
+	// named their history).
+	other := own(t, fstest.MapFS{"1_o.up.sql": {Data: []byte("CREATE TABLE o (id int);")}})
+	stale := own(t, fstest.MapFS{"1_s.up.sql": {Data: []byte("CREATE TABLE s (id int);")}})
+	fsys := fstest.MapFS{}
+	for i := 1; i <= 10; i++ {
+		fsys[fmt.Sprintf("%d_t%d.up.sql", i, i)] = &fstest.MapFile{Data: fmt.Appendf(nil, "CREATE TABLE t%d (id int);", i)}
+	}
+	src := own(t, fsys)
+	dropTemplates(t, p, other, stale, src)
+	cache(other, source.V(1))
+	cache(stale, source.V(1))
+	staleName := templates(t, p, stale)[0]
+	pgtest.Exec(t, pgtest.Server(t), `COMMENT ON DATABASE `+pgx.Identifier{staleName}.Sanitize()+` IS 'guard template version=1 used=2001-01-01T00:00:00Z'`)
+
+	// Each version of the history is a template of its own.
+	for v := uint64(1); v <= 10; v++ {
+		cache(src, source.V(v))
+	}
+	kept := templates(t, p, src)
+	assert.Equal(t, 8, len(kept), "at most 8 templates of a history are kept")
+	names, err := shadow.TemplateNames(p, src, src.Head())
+	assert.NoError(t, err)
+	assert.SliceContains(t, kept, names[9], "the newest is kept")
+	assert.Equal(t, 1, len(templates(t, p, other)), "another history's template is not crowded out")
+	assert.Equal(t, 0, len(templates(t, p, stale)), "a template unused for a week is collected")
 }
 
 func TestBatchedReplayBehavesLikeOneFileAtATime(t *testing.T) {
@@ -190,13 +252,13 @@ func TestBatchedReplayBehavesLikeOneFileAtATime(t *testing.T) {
 }
 
 func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
-	dropTemplates(t)
 	ctx := t.Context()
-	src := example(t)
+	src := ownExample(t)
 	target := parse(t, pgtest.DB(t))
 	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true))
 	assert.NoError(t, err)
 	defer p.Close(ctx)
+	dropTemplates(t, p, src)
 
 	v, warm, err := p.View(ctx, src, source.V(5))
 	assert.NoError(t, err)
@@ -223,7 +285,8 @@ func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
 	admin := pgtest.Connect(t, pgtest.Server(t))
 	for {
 		var waiting bool
-		assert.NoError(t, admin.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'CREATE DATABASE%TEMPLATE%')`).Scan(&waiting))
+		assert.NoError(t, admin.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_stat_activity
+			WHERE state = 'active' AND query LIKE 'CREATE DATABASE % TEMPLATE ' || $1)`, pgx.Identifier{v.Name()}.Sanitize()).Scan(&waiting))
 		if waiting {
 			break
 		}
@@ -240,14 +303,14 @@ func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, before, got)
 	assert.NoError(t, again.Drop(ctx))
-	assert.Equal(t, 1, len(templates(t)))
+	assert.Equal(t, 1, len(templates(t, p, src)))
 
 	// A file that must run alone is refused.
-	solo, err := source.Load(fstest.MapFS{
+	solo := own(t, fstest.MapFS{
 		"1_a.up.sql": {Data: []byte("CREATE TABLE a (id int);")},
 		"2_b.up.sql": {Data: []byte("CREATE INDEX CONCURRENTLY a_id ON a (id);")},
-	}, ".", "m")
-	assert.NoError(t, err)
+	})
+	dropTemplates(t, p, solo)
 	v, _, err = p.View(ctx, solo, source.V(1))
 	assert.NoError(t, err)
 	defer v.Drop(ctx)
@@ -256,14 +319,14 @@ func TestViewIsARolledBackTransactionOnTheTemplate(t *testing.T) {
 }
 
 func TestTemplateKeepsItsSchema(t *testing.T) {
-	dropTemplates(t)
 	ctx := t.Context()
-	src := example(t)
+	src := ownExample(t)
 	target := parse(t, pgtest.DB(t))
 	p, err := shadow.NewProvider(ctx, shadow.WithTarget(target), shadow.WithTemplateCache(true),
 		shadow.WithInspection([]string{"public"}, nil))
 	assert.NoError(t, err)
 	defer p.Close(ctx)
+	dropTemplates(t, p, src)
 
 	// Building the template keeps its schema in it: the view reads that.
 	v, warm, err := p.View(ctx, src, source.V(5))
@@ -337,7 +400,8 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 		assert.NoError(t, admin.QueryRow(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, template).Scan(&c))
 		return c
 	}
-	old := "guard template version=5 used=2001-01-01T00:00:00Z"
+	// Not a week old: other runs on the server would collect the template.
+	old := "guard template version=5 used=" + time.Now().Add(-2*time.Hour).UTC().Format(time.RFC3339)
 	pgtest.Exec(t, pgtest.Server(t), `COMMENT ON DATABASE `+template+` IS '`+old+`'`)
 	pgtest.Exec(t, tmpl, `UPDATE guard_template SET used_at = now() - interval '59 minutes'`)
 	v, _, err = p.View(ctx, src, source.V(5))

@@ -141,3 +141,24 @@ func TestProviderCloseAfterCancel(t *testing.T) {
 	assert.NoError(t, conn.QueryRow(t.Context(), `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)`, s.Name()).Scan(&ok))
 	assert.False(t, ok)
 }
+
+func TestTemplateCommentRoundTrip(t *testing.T) {
+	used := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	tm := template{Comment: templateComment(5, used, "0123abcd")}
+	at, ok := tm.lastUsed()
+	assert.True(t, ok)
+	assert.Equal(t, used, at)
+	assert.Equal(t, "0123abcd", tm.history())
+
+	// Written before templates named their history: its age still tells.
+	legacy := template{Comment: "guard template version=5 used=2024-05-06T07:08:09Z"}
+	at, ok = legacy.lastUsed()
+	assert.True(t, ok)
+	assert.Equal(t, used, at)
+	assert.Equal(t, "", legacy.history())
+
+	for _, bad := range []string{"", "guard template version=5", comment{PID: 1, Host: "ab", Created: used}.String()} {
+		_, ok := template{Comment: bad}.lastUsed()
+		assert.False(t, ok, bad)
+	}
+}

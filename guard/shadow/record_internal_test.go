@@ -2,8 +2,11 @@ package shadow
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/alecthomas/assert/v2"
 	"github.com/jackc/pgx/v5"
@@ -19,7 +22,18 @@ func TestWarmViewConnectsOnlyToTheTemplate(t *testing.T) {
 	server := pgtest.Server(t)
 	target, err := dburl.Parse(pgtest.DB(t))
 	assert.NoError(t, err)
-	src, err := source.Load(migrations.FS, ".", "example")
+	// The example history, of this test's own: its template is the test's.
+	fsys := fstest.MapFS{}
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	assert.NoError(t, err)
+	for _, e := range entries {
+		b, err := fs.ReadFile(migrations.FS, e.Name())
+		assert.NoError(t, err)
+		fsys[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	first := "000001_create_users.up.sql"
+	fsys[first].Data = fmt.Appendf(fsys[first].Data, "\n-- guard test %s %s\n", t.Name(), randomHex(6))
+	src, err := source.Load(fsys, ".", "example")
 	assert.NoError(t, err)
 	open := func() *Provider {
 		p, err := NewProvider(ctx, WithTarget(target), WithShadowURL(server), WithInspection(nil, nil))

@@ -297,16 +297,10 @@ func (p *Provider) create(ctx context.Context, template string, applied []source
 		return nil, errors.New("shadow: provider is closed")
 	}
 	err = p.withAdmin(ctx, func(conn *pgx.Conn) error {
-		var now time.Time
-		if err := conn.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
-			return err
-		}
 		if _, err := conn.Exec(ctx, create); err != nil {
 			return err
 		}
-		c := comment{PID: pid, Host: hostHash, Created: now}
-		_, err := conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{name}.Sanitize()+` IS `+quoteLiteral(c.String()))
-		return err
+		return p.stamp(ctx, conn, name)
 	})
 	if err != nil {
 		p.mu.Unlock()
@@ -336,6 +330,20 @@ func (p *Provider) create(ctx context.Context, template string, applied []source
 	}
 	p.log.Debug("shadow database created", "name", name, "placement", p.placement)
 	return s, nil
+}
+
+// stamp (re)writes the comment of shadow database name, through conn: this
+// process created it, now. Another run collects a shadow with no connection
+// once it is older than the grace period: the time is the server's, read
+// after the database exists (copying a large template takes a while).
+func (p *Provider) stamp(ctx context.Context, conn *pgx.Conn, name string) error {
+	var now time.Time
+	if err := conn.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
+		return err
+	}
+	c := comment{PID: pid, Host: hostHash, Created: now}
+	_, err := conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{name}.Sanitize()+` IS `+quoteLiteral(c.String()))
+	return err
 }
 
 // shadowConfig returns the connection config and URL of database name on

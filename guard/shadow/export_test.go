@@ -1,0 +1,21 @@
+package shadow
+
+import (
+	"fmt"
+
+	"github.com/schemaguard/guard/guard/source"
+)
+
+// TemplateNames returns the names the cached templates of src's history up
+// to version have on p's server, whether they exist or not, shortest
+// history first: how a test finds the templates it made, and only those.
+func TemplateNames(p *Provider, src *source.Source, version source.Version) ([]string, error) {
+	applied, err := appliedAt(src, version)
+	if err != nil {
+		return nil, err
+	}
+	return p.chain(src, applied)
+}
+
+// Creator is how the comment of a shadow database names this process.
+var Creator = fmt.Sprintf("pid=%d host=%s", pid, hostHash)
