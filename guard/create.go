@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/schemaguard/guard/guard/source"
+	"github.com/schemaguard/guard/internal/sumfile"
 )
 
 // DefaultVersionWidth is the number of digits of the first migration's
@@ -31,6 +32,12 @@ var nameJunk = regexp.MustCompile(`[^a-z0-9_]+`)
 // versions (14 digits), it is the current UTC time. The name is lower-cased,
 // anything but letters, digits and underscores becoming an underscore. It
 // never overwrites a file.
+//
+// When dir holds a sum file (guard.sum, see guard migrate hash), the
+// migrations the new one builds on are recorded in it first: the non-empty
+// files above its newest recorded version that it does not record yet
+// (Created.Recorded). Recorded entries are never rewritten, so an edit
+// stays visible to verify.
 func CreateMigration(dir, name string) (*Created, error) {
 	return createMigration(dir, name, time.Now())
 }
@@ -73,6 +80,9 @@ func createMigration(dir, name string, now time.Time) (*Created, error) {
 		if _, err := os.Stat(p); err == nil {
 			return nil, fmt.Errorf("create migration: %s already exists", p)
 		}
+	}
+	if c.Recorded, err = sumfile.Record(dir, ""); err != nil {
+		return nil, fmt.Errorf("create migration: %w", err)
 	}
 	for _, p := range []string{c.Up, c.Down} {
 		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

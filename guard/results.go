@@ -235,4 +235,7 @@ type Created struct {
 	Version uint64 `json:"version"`
 	Up      string `json:"up"`   // path of the up file
 	Down    string `json:"down"` // path of the down file
+	// Recorded are the files newly recorded in the folder's sum file, by
+	// name, when it has one.
+	Recorded []string `json:"recorded,omitempty"`
 }
