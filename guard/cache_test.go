@@ -5,37 +5,17 @@ import (
 	"testing"
 
 	"github.com/alecthomas/assert/v2"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/guard"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
-// dropTemplates drops the cached templates on the test server after the
-// test: they outlive runs by design.
-func dropTemplates(t *testing.T) {
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, pgtest.Server(t))
-		assert.NoError(t, err)
-		defer conn.Close(ctx)
-		rows, err := conn.Query(ctx, `SELECT datname::text FROM pg_database WHERE datname LIKE 'guard\_template\_%'`)
-		assert.NoError(t, err)
-		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		assert.NoError(t, err)
-		for _, n := range names {
-			_, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{n}.Sanitize())
-			assert.NoError(t, err)
-		}
-	})
-}
-
 func TestWarmPlanRunsInAViewOfTheCachedHistory(t *testing.T) {
-	dropTemplates(t)
+	var m made
 	url := pgtest.DB(t)
 	ctx := context.Background()
 	golangMigrate(t, url, example(t, 5))
-	r := runner(t, url, example(t, 6), guard.WithShadowCache(true))
+	r := runner(t, url, own(t, example(t, 6)), guard.WithShadowCache(true), track(t, &m))
 	cold, err := r.Plan(ctx)
 	assert.NoError(t, err)
 	assert.False(t, cold.Shadow.Warm)
@@ -58,26 +38,26 @@ func TestWarmPlanRunsInAViewOfTheCachedHistory(t *testing.T) {
 }
 
 func TestPlanFallsBackToACopyWhenAViewCannot(t *testing.T) {
-	dropTemplates(t)
+	var m made
 	url := pgtest.DB(t)
 	ctx := context.Background()
 	base := files("1_a.up.sql", "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE a (id int, m mood);")
 	golangMigrate(t, url, base)
 
 	// Must run alone: never in a view.
-	fsys := files("1_a.up.sql", "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE a (id int, m mood);",
-		"2_b.up.sql", "CREATE INDEX CONCURRENTLY a_id ON a (id);")
-	plan, err := runner(t, url, fsys, guard.WithShadowCache(true)).Plan(ctx)
+	fsys := own(t, files("1_a.up.sql", "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE a (id int, m mood);",
+		"2_b.up.sql", "CREATE INDEX CONCURRENTLY a_id ON a (id);"))
+	plan, err := runner(t, url, fsys, guard.WithShadowCache(true), track(t, &m)).Plan(ctx)
 	assert.NoError(t, err)
 	assert.False(t, plan.Shadow.View)
 	assert.Equal(t, "index_added", string(plan.Steps[0].Changes.Tables[0].Items[0].Kind))
 
 	// Fails in one transaction only (a value added, then used): the view
 	// fails, the copy answers.
-	fsys = files("1_a.up.sql", "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE a (id int, m mood);",
+	fsys = own(t, files("1_a.up.sql", "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE a (id int, m mood);",
 		"2_b.up.sql", "ALTER TYPE mood ADD VALUE 'meh';",
-		"3_c.up.sql", "ALTER TABLE a ALTER COLUMN m SET DEFAULT 'meh';")
-	plan, err = runner(t, url, fsys, guard.WithShadowCache(true)).Plan(ctx)
+		"3_c.up.sql", "ALTER TABLE a ALTER COLUMN m SET DEFAULT 'meh';"))
+	plan, err = runner(t, url, fsys, guard.WithShadowCache(true), track(t, &m)).Plan(ctx)
 	assert.NoError(t, err)
 	assert.False(t, plan.Shadow.View)
 	assert.True(t, plan.Shadow.Warm)

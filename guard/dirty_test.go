@@ -156,7 +156,8 @@ func TestCancelReachesTheServerAndLeavesTheVersionClean(t *testing.T) {
 		waitForSleep(t, url)
 		cancel()
 	}()
-	_, err := runner(t, url, fsys).Up(ctx, 0)
+	var m made
+	_, err := runner(t, url, fsys, track(t, &m)).Up(ctx, 0)
 	var me *guard.MigrationError
 	assert.True(t, errors.As(err, &me), "%v", err)
 	assert.True(t, me.Canceled)
@@ -167,9 +168,10 @@ func TestCancelReachesTheServerAndLeavesTheVersionClean(t *testing.T) {
 	assert.Equal(t, int64(1), v)
 	assert.False(t, dirty)
 	assert.False(t, query[bool](t, url, `SELECT to_regclass('b') IS NOT NULL`))
-	assert.Equal(t, 0, query[int](t, url, `SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`), "the statement was cancelled on the server")
-	assert.Equal(t, 0, query[int](t, url, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'`), "locks released")
-	assert.Equal(t, 0, query[int](t, url, `SELECT count(*) FROM pg_database WHERE datname LIKE 'guard\_shadow\_%'`), "shadow dropped")
+	assert.Equal(t, 0, query[int](t, url, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`), "the statement was cancelled on the server")
+	assert.Equal(t, 0, query[int](t, url, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`), "locks released")
+	assert.NotEqual(t, 0, len(m.shadows), "planned in a shadow")
+	assert.Equal(t, []string{}, existing(t, m.shadows), "shadow dropped")
 }
 
 func TestOlderBinaryAgainstNewerDatabase(t *testing.T) {

@@ -2,8 +2,12 @@ package guard_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
+	"log/slog"
 	neturl "net/url"
+	"slices"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -116,6 +120,81 @@ func golangMigrate(t testing.TB, url string, fsys fs.FS) {
 	srcErr, dbErr := m.Close()
 	assert.NoError(t, srcErr)
 	assert.NoError(t, dbErr)
+}
+
+// run tells this test process's histories from other processes' on the
+// same server.
+var run = pgtest.RandomSuffix()
+
+// own makes fsys a history of the test's own: a comment naming the test and
+// this process ends its first up file, so that the cached templates of the
+// history are the test's alone. Within a test, histories with the same
+// first file still share their templates.
+func own(t testing.TB, fsys fstest.MapFS) fstest.MapFS {
+	t.Helper()
+	src, err := source.Load(fsys, ".", "migrations")
+	assert.NoError(t, err)
+	first := src.Migrations[0].Up
+	fsys[first] = &fstest.MapFile{Data: fmt.Appendf(slices.Clone(fsys[first].Data), "\n-- guard test %s %s\n", t.Name(), run)}
+	return fsys
+}
+
+// made records the shadow databases and templates a runner's shadows make,
+// from its debug log (see track): what a test checks and cleans up, leaving
+// other processes' on the server alone.
+type made struct {
+	mu                 sync.Mutex
+	shadows, templates []string
+}
+
+func (m *made) Enabled(context.Context, slog.Level) bool { return true }
+func (m *made) WithAttrs([]slog.Attr) slog.Handler       { return m }
+func (m *made) WithGroup(string) slog.Handler            { return m }
+
+func (m *made) Handle(_ context.Context, r slog.Record) error {
+	var name string
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "name" {
+			name = a.Value.String()
+		}
+		return true
+	})
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch r.Message {
+	case "shadow database created":
+		m.shadows = append(m.shadows, name)
+	case "shadow template cached":
+		m.templates = append(m.templates, name)
+	}
+	return nil
+}
+
+// track returns the option that records what the runner's shadows make
+// into m, and drops the templates they cached when the test ends: they
+// outlive runs by design.
+func track(t testing.TB, m *made) guard.Option {
+	t.Helper()
+	t.Cleanup(func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, name := range m.templates {
+			pgtest.Exec(t, pgtest.Server(t), `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize())
+		}
+	})
+	return guard.WithLogger(slog.New(m))
+}
+
+// existing returns those of the databases names that exist on the test
+// server.
+func existing(t testing.TB, names []string) []string {
+	t.Helper()
+	conn := pgtest.Connect(t, pgtest.Server(t))
+	rows, err := conn.Query(context.Background(), `SELECT datname::text FROM pg_database WHERE datname = ANY($1) ORDER BY 1`, names)
+	assert.NoError(t, err)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	assert.NoError(t, err)
+	return out
 }
 
 func pgxConnect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {

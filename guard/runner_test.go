@@ -225,7 +225,7 @@ func TestLockWaitNamesTheHolderAndNeverQueues(t *testing.T) {
 	r := runner(t, url, example(t, 2), guard.WithLockWait(300*time.Millisecond), guard.WithProgress(func(e guard.Event) {
 		if e.Kind == guard.EventLockWait {
 			seen = e.Holder
-			waiting = query[int](t, url, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)
+			waiting = query[int](t, url, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
 		}
 	}))
 	_, err = r.Up(ctx, 0)
