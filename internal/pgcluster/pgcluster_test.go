@@ -66,18 +66,23 @@ func TestPasswordAuthentication(t *testing.T) {
 
 func TestCollectLeftoversRemovesDeadClustersOnly(t *testing.T) {
 	live := start(t)
-	dead := filepath.Join(os.TempDir(), "guard-pg-deadtest"+time.Now().Format("150405.000"))
+	// Directories of this test's own (other processes' clusters live beside
+	// them), removed in any case.
+	dead, err := os.MkdirTemp("", "guard-pg-deadtest")
+	assert.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dead) })
 	assert.NoError(t, os.MkdirAll(filepath.Join(dead, "data"), 0o700))
 	// A pid that cannot be running.
 	assert.NoError(t, os.WriteFile(filepath.Join(dead, "data", "postmaster.pid"), []byte("2147483646\n"), 0o600))
 	old := time.Now().Add(-time.Hour)
 	assert.NoError(t, os.Chtimes(filepath.Join(dead, "data"), old, old))
 	assert.NoError(t, os.Chtimes(dead, old, old))
-	fresh := filepath.Join(os.TempDir(), "guard-pg-freshtest"+time.Now().Format("150405.000"))
-	assert.NoError(t, os.MkdirAll(filepath.Join(fresh, "data"), 0o700))
+	fresh, err := os.MkdirTemp("", "guard-pg-freshtest")
+	assert.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(fresh) })
+	assert.NoError(t, os.MkdirAll(filepath.Join(fresh, "data"), 0o700))
 	pgcluster.CollectLeftovers()
-	_, err := os.Stat(dead)
+	_, err = os.Stat(dead)
 	assert.True(t, errors.Is(err, os.ErrNotExist), "dead cluster directory collected")
 	_, err = os.Stat(live.Dir())
 	assert.NoError(t, err, "running cluster kept")
