@@ -25,7 +25,8 @@
 //
 // Inspect reads in one snapshot with a few set-based catalog queries,
 // pipelined; on a large database, over two connections sharing the snapshot,
-// the way pg_dump -j does (WithParallelism).
+// the way pg_dump -j does (WithParallelism). It reads PostgreSQL 15 and
+// later, and refuses an older server (UnsupportedServerError).
 //
 // What Inspect reports, and leaves out:
 //
