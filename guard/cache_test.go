@@ -20,6 +20,7 @@ func TestWarmPlanRunsInAViewOfTheCachedHistory(t *testing.T) {
 	assert.NoError(t, err)
 	assert.False(t, cold.Shadow.Warm)
 	assert.True(t, cold.Shadow.View, "the template just built is viewed, not copied")
+	assert.Equal(t, 1, len(m.templates), "the cold plan cached the applied history (and the test drops it)")
 	warm, err := r.Plan(ctx)
 	assert.NoError(t, err)
 	assert.True(t, warm.Shadow.Warm)
