@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/spf13/cobra"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/readiness"
 )
 
@@ -83,18 +83,15 @@ func runCheck(ctx context.Context, g *globals, cf *checkFlags) error {
 		readiness.WithBudget(cf.timeout),
 		// Every check asks the database: nothing is reused between polls.
 		readiness.WithTTL(time.Nanosecond),
-		readiness.WithMigrationsTable(g.migrationsTable),
 	}
-	if strings.HasPrefix(g.migrationsTable, `"`) {
-		opts = append(opts, readiness.WithMigrationsTableQuoted())
-	}
+	opts = append(opts, readinessTable(g.table)...)
 	if cf.aheadNotReady {
 		opts = append(opts, readiness.WithAheadNotReady())
 	}
 	if cf.missingNotReady {
 		opts = append(opts, readiness.WithMissingTableNotReady())
 	}
-	checker, err := readiness.New(db, src.FS, ".", opts...)
+	checker, err := readiness.New(db, src, opts...)
 	if err != nil {
 		return err
 	}
@@ -124,6 +121,16 @@ func runCheck(ctx context.Context, g *globals, cf *checkFlags) error {
 		fmt.Fprintln(g.stderr, g.scrub(fmt.Sprintf("guard: not ready after waiting %v: %s", cf.wait, r.Message)))
 	}
 	return &exitError{code: ExitNotReady}
+}
+
+// readinessTable names the version table t to readiness: a table of the
+// current schema by its exact name, one of another schema in the quoted
+// form, as golang-migrate's x-migrations-table(-quoted) would.
+func readinessTable(t source.Table) []readiness.Option {
+	if t.Schema == "" {
+		return []readiness.Option{readiness.WithMigrationsTable(t.Name)}
+	}
+	return []readiness.Option{readiness.WithMigrationsTable(t.String()), readiness.WithMigrationsTableQuoted()}
 }
 
 // checkUntil checks once, or with --wait until the answer is ready or the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
 )
 
@@ -48,7 +49,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return code // already reported
 		}
 		err = ee.err
-	} else if isUsageError(err) {
+	} else if errors.As(err, new(usageError)) {
 		code = ExitUsage
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
@@ -73,6 +74,9 @@ type globals struct {
 	migrationsTable string
 	format          string
 
+	table source.Table   // --migrations-table, parsed by validate
+	src   *source.Source // --source, read once by openSource
+
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
@@ -92,6 +96,19 @@ database, classifies every schema change against a locked schema contract
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			return g.validate()
 		},
+		// Runnable, so that an unknown command reaches here as arguments
+		// (cobra's own "unknown command" error has no type to match).
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return usageError{errors.New(msg)}
+		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	f := root.PersistentFlags()
@@ -103,7 +120,24 @@ database, classifies every schema change against a locked schema contract
 	f.StringVar(&g.migrationsTable, "migrations-table", "schema_migrations", "golang-migrate's version table (x-migrations-table)")
 	f.StringVar(&g.format, "format", "text", "output format: text or json")
 	root.AddCommand(newSchemaCmd(g), newContractCmd(g), newDemoCmd(g), newMigrateCmd(g), newCheckCmd(g), newVerifyCmd(g))
+	usageArgs(root)
 	return root
+}
+
+// usageArgs makes the argument checks of cmd and its subcommands (cobra's
+// ExactArgs and the like) fail with a usage error.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return asUsage(err)
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
 }
 
 func (g *globals) validate() error {
@@ -117,9 +151,12 @@ func (g *globals) validate() error {
 			return usageError{errors.New("--schema must not be empty")}
 		}
 	}
-	if strings.TrimSpace(g.migrationsTable) == "" {
-		return usageError{errors.New("--migrations-table must not be empty")}
+	t, err := source.ParseTableName(g.migrationsTable)
+	if err != nil {
+		return usageError{&hintError{err: fmt.Errorf("--migrations-table: %w", err),
+			hint: `give a table name, read as x-migrations-table reads it, or "schema"."table" as x-migrations-table-quoted does`}}
 	}
+	g.table = t
 	for _, u := range []string{g.databaseURL, g.shadowURL, g.getenv("GUARD_DATABASE_URL"), g.getenv("DATABASE_URL")} {
 		g.rememberPassword(u)
 	}
@@ -172,21 +209,18 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
-// usageError is a mistake in the command line.
+// usageError is a mistake in the command line: exit 2.
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-func isUsageError(err error) bool {
-	var ue usageError
-	if errors.As(err, &ue) {
-		return true
+// asUsage returns err as a usage error, unless it already is one.
+func asUsage(err error) error {
+	if errors.As(err, new(usageError)) {
+		return err
 	}
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
-		strings.HasPrefix(msg, "unknown shorthand flag") || strings.Contains(msg, "arg(s)") ||
-		strings.HasPrefix(msg, "required flag")
+	return usageError{err}
 }
 
 // hintOf returns the advice of the first error in err's tree that has any.

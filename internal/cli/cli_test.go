@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alecthomas/assert/v2"
+	"github.com/jackc/pgx/v5"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/cli"
 	"github.com/schemaguard/guard/internal/dburl"
 	"github.com/schemaguard/guard/internal/migrator"
@@ -44,9 +48,9 @@ func project(t *testing.T, upto uint64) string {
 	t.Helper()
 	dir := t.TempDir()
 	assert.NoError(t, os.Mkdir(filepath.Join(dir, "migrations"), 0o755))
-	src, err := migrator.Load(migrations.FS, ".", "migrations")
+	src, err := source.Load(migrations.FS, ".", "migrations")
 	assert.NoError(t, err)
-	for _, m := range src.Upto(0, upto) {
+	for _, m := range src.Upto(source.None, source.V(upto)) {
 		for _, f := range []string{m.Up, m.Down} {
 			b, err := fs.ReadFile(migrations.FS, f)
 			assert.NoError(t, err)
@@ -59,15 +63,14 @@ func project(t *testing.T, upto uint64) string {
 // migrateTo applies the example history up to version v on the database.
 func migrateTo(t *testing.T, url string, v uint64) {
 	t.Helper()
-	src, err := migrator.Load(migrations.FS, ".", "migrations")
+	src, err := source.Load(migrations.FS, ".", "migrations")
 	assert.NoError(t, err)
 	cfg, err := dburl.Parse(url)
 	assert.NoError(t, err)
 	ctx := context.Background()
-	db, err := migrator.OpenDB(ctx, cfg, src)
+	db, err := migrator.OpenDB(ctx, cfg, src, source.DefaultTable)
 	assert.NoError(t, err)
-	_, err = db.Migrate(ctx, v)
-	assert.NoError(t, err)
+	assert.NoError(t, db.Goto(ctx, source.V(v)))
 	assert.NoError(t, db.Close())
 }
 
@@ -255,6 +258,9 @@ func TestBadInput(t *testing.T) {
 		{"unknown format", []string{"--format", "yaml", "contract", "show"}, 2, `unknown --format "yaml"`, ""},
 		{"unknown command", []string{"contrakt"}, 2, "unknown command", ""},
 		{"unknown flag", []string{"contract", "show", "--frob"}, 2, "unknown flag", ""},
+		{"unknown shorthand flag", []string{"contract", "show", "-f"}, 2, "unknown shorthand flag", ""},
+		{"too many arguments", []string{"migrate", "up", "1", "2"}, 2, "accepts at most 1 arg", ""},
+		{"missing argument", []string{"migrate", "goto"}, 2, "accepts 1 arg", ""},
 		{"promote without tables", []string{"--database-url", url, "contract", "promote"}, 2, "--table T", ""},
 		{"unlock unknown table", []string{"contract", "unlock", "--table", "users"}, 1, `table "users" is not locked`, "guard contract lock"},
 	} {
@@ -393,10 +399,12 @@ func TestDemoTellsTheStoryAndCleansUp(t *testing.T) {
 	} {
 		assert.Contains(t, r.stdout, want)
 	}
-	// Nothing is left behind: no demo database, no shadow.
+	// Nothing is left behind: no demo database, no shadow (of this test:
+	// other tests may share the server).
+	demoDB := regexp.MustCompile(`throwaway database (guard_demo_[0-9a-f]+)\.`).FindStringSubmatch(r.stdout)
+	assert.Equal(t, 2, len(demoDB), "the demo names its database: %s", r.stdout)
 	var left []string
-	rows, err := pgtest.Connect(t, admin).Query(context.Background(),
-		"SELECT datname FROM pg_database WHERE datname LIKE 'guard_demo_%' OR datname LIKE 'guard_shadow_%'")
+	rows, err := pgtest.Connect(t, admin).Query(context.Background(), "SELECT datname FROM pg_database WHERE datname = $1", demoDB[1])
 	assert.NoError(t, err)
 	for rows.Next() {
 		var n string
@@ -404,5 +412,22 @@ func TestDemoTellsTheStoryAndCleansUp(t *testing.T) {
 		left = append(left, n)
 	}
 	assert.NoError(t, rows.Err())
+	left = append(left, shadowsOf(t, admin, os.Getpid())...)
 	assert.Equal(t, []string(nil), left)
+}
+
+// shadowsOf lists the shadow databases on url's server that process pid
+// created (guard/shadow's comment on each names its creator).
+func shadowsOf(t *testing.T, url string, pid int) []string {
+	t.Helper()
+	rows, err := pgtest.Connect(t, url).Query(context.Background(), `SELECT datname::text FROM pg_database
+		WHERE datname LIKE 'guard\_shadow\_%' AND shobj_description(oid, 'pg_database') LIKE $1`,
+		fmt.Sprintf("guard shadow database pid=%d %%", pid))
+	assert.NoError(t, err)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	assert.NoError(t, err)
+	if len(names) == 0 {
+		return nil
+	}
+	return names
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 )
 
 // connString returns the target's connection string: --database-url, else
@@ -83,14 +83,26 @@ func connectError(cfg *pgx.ConnConfig, err error) error {
 	return &hintError{err: fmt.Errorf("connect to %s: %s", dburl.Describe(cfg), reason), hint: hint}
 }
 
-// source opens the migrations named by --source.
-func (g *globals) openSource() (*migrator.Source, error) {
-	return migrator.Open(g.source)
+// openSource reads the migrations named by --source, once per run: every
+// library call of the command gets the same *source.Source.
+func (g *globals) openSource() (*source.Source, error) {
+	if g.src == nil {
+		src, err := source.Open(g.source)
+		if err != nil {
+			return nil, err
+		}
+		g.src = src
+	}
+	return g.src, nil
 }
+
+// excludeTables are the tables left out of every schema guard reads: the
+// version table of --migrations-table.
+func (g *globals) excludeTables() []string { return []string{g.table.String()} }
 
 // inspectOptions are the schema introspection options the flags ask for.
 func (g *globals) inspectOptions() []schema.Option {
-	return []schema.Option{schema.WithSchemas(g.schemas...), schema.WithExcludeTables(g.migrationsTable)}
+	return []schema.Option{schema.WithSchemas(g.schemas...), schema.WithExcludeTables(g.excludeTables()...)}
 }
 
 // hintError is an error with advice for the person at the terminal.

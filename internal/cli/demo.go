@@ -2,28 +2,26 @@ package cli
 
 import (
 	"context"
-	"io"
-	"net"
-	"net/http"
-	"time"
-
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/schemaguard/guard/readiness"
-	"io/fs"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgcluster"
 	"github.com/schemaguard/guard/migrations"
+	"github.com/schemaguard/guard/readiness"
 )
 
 func newDemoCmd(g *globals) *cobra.Command {
@@ -183,13 +181,16 @@ func (d *demo) database(ctx context.Context) (cleanup func() error, err error) {
 // addMigrations copies versions from..to of the example history into the
 // demo project.
 func (d *demo) addMigrations(from, to uint64) error {
-	src, err := migrator.Load(migrations.FS, ".", "migrations")
+	src, err := source.Load(migrations.FS, ".", "migrations")
 	if err != nil {
 		return err
 	}
-	for _, m := range src.Upto(from-1, to) {
+	for _, m := range src.Upto(src.Prev(source.V(from)), source.V(to)) {
 		for _, f := range []string{m.Up, m.Down} {
-			b, err := fs.ReadFile(migrations.FS, f)
+			if f == "" {
+				continue
+			}
+			b, err := src.Read(f)
 			if err != nil {
 				return err
 			}
@@ -210,7 +211,11 @@ func (d *demo) probe(ctx context.Context, app string) error {
 		return err
 	}
 	defer pool.Close()
-	checker, err := readiness.New(pool, os.DirFS(filepath.Join(d.project, "migrations")), ".")
+	src, err := source.Open(filepath.Join(d.project, "migrations"))
+	if err != nil {
+		return err
+	}
+	checker, err := readiness.New(pool, src)
 	if err != nil {
 		return err
 	}

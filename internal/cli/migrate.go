@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/schemaguard/guard/guard"
-	"github.com/schemaguard/guard/internal/sumfile"
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // migrateFlags are the flags of the migrate commands.
@@ -60,10 +60,9 @@ func (mf *migrateFlags) runner(cmd *cobra.Command, g *globals, p *printer) (*gua
 		return nil, err
 	}
 	opts := []guard.Option{
-		guard.WithSourceName(g.source),
 		guard.WithContract(g.contractPath),
 		guard.WithSchemas(g.schemas...),
-		guard.WithMigrationsTable(g.migrationsTable),
+		guard.WithMigrationsTable(g.table.Key()),
 		guard.WithLockWait(mf.lockWait),
 		guard.WithLockTimeout(mf.lockTimeout),
 		guard.WithLockRetries(mf.lockRetries),
@@ -93,7 +92,7 @@ func (mf *migrateFlags) runner(cmd *cobra.Command, g *globals, p *printer) (*gua
 	if mf.yes {
 		opts = append(opts, guard.WithAllowDataLoss())
 	}
-	return guard.New(cfg, src.FS, opts...)
+	return guard.New(cfg, src, opts...)
 }
 
 func newMigratePlanCmd(g *globals, mf *migrateFlags) *cobra.Command {
@@ -242,15 +241,12 @@ func newMigrateForceCmd(g *globals, mf *migrateFlags) *cobra.Command {
 		Short: "Set the version (none: no migration applied) and clear the dirty flag without running anything",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := strconv.ParseInt(args[0], 10, 64)
-			if args[0] == "none" {
-				v, err = guard.NoVersion, nil
-			}
-			if err != nil || v < guard.NoVersion {
-				return usageError{fmt.Errorf("version %q must be a number, or none (-1)", args[0])}
+			v, err := forceArg(args[0])
+			if err != nil {
+				return err
 			}
 			if !mf.yes {
-				return &hintError{err: fmt.Errorf("force version %d: not confirmed", v),
+				return &hintError{err: fmt.Errorf("force version %s: not confirmed", v),
 					hint: "force runs nothing and trusts you that the schema is at that version: check with `guard migrate status`, then pass --yes"}
 			}
 			p := g.printer()
@@ -265,11 +261,11 @@ func newMigrateForceCmd(g *globals, mf *migrateFlags) *cobra.Command {
 			if p.json {
 				return p.JSON(res)
 			}
-			was := versionText(res.Previous)
+			was := res.Previous.String()
 			if res.WasDirty {
 				was += ", dirty"
 			}
-			p.Printf("Version forced to %s (was %s).\n", versionText(res.Version), was)
+			p.Printf("Version forced to %s (was %s).\n", res.Version, was)
 			return nil
 		},
 	}
@@ -296,11 +292,11 @@ func newMigrateRecoverCmd(g *globals, mf *migrateFlags) *cobra.Command {
 				return p.JSON(res)
 			}
 			if !res.Dirty {
-				p.Printf("Not dirty: nothing to recover (version %s).\n", versionText(res.Version))
+				p.Printf("Not dirty: nothing to recover (version %s).\n", res.Version)
 				return nil
 			}
 			p.diagnosis(res.Diagnosis, "")
-			p.Printf("Recovered: version set to %s, clean. Run `guard migrate up` to go on.\n", versionText(res.Version))
+			p.Printf("Recovered: version set to %s, clean. Run `guard migrate up` to go on.\n", res.Version)
 			return nil
 		},
 	}
@@ -312,16 +308,12 @@ func newMigrateCreateCmd(g *globals) *cobra.Command {
 		Short: "Create the up and down files of a new migration, numbered after the last",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := strings.TrimPrefix(g.source, "file://")
-			if strings.Contains(dir, "://") {
-				return usageError{fmt.Errorf("--source %s: create needs a directory", g.source)}
-			}
-			c, err := guard.CreateMigration(dir, strings.Join(args, " "))
+			dir, err := g.sourceDir()
 			if err != nil {
 				return err
 			}
-			// guard.sum, when there is one, records what the new migration builds on.
-			if _, err := sumfile.Record(dir, "", c.Up, c.Down); err != nil {
+			c, err := guard.CreateMigration(dir, strings.Join(args, " "))
+			if err != nil {
 				return err
 			}
 			p := g.printer()
@@ -332,6 +324,19 @@ func newMigrateCreateCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// forceArg parses the V of force: a version, or none (also -1, as
+// golang-migrate writes it).
+func forceArg(arg string) (source.Version, error) {
+	if arg == "none" {
+		return source.None, nil
+	}
+	v, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || v < -1 {
+		return source.None, usageError{fmt.Errorf("version %q must be a number, or none (-1)", arg)}
+	}
+	return source.FromInt(v), nil
 }
 
 // countArg parses the optional N of up and down.

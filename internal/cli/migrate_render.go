@@ -67,13 +67,6 @@ func durText(d time.Duration) string {
 	return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
 }
 
-func versionText(v *uint64) string {
-	if v == nil {
-		return "none"
-	}
-	return fmt.Sprint(*v)
-}
-
 // failure renders what an error of the migrate commands carries (the
 // blocked plan, the diagnosis of a dirty database) and picks the exit code.
 func (p *printer) failure(err error) error {
@@ -138,7 +131,7 @@ func (p *printer) result(g *globals, res *guard.Result, err error) error {
 		return p.JSON(res)
 	}
 	if len(res.Applied) == 0 {
-		p.Printf("Nothing to apply: database at version %s (head %d).\n", versionText(res.Version), res.Plan.Head)
+		p.Printf("Nothing to apply: database at version %s (head %s).\n", res.Version, res.Plan.Head)
 		return nil
 	}
 	var total float64
@@ -146,7 +139,7 @@ func (p *printer) result(g *globals, res *guard.Result, err error) error {
 		total += a.DurationMS
 	}
 	p.Printf("Applied %s in %s: database at version %s.\n", plural(len(res.Applied), "migration"),
-		durText(time.Duration(total*float64(time.Millisecond))), versionText(res.Version))
+		durText(time.Duration(total*float64(time.Millisecond))), res.Version)
 	if len(res.Promoted) > 0 {
 		p.Printf("Contract: safe changes of %s promoted (auto mode) into %s.\n", strings.Join(res.Promoted, ", "), g.contractPath)
 	}
@@ -165,7 +158,7 @@ func blockedTables(r *contract.Report) []string {
 
 // plan renders a plan.
 func (p *printer) plan(pl *guard.Plan) {
-	p.Printf("Database %s: version %s (head %d)\n", pl.Database, versionText(pl.Version), pl.Head)
+	p.Printf("Database %s: version %s (head %s)\n", pl.Database, pl.Version, pl.Head)
 	for _, w := range pl.Warnings {
 		if !strings.HasPrefix(w, "history drift") {
 			p.Printf("%s %s\n", p.paint(yellow, "warning:"), w)
@@ -189,7 +182,7 @@ func (p *printer) plan(pl *guard.Plan) {
 		p.Printf("%s the live schema differs from what the applied migrations produce:\n", p.paint(yellow, "History drift:"))
 		p.changes(pl.HistoryDrift, "  ")
 	}
-	p.Printf("\nPlan: %s %s → %s (%s)\n", pl.Direction, versionText(pl.Version), versionText(pl.Target), plural(len(pl.Steps), "migration"))
+	p.Printf("\nPlan: %s %s → %s (%s)\n", pl.Direction, pl.Version, pl.Target, plural(len(pl.Steps), "migration"))
 	n := map[diff.Impact]int{}
 	for _, st := range pl.Steps {
 		p.Printf("  %s\n", p.paint(bold, stepName(st.Step)))
@@ -241,13 +234,13 @@ func (p *printer) changes(cs []diff.Change, indent string) {
 
 // diagnosis renders what a dirty database's schema matches.
 func (p *printer) diagnosis(d *guard.Diagnosis, indent string) {
-	p.Printf("%sDatabase dirty at version %s: %s\n", indent, versionText(d.Version), d.Message)
+	p.Printf("%sDatabase dirty at version %s: %s\n", indent, d.Version, d.Message)
 	for _, c := range d.Candidates {
 		state := p.paint(green, "matches")
 		if !c.Matches {
 			state = fmt.Sprintf("%s; the live schema has, beyond it:", plural(len(c.Differences), "difference"))
 		}
-		p.Printf("%s  version %s (if %s): %s\n", indent, versionText(c.Version), c.Meaning, state)
+		p.Printf("%s  version %s (if %s): %s\n", indent, c.Version, c.Meaning, state)
 		p.changes(c.Differences, indent+"    ")
 	}
 }
@@ -258,7 +251,7 @@ func (p *printer) status(st *guard.Status) {
 	if st.Dirty {
 		state = p.paint(red, "DIRTY")
 	}
-	p.Printf("Database %s: version %s (head %d), %s\n", st.Database, versionText(st.Version), st.Head, state)
+	p.Printf("Database %s: version %s (head %s), %s\n", st.Database, st.Version, st.Head, state)
 	for _, w := range st.Warnings {
 		p.Printf("%s %s\n", p.paint(yellow, "warning:"), w)
 	}
@@ -291,7 +284,7 @@ func (p *printer) status(st *guard.Status) {
 		p.Printf("%s %s changed since it was applied (sha256 %s, now %s)\n", p.paint(red, "Edited:"), e.File, e.Recorded, e.Current)
 	}
 	if h := st.LastApplied; h != nil {
-		what := h.Direction + " " + fmt.Sprint(h.Version)
+		what := h.Direction + " " + h.Version.String()
 		if h.Name != "" {
 			what += " (" + h.Name + ")"
 		}

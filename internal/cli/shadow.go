@@ -25,8 +25,9 @@ func (g *globals) shadowOptions() ([]shadow.Option, error) {
 	return opts, nil
 }
 
-// migrationsSchema builds the schema the migrations produce at their head
-// in a shadow database, and drops the shadow.
+// migrationsSchema returns the schema the migrations produce at their head,
+// built in a shadow database that is dropped afterwards. It leaves no
+// template cache behind: a one-off build would not reuse it.
 func (g *globals) migrationsSchema(ctx context.Context) (_ *schema.Schema, err error) {
 	src, err := g.openSource()
 	if err != nil {
@@ -36,13 +37,12 @@ func (g *globals) migrationsSchema(ctx context.Context) (_ *schema.Schema, err e
 	if err != nil {
 		return nil, err
 	}
-	sh, err := shadow.New(ctx, opts...)
+	p, err := shadow.NewProvider(ctx, append(opts,
+		shadow.WithTemplateCache(false),
+		shadow.WithInspection(g.schemas, g.excludeTables()))...)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
-	if err := sh.Migrate(ctx, src, src.Head()); err != nil {
-		return nil, err
-	}
-	return schema.Inspect(ctx, sh.Conn(), g.inspectOptions()...)
+	defer func() { err = errors.Join(err, p.Close(ctx)) }()
+	return p.HistorySchema(ctx, src, src.Head())
 }

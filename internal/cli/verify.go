@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/verify"
 )
 
@@ -66,6 +67,12 @@ check failed, 3 only the contract blocks.`,
 				return &hintError{err: fmt.Errorf("verify: migrations folder %s: %w", dir, errors.Unwrap(err)),
 					hint: "run guard verify from the project's root, or pass --source file://DIR"}
 			}
+			// The files golang-migrate would get wrong are set aside, to be
+			// reported as findings rather than refused.
+			src, err := verify.LoadSource(os.DirFS(dir), ".", dir)
+			if err != nil {
+				return err
+			}
 			opts := []verify.Option{verify.WithSourceDir(dir), verify.WithSchemas(g.schemas...)}
 			if sumFile != "" {
 				opts = append(opts, verify.WithSumFile(sumFile))
@@ -91,7 +98,7 @@ check failed, 3 only the contract blocks.`,
 				defer func() { err = errors.Join(err, p.Close(ctx)) }()
 				opts = append(opts, verify.WithShadowProvider(p))
 			}
-			rep, err := verify.Run(ctx, os.DirFS(dir), opts...)
+			rep, err := verify.Run(ctx, src, opts...)
 			if err != nil {
 				return err
 			}
@@ -131,14 +138,12 @@ check failed, 3 only the contract blocks.`,
 // sourceDir returns the migrations folder --source names (file://DIR or a
 // path), for the commands that need a folder on disk.
 func (g *globals) sourceDir() (string, error) {
-	dir := g.source
-	if rest, ok := strings.CutPrefix(dir, "file://"); ok {
-		dir = rest
-	} else if strings.Contains(dir, "://") {
-		return "", usageError{fmt.Errorf("--source %s: want file://DIR or a directory path", g.source)}
-	}
-	if strings.TrimSpace(dir) == "" {
+	if strings.TrimSpace(g.source) == "" {
 		return "", usageError{errors.New("--source must not be empty")}
+	}
+	dir, err := source.Dir(g.source)
+	if err != nil {
+		return "", usageError{fmt.Errorf("--source %s: want file://DIR or a directory path", g.source)}
 	}
 	return filepath.Clean(dir), nil
 }
