@@ -167,7 +167,8 @@ func TestSlowServerLockedTable(t *testing.T) {
 			eventually(t, "the abandoned version read to end on the server", func() bool {
 				var waiting int
 				err := watcher.QueryRow(t.Context(), `SELECT count(*) FROM pg_locks
-					WHERE relation = 'schema_migrations'::regclass AND NOT granted`).Scan(&waiting)
+					WHERE relation = 'schema_migrations'::regclass AND NOT granted
+					AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting)
 				assert.NoError(t, err)
 				return waiting == 0
 			})
