@@ -9,6 +9,7 @@ import (
 
 	"github.com/alecthomas/assert/v2"
 
+	"github.com/schemaguard/guard/internal/cli"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -169,4 +170,50 @@ func TestCheckWaitUntilReady(t *testing.T) {
 	assert.Equal(t, "ready: db=6 expected=6\n", r.stdout)
 	// It may also have seen the migration half-way (db=5, or dirty).
 	assert.True(t, strings.HasPrefix(r.stderr, "waiting: drift: db=4 expected=6\n"), r.stderr)
+}
+
+// guard check and guard migrate read --migrations-table the same way: a
+// quoted "schema"."table" is that table for both, a bare name (dots
+// included) a table of the current schema, and a malformed one is a usage
+// error for both.
+func TestMigrationsTableOneReading(t *testing.T) {
+	clearEnv(t)
+	url := pgtest.DB(t)
+	pgtest.Exec(t, url, `CREATE SCHEMA ops`)
+	src := filepath.Join(project(t, 3), "migrations")
+	run := func(table string, args ...string) result {
+		return guard(t, append([]string{"--database-url", url, "--source", src, "--contract", filepath.Join(t.TempDir(), "c.json"),
+			"--migrations-table", table}, args...)...)
+	}
+
+	r := run(`"ops"."versions"`, "migrate", "up")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, 3, mgQuery[int](t, url, `SELECT version FROM ops.versions`))
+	r = run(`"ops"."versions"`, "check")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "ready: db=3 expected=3\n", r.stdout)
+	r = run(`"ops"."versions"`, "migrate", "status")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "version 3 (head 3)")
+	// The version table is left out of the schema, in its own schema.
+	r = run(`"ops"."versions"`, "--schema", "ops", "schema", "inspect")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stdout, "versions")
+
+	// Unquoted, the dot is part of one name in the current schema.
+	r = run("ops.versions", "check", "--missing-table-not-ready")
+	assert.Equal(t, cli.ExitNotReady, r.code, r.stderr)
+	assert.Equal(t, "no_table: db=none expected=3\n", r.stdout)
+	r = run("ops.versions", "migrate", "status")
+	assert.Equal(t, cli.ExitNotReady, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Pending: 3 migrations")
+
+	for _, table := range []string{"", `"ops.versions`, `"a"."b"."c"`} {
+		for _, cmd := range [][]string{{"check"}, {"migrate", "status"}} {
+			r := run(table, cmd...)
+			assert.Equal(t, cli.ExitUsage, r.code, "%q %v: %s", table, cmd, r.stderr)
+			assert.True(t, strings.HasPrefix(r.stderr, "guard: --migrations-table: "), r.stderr)
+			assert.Contains(t, r.stderr, `hint: give a table name`)
+		}
+	}
 }
