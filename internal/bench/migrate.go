@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -16,8 +17,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/guard/shadow"
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
-	"github.com/schemaguard/guard/internal/migrator"
 )
 
 // benchMigrate: the shadow build of a long history against golang-migrate's
@@ -117,9 +118,11 @@ func golangMigrateUp(hist, u string) error {
 
 // benchColdShadow: creating a shadow database and replaying the whole
 // history in it, against golang-migrate's up of the same files into an
-// empty database (created outside its timer).
-func benchColdShadow(ctx context.Context, e *env, hist string, n int) error {
-	src, err := migrator.Open(hist)
+// empty database (created outside its timer); then the schema of the
+// history as guard builds it wherever it needs one (HistorySchema: the
+// build, an inspection and the drop).
+func benchColdShadow(ctx context.Context, e *env, hist string, n int) (err error) {
+	src, err := source.Open(hist)
 	if err != nil {
 		return err
 	}
@@ -136,13 +139,13 @@ func benchColdShadow(ctx context.Context, e *env, hist string, n int) error {
 	if err != nil {
 		return err
 	}
-	defer p.Close(ctx)
+	defer func() { err = errors.Join(err, p.Close(ctx)) }()
 	runs := 3
 	if n <= 50 {
 		runs = 5
 	}
-	var guardTimes, replayTimes, baseTimes []time.Duration
-	for i := 0; i < runs; i++ { // interleaved: both see the same load
+	var guardTimes, replayTimes, baseTimes, schemaTimes []time.Duration
+	for i := 0; i < runs; i++ { // interleaved: all see the same load
 		start := time.Now()
 		sh, err := p.New(ctx)
 		if err != nil {
@@ -150,7 +153,7 @@ func benchColdShadow(ctx context.Context, e *env, hist string, n int) error {
 		}
 		created := time.Now()
 		if err := sh.Migrate(ctx, src, src.Head()); err != nil {
-			return err
+			return errors.Join(err, sh.Drop(ctx))
 		}
 		guardTimes = append(guardTimes, time.Since(start))
 		replayTimes = append(replayTimes, time.Since(created))
@@ -169,12 +172,24 @@ func benchColdShadow(ctx context.Context, e *env, hist string, n int) error {
 		if err != nil {
 			return fmt.Errorf("golang-migrate up: %w", err)
 		}
+
+		start = time.Now()
+		s, err := p.HistorySchema(ctx, src, src.Head())
+		if err != nil {
+			return err
+		}
+		schemaTimes = append(schemaTimes, time.Since(start))
+		if want := (n + 2) / 3; len(s.Tables) != want {
+			return fmt.Errorf("history schema of %d files: %d tables, want %d", n, len(s.Tables), want)
+		}
 	}
 	base := medianOf(baseTimes)
 	compare(fmt.Sprintf("cold shadow build, %d files (create + replay, median)", n), medianOf(guardTimes),
 		fmt.Sprintf("golang-migrate up, %d files, into an empty database", n), base, "≤ 0.5×")
 	replay := medianOf(replayTimes)
 	fmt.Printf("   %-52s %12s   (%.3f× of golang-migrate; the rest is CREATE DATABASE)\n", "  of which replaying the files", round(replay), float64(replay)/float64(base))
+	hs := medianOf(schemaTimes)
+	fmt.Printf("   %-52s %12s   (%.3f× of golang-migrate)\n", "history schema (build + inspect + drop, median)", round(hs), float64(hs)/float64(base))
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
 	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/migrations"
@@ -66,7 +67,11 @@ func benchReadiness(ctx context.Context, e *env) error {
 		return err
 	}
 	defer pool.Close()
-	checker, err := readiness.New(pool, migrations.FS, ".")
+	src, err := source.Load(migrations.FS, ".", "migrations")
+	if err != nil {
+		return err
+	}
+	checker, err := readiness.New(pool, src)
 	if err != nil {
 		return err
 	}
@@ -152,15 +157,15 @@ func benchReadiness(ctx context.Context, e *env) error {
 // migrateToHead applies the example migrations with golang-migrate and
 // returns the application_name of its sessions.
 func migrateToHead(ctx context.Context, cfg *pgx.ConnConfig) (string, error) {
-	src, err := migrator.Load(migrations.FS, ".", "migrations")
+	src, err := source.Load(migrations.FS, ".", "migrations")
 	if err != nil {
 		return "", err
 	}
-	db, err := migrator.OpenDB(ctx, cfg, src)
+	db, err := migrator.OpenDB(ctx, cfg, src, source.DefaultTable)
 	if err != nil {
 		return "", err
 	}
-	_, err = db.Up(ctx, 0)
+	err = db.Goto(ctx, src.Head())
 	return db.ApplicationName(), errors.Join(err, db.Close())
 }
 
