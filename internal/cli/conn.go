@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -67,9 +68,9 @@ func connectError(cfg *pgx.ConnConfig, err error) error {
 	if errors.As(err, &pgErr) {
 		reason = pgErr.Message
 		switch pgErr.Code {
-		case "28P01", "28000":
+		case pgerrcode.InvalidPassword, pgerrcode.InvalidAuthorizationSpecification:
 			hint = "check the user name and password in the database URL"
-		case "3D000":
+		case pgerrcode.InvalidCatalogName:
 			hint = "create the database first, or fix the database name in the URL"
 		default:
 			hint = "see the server's message above"
