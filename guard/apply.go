@@ -181,10 +181,7 @@ func (r *Runner) runStep(ctx context.Context, s *session, d *migrator.DB, st Ste
 		if cerr != nil {
 			r.log.Warn("cannot check the state after a failed migration", "file", st.File, "err", cerr)
 		}
-		me.Dirty = !clean
-		if me.Dirty {
-			me.Diagnosis = r.diagnoseFailure(ctx, s)
-		}
+		me.Dirty, me.Diagnosis = r.failedState(ctx, s, clean)
 		if clean && isLockTimeout(err) && attempt <= r.c.lockRetries && ctx.Err() == nil {
 			wait := backoff
 			backoff *= 2
@@ -209,33 +206,33 @@ func (r *Runner) record(ctx context.Context, s *session, st Step, took time.Dura
 	return s.record(context.WithoutCancel(ctx), st.Version, st.Name, string(st.Direction), sum, took)
 }
 
-// diagnoseFailure diagnoses the database a failed step left dirty, for its
-// error; a diagnosis that cannot be made is logged.
-func (r *Runner) diagnoseFailure(ctx context.Context, s *session) *Diagnosis {
+// failedState says whether a failed step left the database dirty (when
+// the version cannot be read: unless settle found it clean) and diagnoses
+// it then; what cannot be read or diagnosed is logged.
+func (r *Runner) failedState(ctx context.Context, s *session, clean bool) (bool, *Diagnosis) {
 	ctx = context.WithoutCancel(ctx)
 	st, err := s.state(ctx)
 	if err != nil {
 		r.log.Warn("cannot read the version after a failed migration", "err", err)
-		return nil
+		return !clean, nil
 	}
 	if !st.dirty {
-		return nil
+		return false, nil
 	}
 	diag, err := r.diagnose(ctx, s, st)
 	if err != nil {
 		r.log.Warn("cannot diagnose the dirty database", "err", err)
 	}
-	return diag
+	return true, diag
 }
 
 // migrationError turns the adapter's error for a step into a
 // *MigrationError.
 func (r *Runner) migrationError(st Step, err error, attempts int, canceled bool) *MigrationError {
 	me := &MigrationError{Step: st, Attempts: attempts, Canceled: canceled, Err: err}
-	var mme *migrator.MigrationError
-	if errors.As(err, &mme) {
-		me.Line, me.Column, me.Err = mme.Line, mme.Column, mme.Err
-		me.Canceled = me.Canceled || mme.Canceled
+	var fe *source.FileError
+	if errors.As(err, &fe) {
+		me.Line, me.Column, me.Err = fe.Line, fe.Column, fe.Err
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(me.Err, &pgErr) {

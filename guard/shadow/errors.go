@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // ErrShadowIsTarget is returned (inside a *TargetError) when the shadow
@@ -49,33 +50,9 @@ func (e *UnavailableError) Hint() string {
 	return "pass --shadow-url or grant CREATEDB to the target's user (or install the PostgreSQL server binaries, or set GUARD_PG_BIN)"
 }
 
-// MigrationError is a migration file that failed in a shadow database. Err
-// is usually a *pgconn.PgError; errors.As reaches it.
-type MigrationError struct {
-	File    string // file name within the source
-	Version uint64
-	Line    int // 1-based line of the error in the file, 0 when unknown
-	Column  int // 1-based column, 0 when unknown
-	Err     error
-}
-
-func (e *MigrationError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("replay %s in shadow (line %d, column %d): %v", e.File, e.Line, e.Column, e.Err)
-	}
-	return fmt.Sprintf("replay %s in shadow: %v", e.File, e.Err)
-}
-
-func (e *MigrationError) Unwrap() error { return e.Err }
-
-// Hint returns PostgreSQL's hint for the error, if it gave one.
-func (e *MigrationError) Hint() string {
-	var pgErr *pgconn.PgError
-	if errors.As(e.Err, &pgErr) {
-		return pgErr.Hint
-	}
-	return ""
-}
+// MigrationError is a migration file that failed in a shadow database
+// (InShadow is set). Err is usually a *pgconn.PgError; errors.As reaches it.
+type MigrationError = source.FileError
 
 // connectError is a failed connection attempt described without password.
 // The server's error, when there was one, stays reachable with errors.As

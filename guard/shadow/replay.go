@@ -84,7 +84,7 @@ func (s *Shadow) step(ctx context.Context, src *source.Source, m source.Migratio
 }
 
 // exec runs one file's contents as one simple-protocol query.
-func (s *Shadow) exec(ctx context.Context, file string, version uint64, sql string) error {
+func (s *Shadow) exec(ctx context.Context, st source.Step, sql string) error {
 	if strings.TrimSpace(sql) == "" {
 		return nil // golang-migrate skips empty files too
 	}
@@ -94,7 +94,7 @@ func (s *Shadow) exec(ctx context.Context, file string, version uint64, sql stri
 		return nil
 	}
 	s.failed = true
-	me := &MigrationError{File: file, Version: version, Err: err}
+	me := &MigrationError{Step: st, InShadow: true, Err: err}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Position > 0 {
 		me.Line, me.Column, _ = sqltext.Position(sql, int(pgErr.Position))
@@ -145,8 +145,9 @@ func (s *Shadow) replay(ctx context.Context, src *source.Source, todo []source.M
 		}
 		if ctx.Err() != nil {
 			s.failed = true
-			return &MigrationError{File: batch[0].Up + " … " + batch[len(batch)-1].Up, Version: batch[0].Version,
-				Err: fmt.Errorf("%w (%w)", err, context.Cause(ctx))}
+			st := source.UpStep(batch[0])
+			st.File = batch[0].Up + " … " + batch[len(batch)-1].Up
+			return &MigrationError{Step: st, InShadow: true, Err: fmt.Errorf("%w (%w)", err, context.Cause(ctx))}
 		}
 		// The batch ran as one implicit transaction, rolled back on error:
 		// replay its files alone to find and report the failing one.
@@ -197,7 +198,11 @@ func (s *Shadow) run(ctx context.Context, m source.Migration, file, body string,
 	if s.view && sqltext.Solo(body) {
 		return fmt.Errorf("shadow: %s: %w", file, ErrNeedsDatabase)
 	}
-	if err := s.exec(ctx, file, m.Version, body); err != nil {
+	st := source.UpStep(m)
+	if dir == source.Down {
+		st = source.Step{Version: m.Version, Name: m.Name, File: m.Down, Direction: source.Down}
+	}
+	if err := s.exec(ctx, st, body); err != nil {
 		return err
 	}
 	if dir == source.Up {

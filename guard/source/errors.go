@@ -3,6 +3,8 @@ package source
 import (
 	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Errors of reading a migration source; match them with errors.Is. They come
@@ -61,4 +63,44 @@ func (e *UnknownVersionError) Error() string {
 // Hint returns what to do about the error.
 func (e *UnknownVersionError) Hint() string {
 	return "use the migrations (or the binary) that produced this database"
+}
+
+// FileError is a migration file that failed to run: its step, where in the
+// file, and the server's error (usually a *pgconn.PgError; errors.As
+// reaches it). A shadow's replay (package shadow) and guard's adapter
+// report failed files with it; guard's runner wraps it in the
+// *guard.MigrationError of a failed apply.
+type FileError struct {
+	Step
+	Line     int  // 1-based line of the error in the file, 0 when unknown
+	Column   int  // 1-based column, 0 when unknown
+	InShadow bool // it ran in a shadow database, not on the target
+	Err      error
+}
+
+func (e *FileError) Error() string {
+	verb, place := "run migration", ""
+	if e.InShadow {
+		verb, place = "replay", " in shadow"
+	}
+	file := e.File
+	if file == "" {
+		file = fmt.Sprintf("version %d (%s, no file)", e.Version, e.Direction)
+	}
+	where := ""
+	if e.Line > 0 {
+		where = fmt.Sprintf(" (line %d, column %d)", e.Line, e.Column)
+	}
+	return fmt.Sprintf("%s %s%s%s: %v", verb, file, place, where, e.Err)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Hint returns PostgreSQL's hint for the error, if it gave one.
+func (e *FileError) Hint() string {
+	var pgErr *pgconn.PgError
+	if errors.As(e.Err, &pgErr) {
+		return pgErr.Hint
+	}
+	return ""
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/golang-migrate/migrate/v4/database"
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // pgx5:// for plain golang-migrate
 	"github.com/golang-migrate/migrate/v4/source/iofs"
-	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -25,7 +24,6 @@ import (
 	"github.com/schemaguard/guard/internal/dburl"
 	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/pgtest"
-	"github.com/schemaguard/guard/internal/sqltext"
 	"github.com/schemaguard/guard/migrations"
 )
 
@@ -165,21 +163,22 @@ func TestSameVersionTableAsGolangMigrate(t *testing.T) {
 	// The failing down is reported with its file, and left the version dirty.
 	assert.NoError(t, db.Force(ctx, source.V(2)))
 	err := db.Goto(ctx, source.None)
-	var me *migrator.MigrationError
+	var me *source.FileError
 	assert.True(t, errors.As(err, &me), "got %v", err)
 	assert.Equal(t, "000002_create_posts.down.sql", me.Step.File)
-	assert.True(t, me.Dirty)
-	assert.Equal(t, source.V(1), me.DirtyVersion)
+	v, dirty := version(t, db)
+	assert.True(t, dirty)
+	assert.Equal(t, source.V(1), v)
 	assert.Equal(t, []versionRow{{1, true}}, rows(t, oursURL, "schema_migrations"))
 	var pgErr *pgconn.PgError
 	assert.True(t, errors.As(err, &pgErr))
 	assert.Equal(t, pgerrcode.DependentObjectsStillExist, pgErr.Code)
-	assert.Contains(t, me.Hint(), "dirty at version 1")
 
 	err = db.Goto(ctx, head)
-	var dirty *migrator.DirtyError
-	assert.True(t, errors.As(err, &dirty), "got %v", err)
-	assert.Equal(t, source.V(1), dirty.Version)
+	assert.IsError(t, err, migrator.ErrDirty)
+	dv, ok := migrator.DirtyVersion(err)
+	assert.True(t, ok)
+	assert.Equal(t, source.V(1), dv)
 }
 
 func TestRunAndGoto(t *testing.T) {
@@ -324,9 +323,9 @@ func TestVersionNeverCreatesTheTable(t *testing.T) {
 	v, dirty = version(t, db)
 	assert.True(t, dirty && v.IsNone(), "golang-migrate's dirty no-version row")
 	err := db.Run(t.Context(), src.UpSteps(source.None, source.V(1))[0])
-	var de *migrator.DirtyError
-	assert.True(t, errors.As(err, &de), "got %v", err)
-	assert.Equal(t, source.None, de.Version)
+	dv, ok := migrator.DirtyVersion(err)
+	assert.True(t, ok, "got %v", err)
+	assert.Equal(t, source.None, dv)
 }
 
 func TestCustomMigrationsTable(t *testing.T) {
@@ -395,23 +394,20 @@ func TestFailingMigrationLeavesDirtyLikeGolangMigrate(t *testing.T) {
 	assert.Equal(t, tables(t, theirsURL), tables(t, oursURL))
 	assert.Equal(t, []string{"a", "schema_migrations"}, tables(t, oursURL), "1 ran, 2 failed")
 
-	var me *migrator.MigrationError
+	var me *source.FileError
 	assert.True(t, errors.As(err, &me), "got %v", err)
 	assert.Equal(t, src.UpSteps(source.V(1), source.V(2))[0], me.Step)
 	assert.Equal(t, [2]int{2, 8}, [2]int{me.Line, me.Column})
-	assert.True(t, me.Dirty && !me.Canceled)
-	assert.Equal(t, source.V(2), me.DirtyVersion)
 	assert.Contains(t, err.Error(), "2_b.up.sql (line 2, column 8)")
 	assert.Contains(t, err.Error(), `column "nope" does not exist`)
 
-	_, dirty := version(t, db)
+	v, dirty := version(t, db)
 	assert.True(t, dirty)
+	assert.Equal(t, source.V(2), v)
 	err = db.Goto(t.Context(), src.Head())
-	var de *migrator.DirtyError
-	assert.True(t, errors.As(err, &de), "got %v", err)
-	assert.NotEqual(t, "", de.Hint())
+	assert.IsError(t, err, migrator.ErrDirty)
 	err = db.Run(t.Context(), me.Step)
-	assert.True(t, errors.As(err, &de), "Run refuses a dirty database too: %v", err)
+	assert.IsError(t, err, migrator.ErrDirty, "Run refuses a dirty database too")
 }
 
 func TestInteropWithGolangMigrate(t *testing.T) {
@@ -482,9 +478,8 @@ func TestCancelReachesTheServer(t *testing.T) {
 	}()
 	err := db.Run(ctx, src.UpSteps(source.None, src.Head())[0])
 
-	var me *migrator.MigrationError
+	var me *source.FileError
 	assert.True(t, errors.As(err, &me), "got %v", err)
-	assert.True(t, me.Canceled)
 	assert.Equal(t, "1_sleep.up.sql", me.Step.File)
 	assert.IsError(t, err, context.Canceled)
 	var pgErr *pgconn.PgError
@@ -544,26 +539,6 @@ func TestCancelWhileWaitingForGolangMigrateLock(t *testing.T) {
 
 // TestPosition stays here until internal/sqltext has a test of its own for
 // Position, which migration errors' lines and columns rely on.
-func TestPosition(t *testing.T) {
-	for _, tc := range []struct {
-		text      string
-		pos       int
-		line, col int
-		ok        bool
-	}{
-		{"SELECT x", 8, 1, 8, true},
-		{"a;\nSELECT nope", 11, 2, 8, true},
-		{"é;\r\nSELECT x", 12, 2, 8, true},
-		{"abc", 4, 0, 0, false},
-		{"abc", 0, 0, 0, false},
-	} {
-		line, col, ok := sqltext.Position(tc.text, tc.pos)
-		if diff := cmp.Diff([3]any{tc.line, tc.col, tc.ok}, [3]any{line, col, ok}); diff != "" {
-			t.Errorf("Position(%q, %d): %s", tc.text, tc.pos, diff)
-		}
-	}
-}
-
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
@@ -582,10 +557,10 @@ func TestStatementTimeoutKeepsTheSession(t *testing.T) {
 	db := openDB(t, dbURL, src, migrator.WithStatementTimeout(100*time.Millisecond))
 
 	err := db.Goto(t.Context(), src.Head())
-	var me *migrator.MigrationError
+	var me *source.FileError
 	assert.True(t, errors.As(err, &me), "got %v", err)
 	assert.Equal(t, "1_slow.up.sql", me.Step.File)
-	assert.False(t, me.Canceled)
+	assert.NotIsError(t, err, context.Canceled, "a statement timeout is no cancellation")
 	var pgErr *pgconn.PgError
 	assert.True(t, errors.As(err, &pgErr), "the server cancelled the statement: %v", err)
 	assert.Equal(t, pgerrcode.QueryCanceled, pgErr.Code)

@@ -3,9 +3,6 @@ package migrator
 import (
 	"errors"
 	"fmt"
-	"strings"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/schemaguard/guard/guard/source"
 )
@@ -20,60 +17,28 @@ var (
 	ErrConcurrentChange = source.ErrConcurrentChange
 )
 
-// DirtyError reports a database left dirty by a migration that failed
-// half-way; golang-migrate refuses to migrate it until the version is forced.
-type DirtyError struct {
-	Version source.Version // None when a failed down migration of the first version left no version
+// dirtyError reports a database left dirty by a migration that failed
+// half-way; golang-migrate refuses to migrate it until the version is
+// forced. The runner diagnoses it and reports it as *guard.DirtyError.
+type dirtyError struct {
+	version source.Version // None when a failed down migration of the first version left no version
 }
 
-func (e *DirtyError) Error() string {
-	return fmt.Sprintf("database is dirty at version %s: a migration failed half-way", e.Version)
+func (e *dirtyError) Error() string {
+	return fmt.Sprintf("database is dirty at version %s: a migration failed half-way", e.version)
 }
 
-// Hint returns what to do about the error.
-func (e *DirtyError) Hint() string {
-	return "run `guard migrate recover` to diagnose it, or fix the schema by hand and force the version"
-}
+func (e *dirtyError) Is(target error) bool { return target == ErrDirty }
 
-// MigrationError is a migration file that failed to run. Err is the
-// underlying error, usually a *pgconn.PgError; errors.As reaches it.
-type MigrationError struct {
-	Step     source.Step
-	Line     int  // 1-based line of the error in the file, 0 when unknown
-	Column   int  // 1-based column, 0 when unknown
-	Canceled bool // the run was cancelled (its context ended) while this file ran
-	Dirty    bool // the database was left marked dirty, at DirtyVersion
-	// DirtyVersion is the version golang-migrate marked dirty: the
-	// migration's own version going up, the previous one going down.
-	DirtyVersion source.Version
-	Err          error
-}
+// ErrDirty matches (errors.Is) the error of a step refused because the
+// database is dirty; DirtyVersion tells at which version.
+var ErrDirty = errors.New("database is dirty")
 
-func (e *MigrationError) Error() string {
-	file := label(e.Step)
-	where := ""
-	if e.Line > 0 {
-		where = fmt.Sprintf(" (line %d, column %d)", e.Line, e.Column)
+// DirtyVersion returns the version of a dirty error, and whether err is one.
+func DirtyVersion(err error) (source.Version, bool) {
+	var de *dirtyError
+	if errors.As(err, &de) {
+		return de.version, true
 	}
-	what := "run migration"
-	if e.Canceled {
-		what = "cancelled migration"
-	}
-	return fmt.Sprintf("%s %s%s: %v", what, file, where, e.Err)
-}
-
-func (e *MigrationError) Unwrap() error { return e.Err }
-
-// Hint returns PostgreSQL's hint for the error, if any, and what to do about
-// a database left dirty.
-func (e *MigrationError) Hint() string {
-	var hints []string
-	var pgErr *pgconn.PgError
-	if errors.As(e.Err, &pgErr) && pgErr.Hint != "" {
-		hints = append(hints, pgErr.Hint)
-	}
-	if e.Dirty {
-		hints = append(hints, fmt.Sprintf("the database is now marked dirty at version %s: run `guard migrate recover`", e.DirtyVersion))
-	}
-	return strings.Join(hints, "; ")
+	return source.None, false
 }

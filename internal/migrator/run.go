@@ -20,13 +20,13 @@ import (
 
 // Run runs exactly step, a step of the DB's source, through golang-migrate:
 // the database must be clean at the step's starting version, and is at
-// step.To afterwards. It fails
-// with *DirtyError on a dirty database, with ErrConcurrentChange when the
-// version is not the step's start (or not its end afterwards: another
-// process migrates the same database), and with *MigrationError when the
-// file fails. When ctx ends while the file runs, its statement is cancelled
-// on the server and the *MigrationError has Canceled set; golang-migrate
-// then leaves the database dirty, as it does for any failure.
+// step.To afterwards. It fails with ErrDirty on a dirty database (see
+// DirtyVersion), with ErrConcurrentChange when the version is not the
+// step's start (or not its end afterwards: another process migrates the
+// same database), and with *source.FileError when the file fails. When ctx
+// ends while the file runs, its statement is cancelled on the server;
+// golang-migrate then leaves the database dirty, as it does for any
+// failure.
 func (d *DB) Run(ctx context.Context, step source.Step) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -42,7 +42,7 @@ func (d *DB) Run(ctx context.Context, step source.Step) error {
 		return err
 	}
 	if dirty {
-		return &DirtyError{Version: v}
+		return &dirtyError{version: v}
 	}
 	if v != from {
 		return fmt.Errorf("run %s: database is at version %s, the step starts from %s: %w", label(step), v, from, ErrConcurrentChange)
@@ -92,7 +92,7 @@ func (d *DB) Goto(ctx context.Context, v source.Version) error {
 		return err
 	}
 	if dirty {
-		return &DirtyError{Version: cur}
+		return &dirtyError{version: cur}
 	}
 	if !d.src.Has(cur) {
 		return &source.UnknownVersionError{Version: cur, Head: d.src.Head(), Source: d.src.Name}
@@ -131,22 +131,18 @@ func label(s source.Step) string {
 	return fmt.Sprintf("version %d (%s, no file)", s.Version, s.Direction)
 }
 
-// stepErr turns golang-migrate's error for step s into a *MigrationError.
+// stepErr turns golang-migrate's error for step s into a *source.FileError.
 func (d *DB) stepErr(ctx context.Context, s source.Step, err error) error {
 	err = d.migrateErr(ctx, err)
-	var dirty *DirtyError
-	if errors.As(err, &dirty) || errors.Is(err, ErrLockTimeout) {
+	if errors.Is(err, ErrDirty) || errors.Is(err, ErrLockTimeout) {
 		return err
 	}
-	me := &MigrationError{Step: s, Err: err, Canceled: ctx.Err() != nil}
+	me := &source.FileError{Step: s, Err: err}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Position > 0 && s.File != "" {
 		if body, rerr := d.src.Read(s.File); rerr == nil {
 			me.Line, me.Column, _ = sqltext.Position(string(body), int(pgErr.Position))
 		}
-	}
-	if v, dirty, verr := d.Version(context.WithoutCancel(ctx)); verr == nil && dirty {
-		me.Dirty, me.DirtyVersion = true, v
 	}
 	return me
 }
@@ -177,7 +173,7 @@ func (d *DB) mapErr(ctx context.Context, err error) error {
 	case errors.As(err, &dbErrP):
 		return scrub(dbErrP.OrigErr, d.cfg)
 	case errors.As(err, &dirty):
-		return &DirtyError{Version: source.FromInt(int64(dirty.Version))}
+		return &dirtyError{version: source.FromInt(int64(dirty.Version))}
 	case errors.Is(err, migrate.ErrLockTimeout):
 		// The driver is still waiting for pg_advisory_lock: cancel it so the
 		// session does not take the lock later and keep it.

@@ -239,3 +239,23 @@ func TestByteOffsetCountsCharacters(t *testing.T) {
 	line, col := LineCol("ab\r\nçd x", len("ab\r\nçd "))
 	assert.Equal(t, [2]int{2, 4}, [2]int{line, col})
 }
+
+func TestPosition(t *testing.T) {
+	for _, tc := range []struct {
+		text      string
+		pos       int
+		line, col int
+		ok        bool
+	}{
+		{"SELECT x", 8, 1, 8, true},
+		{"a;\nSELECT nope", 11, 2, 8, true},
+		{"é;\r\nSELECT x", 12, 2, 8, true},
+		{"abc", 4, 0, 0, false},
+		{"abc", 0, 0, 0, false},
+	} {
+		line, col, ok := Position(tc.text, tc.pos)
+		if diff := cmp.Diff([3]any{tc.line, tc.col, tc.ok}, [3]any{line, col, ok}); diff != "" {
+			t.Errorf("Position(%q, %d): %s", tc.text, tc.pos, diff)
+		}
+	}
+}
