@@ -19,22 +19,26 @@
 // Provider.View) creates no database, so it leaves none behind, and it
 // connects to the template only.
 //
-// Usage:
+// Usage (the package's Example, which compiles outside the module):
 //
 //	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 //	defer stop()
-//	sh, err := shadow.New(ctx, shadow.WithTarget(targetCfg), shadow.WithShadowURL(shadowURL))
+//	target, err := pgx.ParseConfig(os.Getenv("DATABASE_URL"))
+//	…
+//	src, err := source.Load(migrations, ".", "migrations")
+//	…
+//	sh, err := shadow.New(ctx, shadow.WithTarget(target), shadow.WithShadowURL(shadowURL))
 //	if err != nil {
 //		return err
 //	}
 //	defer sh.Drop(ctx) // runs after a signal too
-//	if err := sh.Migrate(ctx, src, 3); err != nil { // versions 1..3 applied
+//	if err := sh.Migrate(ctx, src, source.V(3)); err != nil { // versions up to 3 applied
 //		return err
 //	}
-//	for _, m := range src.Upto(3, src.Head()) {
-//		if err := sh.Step(ctx, src, m, source.Up); err != nil {
+//	for _, st := range src.UpSteps(sh.Version(), src.Head()) {
+//		if err := sh.Step(ctx, src, st); err != nil {
 //			return err // *shadow.MigrationError: file, line, PostgreSQL's message
 //		}
-//		// introspect sh.Conn() to see what m changed
+//		// sh.Schema(ctx) tells what st changed
 //	}
 package shadow
