@@ -44,7 +44,7 @@ func New(cfg *pgx.ConnConfig, src *source.Source, opts ...Option) (*Runner, erro
 	}
 	c := config{
 		schemas:      []string{"public"},
-		table:        source.DefaultTable,
+		table:        source.DefaultTable(),
 		lockWait:     DefaultLockWait,
 		lockTimeout:  DefaultLockTimeout,
 		lockRetries:  DefaultLockRetries,

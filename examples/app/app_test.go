@@ -161,7 +161,7 @@ func migrate(t *testing.T, url string, f func(context.Context, *migrator.DB) err
 	assert.NoError(t, err)
 	cfg, err := dburl.Parse(url)
 	assert.NoError(t, err)
-	db, err := migrator.OpenDB(t.Context(), cfg, src, source.DefaultTable)
+	db, err := migrator.OpenDB(t.Context(), cfg, src, source.DefaultTable())
 	assert.NoError(t, err)
 	defer db.Close()
 	assert.NoError(t, f(t.Context(), db))

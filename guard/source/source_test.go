@@ -292,7 +292,7 @@ func TestParseTable(t *testing.T) {
 		sql    string
 		key    string
 	}{
-		{"schema_migrations", false, source.DefaultTable, `"schema_migrations"`, "schema_migrations"},
+		{"schema_migrations", false, source.DefaultTable(), `"schema_migrations"`, "schema_migrations"},
 		{"meta.versions", false, source.Table{Name: "meta.versions"}, `"meta.versions"`, "meta.versions"},
 		{`"Versions"`, true, source.Table{Name: "Versions"}, `"Versions"`, "Versions"},
 		{`"meta"."Versions"`, true, source.Table{Schema: "meta", Name: "Versions"}, `"meta"."Versions"`, `"meta"."Versions"`},

@@ -19,8 +19,8 @@ type Table struct {
 	Name   string
 }
 
-// DefaultTable is schema_migrations in the current schema.
-var DefaultTable = Table{Name: DefaultTableName}
+// DefaultTable returns schema_migrations in the current schema.
+func DefaultTable() Table { return Table{Name: DefaultTableName} }
 
 // quotedTable is how golang-migrate splits a quoted x-migrations-table.
 var quotedTable = regexp.MustCompile(`"(.*?)"`)

@@ -161,7 +161,7 @@ func migrateToHead(ctx context.Context, cfg *pgx.ConnConfig) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	db, err := migrator.OpenDB(ctx, cfg, src, source.DefaultTable)
+	db, err := migrator.OpenDB(ctx, cfg, src, source.DefaultTable())
 	if err != nil {
 		return "", err
 	}

@@ -68,7 +68,7 @@ func migrateTo(t *testing.T, url string, v uint64) {
 	cfg, err := dburl.Parse(url)
 	assert.NoError(t, err)
 	ctx := context.Background()
-	db, err := migrator.OpenDB(ctx, cfg, src, source.DefaultTable)
+	db, err := migrator.OpenDB(ctx, cfg, src, source.DefaultTable())
 	assert.NoError(t, err)
 	assert.NoError(t, db.Goto(ctx, source.V(v)))
 	assert.NoError(t, db.Close())

@@ -50,7 +50,7 @@ func load(t *testing.T, fsys fs.FS) *source.Source {
 // openDB opens the database at dbURL with the version in schema_migrations.
 func openDB(t *testing.T, dbURL string, src *source.Source, opts ...migrator.Option) *migrator.DB {
 	t.Helper()
-	return openDBTable(t, dbURL, src, source.DefaultTable, opts...)
+	return openDBTable(t, dbURL, src, source.DefaultTable(), opts...)
 }
 
 func openDBTable(t *testing.T, dbURL string, src *source.Source, table source.Table, opts ...migrator.Option) *migrator.DB {
@@ -577,12 +577,12 @@ func TestOpenDBRefusesMissingArguments(t *testing.T) {
 	cfg, err := dburl.Parse(pgtest.Server(t))
 	assert.NoError(t, err)
 	src := example(t)
-	_, err = migrator.OpenDB(t.Context(), nil, src, source.DefaultTable)
+	_, err = migrator.OpenDB(t.Context(), nil, src, source.DefaultTable())
 	assert.Error(t, err)
-	_, err = migrator.OpenDB(t.Context(), cfg, nil, source.DefaultTable)
+	_, err = migrator.OpenDB(t.Context(), cfg, nil, source.DefaultTable())
 	assert.Error(t, err)
-	_, err = migrator.OpenDB(t.Context(), cfg, src, source.DefaultTable, migrator.WithStatementTimeout(-time.Second))
+	_, err = migrator.OpenDB(t.Context(), cfg, src, source.DefaultTable(), migrator.WithStatementTimeout(-time.Second))
 	assert.Error(t, err)
-	_, err = migrator.OpenDB(t.Context(), cfg, src, source.DefaultTable, migrator.WithLockTimeout(0))
+	_, err = migrator.OpenDB(t.Context(), cfg, src, source.DefaultTable(), migrator.WithLockTimeout(0))
 	assert.Error(t, err)
 }
