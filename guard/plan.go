@@ -283,8 +283,10 @@ func removals(p *Plan) []diff.Change {
 // schema differs from it), replays each pending migration in it, attributing
 // every change to its file, and judges the result against the contract. A
 // blocked plan is not an error: Plan.Blocked says so. It holds guard's lock
-// while it runs, and fails with *DirtyError on a dirty database (with a
-// diagnosis) and *LockWaitError when the lock stays taken.
+// while it runs, and refuses whatever Up refuses before applying: it fails
+// with *DirtyError on a dirty database (with a diagnosis), *EditedError when
+// an applied file changed since (unless WithAllowEdited) and *LockWaitError
+// when the lock stays taken.
 func (r *Runner) Plan(ctx context.Context) (_ *Plan, err error) {
 	s, err := r.begin(ctx)
 	if err != nil {
@@ -292,8 +294,21 @@ func (r *Runner) Plan(ctx context.Context) (_ *Plan, err error) {
 	}
 	defer func() { err = errors.Join(err, s.close(ctx)) }()
 	p, mv, err := r.prepare(ctx, s, upTo(0, source.None), Up)
-	if err != nil || len(mv.steps) == 0 {
-		return p, err
+	if err != nil {
+		return nil, err
+	}
+	// The same check, in the same order, as Up's: plan and up agree.
+	if !r.c.allowEdited {
+		edited, err := s.edited(ctx, mv.from)
+		if err != nil {
+			return nil, err
+		}
+		if len(edited) > 0 {
+			return nil, &EditedError{Files: edited}
+		}
+	}
+	if len(mv.steps) == 0 {
+		return p, nil
 	}
 	pl, err := r.plan(ctx, s, p, mv)
 	if err != nil {
