@@ -238,7 +238,7 @@ func (p *Provider) openView(ctx context.Context, name, history string, applied [
 			err = errors.Join(err, s.Drop(ctx))
 		}
 	}()
-	if s.conn, err = connect(ctx, s.cfg); err != nil {
+	if s.conn, err = p.connectShadow(ctx, s.cfg); err != nil {
 		return nil, fmt.Errorf("shadow: connect to template %s: %w", dburl.Describe(s.cfg), err)
 	}
 	if err := p.greet(ctx, s, applied[len(applied)-1].Version, history); err != nil {

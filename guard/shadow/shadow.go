@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -133,6 +135,7 @@ type Provider struct {
 	admin     *pgx.ConnConfig    // where CREATE DATABASE runs
 	cluster   *pgcluster.Cluster // PlacementEphemeral only
 	target    *identity          // nil without a target
+	major     atomic.Int32       // the server's major release, once a connection said
 
 	mu        sync.Mutex // guards what follows
 	adminConn *pgx.Conn
@@ -220,6 +223,7 @@ func (p *Provider) place(ctx context.Context) error {
 			return fmt.Errorf("shadow: check CREATEDB on target %s: %w", dburl.Describe(o.target), err)
 		case may:
 			p.adminConn, p.admin, p.placement = targetConn, o.target, PlacementTarget
+			p.learn(targetConn)
 			p.log.Debug("shadow databases on the target's server", "server", dburl.Describe(o.target))
 			return nil
 		}
@@ -248,6 +252,7 @@ func (p *Provider) place(ctx context.Context) error {
 		return errors.Join(fmt.Errorf("shadow: connect to ephemeral cluster: %w", err), c.Stop())
 	}
 	p.cluster, p.admin, p.placement = c, admin, PlacementEphemeral
+	p.learn(p.adminConn)
 	p.log.Debug("shadow databases on an ephemeral cluster", "dir", c.Dir())
 	return nil
 }
@@ -322,7 +327,7 @@ func (p *Provider) create(ctx context.Context, template string, applied []source
 	if s.cfg, s.url, err = p.shadowConfig(name); err != nil {
 		return nil, err
 	}
-	if s.conn, err = connect(ctx, s.cfg); err != nil {
+	if s.conn, err = p.connectShadow(ctx, s.cfg); err != nil {
 		return nil, fmt.Errorf("shadow: connect to %s: %w", dburl.Describe(s.cfg), err)
 	}
 	if err := p.refuseTarget(ctx, s.conn, s.cfg); err != nil {
@@ -360,6 +365,9 @@ func (p *Provider) shadowConfig(name string) (*pgx.ConnConfig, string, error) {
 	}
 	cfg.RuntimeParams["application_name"] = "guard-shadow"
 	cfg.RuntimeParams["synchronous_commit"] = "off"
+	if _, set := cfg.RuntimeParams[checkIntervalParam]; !set && p.major.Load() >= checkIntervalSince {
+		cfg.RuntimeParams[checkIntervalParam] = checkInterval
+	}
 	url := ""
 	if cs := p.admin.ConnString(); cs != "" {
 		var err error
@@ -392,6 +400,7 @@ func (p *Provider) withAdmin(ctx context.Context, f func(*pgx.Conn) error) error
 			}
 		}
 		p.adminConn = conn
+		p.learn(conn)
 		p.collect(ctx, conn)
 	}
 	return f(p.adminConn)
@@ -556,6 +565,57 @@ func (s *Shadow) Drop(ctx context.Context) error {
 		}
 	})
 	return s.dropErr
+}
+
+// client_connection_check_interval (PostgreSQL 14+) for shadow sessions: a
+// guard killed outright (kill -9, a lost machine) must not leave the file it
+// was replaying running on the server.
+const (
+	checkIntervalParam = "client_connection_check_interval"
+	checkInterval      = "1000ms"
+	checkIntervalSince = 14
+)
+
+// learn records the server's major release from conn's startup parameters,
+// so that later shadow sessions get the check interval as a startup
+// parameter.
+func (p *Provider) learn(conn *pgx.Conn) {
+	if m := serverMajor(conn); m > 0 {
+		p.major.Store(int32(m))
+	}
+}
+
+// serverMajor returns the major release conn's server reported at startup
+// (server_version), or 0 when it did not say.
+func serverMajor(conn *pgx.Conn) int {
+	v := conn.PgConn().ParameterStatus("server_version")
+	end := 0
+	for end < len(v) && v[end] >= '0' && v[end] <= '9' {
+		end++
+	}
+	m, _ := strconv.Atoi(v[:end])
+	return m
+}
+
+// connectShadow opens a shadow session of cfg (from shadowConfig). When the
+// server's release was not known yet (no startup parameter for it in cfg),
+// the session sets client_connection_check_interval once connected, on
+// PostgreSQL 14+.
+func (p *Provider) connectShadow(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
+	conn, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, set := cfg.RuntimeParams[checkIntervalParam]; set {
+		return conn, nil
+	}
+	p.learn(conn)
+	if serverMajor(conn) >= checkIntervalSince {
+		if _, err := conn.Exec(ctx, "SET "+checkIntervalParam+" = '"+checkInterval+"'"); err != nil {
+			return nil, errors.Join(fmt.Errorf("set %s: %w", checkIntervalParam, err), conn.Close(ctx))
+		}
+	}
+	return conn, nil
 }
 
 func connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
