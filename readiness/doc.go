@@ -6,12 +6,19 @@
 // head of the migrations embedded in the binary, and is the http.Handler for
 // /health/ready:
 //
-//	200 ready: db=5 expected=5     the database is at the head
-//	503 drift: db=4 expected=5     the database is behind: migrations are pending
-//	503 dirty: db=5                a migration failed half-way
-//	503 unreachable: …             no answer within the budget (500 ms)
-//	200 ahead: db=6 expected=5     a newer binary migrated it (503 with WithAheadNotReady)
-//	200 no_table: db=none …        no version table (503 with WithMissingTableNotReady)
+//	200 ready: db=5 expected=5          the database is at the head
+//	503 drift: db=4 expected=5          the database is behind: migrations are pending
+//	503 dirty: db=5                     dirty at or below the head: a migration this binary needs is running or failed half-way
+//	503 unreachable: …                  no answer within the budget (500 ms)
+//	200 ahead: db=6 expected=5          a newer binary migrated it (503 with WithAheadNotReady)
+//	200 ahead: db=6 (dirty) expected=5  a newer binary's migration 6 is running or failed half-way (503 with WithAheadNotReady)
+//	200 no_table: db=none …             no version table (503 with WithMissingTableNotReady)
+//
+// golang-migrate marks version V dirty when V's file starts, so a database
+// dirty at V has every version below V applied: a binary whose head is below
+// V is served (status "ahead", dirty true), one that needs V or later is
+// not. Old pods stay in service during a long migration for the next
+// release. A dirty "no version" (golang-migrate's -1) is never ready.
 //
 // A ready answer with a caveat carries a "warning: …" line. Clients that
 // send "Accept: application/json" get the Result as JSON. The check never
@@ -30,7 +37,8 @@
 // Live returns the /health/live handler, which never touches the database:
 // a pod whose database is behind is taken out of service, not restarted.
 // CheckOnStartup logs the answer once at startup, at LevelCritical when the
-// database lags or is dirty, and never blocks startup.
+// database lags or is dirty at or below the head (WARN when dirty above it),
+// and never blocks startup.
 //
 // Usage with net/http (the readinesschi subpackage mounts both probes on a
 // chi router):

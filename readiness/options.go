@@ -101,8 +101,11 @@ func WithMigrationsTableQuoted() Option {
 }
 
 // WithAheadNotReady makes a database whose version is above the binary's
-// head not ready (503). By default it is ready with a warning, so that
-// rolling back the application does not take every pod out of service.
+// head not ready (503), including one dirty at a version above the head (a
+// migration for a newer binary running, or failed half-way). By default it
+// is ready with a warning, so that rolling back the application, or
+// migrating the database for the next release, does not take every pod out
+// of service.
 func WithAheadNotReady() Option {
 	return func(c *config) error { c.aheadNotReady = true; return nil }
 }

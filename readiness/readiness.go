@@ -31,6 +31,7 @@ type Checker struct {
 	gen      uint64    // generation of the newest shared check
 	started  time.Time // when the newest shared check started; zero: none running
 	logged   Status    // last status logged, to log changes only
+	loggedD  bool      // and whether it was dirty (ahead while migrating, then not)
 
 	driftValue string    // X-Schema-Drift; "" unknown
 	driftAt    time.Time // when the last inspection started; zero: none
@@ -188,8 +189,8 @@ func (c *Checker) store(ctx context.Context, r Result, at time.Time) Result {
 		return r
 	}
 	c.cached, c.cachedAt = r, at
-	changed := c.logged != r.Status
-	c.logged = r.Status
+	changed := c.logged != r.Status || c.loggedD != r.Dirty
+	c.logged, c.loggedD = r.Status, r.Dirty
 	c.mu.Unlock()
 	if changed {
 		c.log(ctx, r)

@@ -3,6 +3,7 @@ package readiness
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -24,11 +25,18 @@ var (
 )
 
 // The truth table: head 5; the database at no table, an empty table, 4, 5,
-// 6, dirty 5, dirty 4; for both handle kinds, with and without the options
-// that change an answer.
+// 6, dirty 4, 5, 6 and 7 (under, at and over the head), dirty "no version";
+// for both handle kinds, with and without the options that change an
+// answer. A database dirty at V has every version below V applied: dirty
+// above the head is "ahead" (ready unless WithAheadNotReady), dirty at or
+// below it is "dirty" (never ready).
 func TestTruthTable(t *testing.T) {
 	const noTableWarning = `no version table "schema_migrations"; treated as current`
 	const aheadWarning = `database version 6 is above this binary's head 5; serving anyway`
+	dirtyAheadWarning := func(v int) string {
+		return fmt.Sprintf("database version %d is dirty (its migration is running or failed half-way); "+
+			"the versions below it, this binary's head 5 included, are applied; serving anyway", v)
+	}
 	cases := []struct {
 		name  string
 		setup string // SQL run on the fresh database
@@ -65,6 +73,34 @@ func TestTruthTable(t *testing.T) {
 		{name: "dirty 4", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (4, true)`, code: 503,
 			body: "dirty: db=4\n",
 			want: Result{Status: StatusDirty, Message: "dirty: db=4", DB: source.V(4), Expected: 5, Dirty: true}},
+		{name: "dirty 5 ahead not ready", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (5, true)`,
+			opts: []Option{WithAheadNotReady()}, code: 503,
+			body: "dirty: db=5\n",
+			want: Result{Status: StatusDirty, Message: "dirty: db=5", DB: source.V(5), Expected: 5, Dirty: true}},
+		// Migration 6 is running (or failed): 1..5 are applied.
+		{name: "dirty 6", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (6, true)`, code: 200,
+			body: "ahead: db=6 (dirty) expected=5\nwarning: " + dirtyAheadWarning(6) + "\n",
+			want: Result{Status: StatusAhead, Ready: true, Message: "ahead: db=6 (dirty) expected=5", DB: source.V(6), Expected: 5,
+				Dirty: true, Warning: dirtyAheadWarning(6)}},
+		// The database is migrating towards a newer binary: ahead, so
+		// WithAheadNotReady takes this pod out of service.
+		{name: "dirty 6 not ready", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (6, true)`,
+			opts: []Option{WithAheadNotReady()}, code: 503,
+			body: "ahead: db=6 (dirty) expected=5\n",
+			want: Result{Status: StatusAhead, Message: "ahead: db=6 (dirty) expected=5", DB: source.V(6), Expected: 5, Dirty: true}},
+		{name: "dirty 7", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (7, true)`, code: 200,
+			body: "ahead: db=7 (dirty) expected=5\nwarning: " + dirtyAheadWarning(7) + "\n",
+			want: Result{Status: StatusAhead, Ready: true, Message: "ahead: db=7 (dirty) expected=5", DB: source.V(7), Expected: 5,
+				Dirty: true, Warning: dirtyAheadWarning(7)}},
+		{name: "dirty 7 not ready", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (7, true)`,
+			opts: []Option{WithAheadNotReady()}, code: 503,
+			body: "ahead: db=7 (dirty) expected=5\n",
+			want: Result{Status: StatusAhead, Message: "ahead: db=7 (dirty) expected=5", DB: source.V(7), Expected: 5, Dirty: true}},
+		// golang-migrate's dirty "no version": the first migration's down
+		// failed. Nothing is known to be applied.
+		{name: "dirty no version", setup: versionTableDDL + `INSERT INTO schema_migrations VALUES (-1, true)`, code: 503,
+			body: "dirty: db=none\n",
+			want: Result{Status: StatusDirty, Message: "dirty: db=none", Expected: 5, Dirty: true}},
 	}
 	url := pgtest.DB(t) // one database; each case resets the version table
 	for _, kind := range handleKinds {

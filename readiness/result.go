@@ -21,11 +21,18 @@ type Status string
 
 // The statuses. Ready answers are StatusReady, and by default StatusAhead
 // and StatusNoTable (each with a warning).
+//
+// A database dirty at V (golang-migrate marks V dirty when V's file starts)
+// has every version below V applied. With the head at most V-1 it is
+// StatusAhead with Dirty set ("ahead: db=6 (dirty) expected=5"), ready
+// unless WithAheadNotReady: old pods stay in service while a migration for
+// a newer binary runs. With the head at V or above it is StatusDirty
+// ("dirty: db=6"), not ready.
 const (
 	StatusReady       Status = "ready"       // the database is at the head
-	StatusAhead       Status = "ahead"       // the database is above the head (a newer binary migrated it)
+	StatusAhead       Status = "ahead"       // the database is above the head: a newer binary migrated it, or is migrating it (Dirty: dirty at a version above the head)
 	StatusDrift       Status = "drift"       // the database is behind the head, or has no version recorded
-	StatusDirty       Status = "dirty"       // a migration failed half-way; the version is marked dirty
+	StatusDirty       Status = "dirty"       // dirty at or below the head (or at no version): a migration this binary needs is running or failed half-way
 	StatusNoTable     Status = "no_table"    // there is no version table
 	StatusUnreachable Status = "unreachable" // no answer within the budget, or no connection
 	StatusError       Status = "error"       // the server answered with an error reading the version table
@@ -76,7 +83,23 @@ func evaluate(cfg *config, head uint64, st dbState) Result {
 		if r.Ready {
 			r.Warning = fmt.Sprintf("no version table %s; treated as current", cfg.table)
 		}
+	case r.Dirty && source.V(head).Less(r.DB):
+		// golang-migrate marks V dirty when V's file starts (and, going
+		// down, V when the file above it starts): every version below V is
+		// applied, this binary's head included. The database is being
+		// migrated, or was left half-way, past what this binary needs.
+		r.Status = StatusAhead
+		r.Ready = !cfg.aheadNotReady
+		if r.Ready {
+			r.Warning = fmt.Sprintf("database version %s is dirty (its migration is running or failed half-way); "+
+				"the versions below it, this binary's head %d included, are applied; serving anyway", r.DB, head)
+		}
+		r.Message = fmt.Sprintf("%s: db=%s (dirty) expected=%d", r.Status, r.DB, head)
+		return r
 	case r.Dirty:
+		// Dirty at or below the head, or golang-migrate's dirty "no
+		// version" (-1, after the first migration's down failed): what this
+		// binary needs is not known to be applied.
 		r.Status = StatusDirty
 		r.Message = "dirty: db=" + r.DB.String()
 		return r

@@ -7,7 +7,7 @@ import (
 )
 
 // LevelCritical is the slog level of a database that lags the binary or is
-// dirty at startup: above slog.LevelError. Use ReplaceLevelNames so that
+// dirty at or below its head at startup: above slog.LevelError. Use ReplaceLevelNames so that
 // handlers print it as "CRITICAL" rather than "ERROR+4".
 const LevelCritical = slog.Level(12)
 
@@ -31,10 +31,11 @@ func ReplaceLevelNames(groups []string, a slog.Attr) slog.Attr {
 
 // CheckOnStartup checks the database once and logs the answer to logger
 // (slog.Default() when nil), with db, expected and dirty fields: at
-// LevelCritical when the database lags the binary, is dirty, or (with
-// WithMissingTableNotReady or WithAheadNotReady) fails those settings; at
-// ERROR when it cannot be read; at WARN when it is ready with a warning; at
-// INFO when it is current. It is advisory: it returns the Result within the
+// LevelCritical when the database lags the binary, is dirty at or below its
+// head, or (with WithMissingTableNotReady or WithAheadNotReady) fails those
+// settings; at ERROR when it cannot be read; at WARN when it is ready with a
+// warning (ahead, including dirty above the head while a newer migration
+// runs, or no version table); at INFO when it is current. It is advisory: it returns the Result within the
 // checker's budget and never exits or blocks startup on a bad answer.
 func CheckOnStartup(ctx context.Context, c *Checker, logger *slog.Logger) Result {
 	if logger == nil {
@@ -46,9 +47,12 @@ func CheckOnStartup(ctx context.Context, c *Checker, logger *slog.Logger) Result
 	case StatusDrift:
 		level, msg = LevelCritical, "database schema is behind this binary: apply the pending migrations"
 	case StatusDirty:
-		level, msg = LevelCritical, "database schema is dirty: a migration failed half-way and needs recovery"
+		level, msg = LevelCritical, "database schema is dirty: a migration this binary needs is running or failed half-way (recover it if none is running)"
 	case StatusAhead:
 		level, msg = slog.LevelWarn, "database schema is ahead of this binary"
+		if r.Dirty {
+			msg = "database schema is ahead of this binary: a newer migration is running or failed half-way"
+		}
 		if !r.Ready {
 			level = LevelCritical
 		}
