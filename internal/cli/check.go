@@ -37,7 +37,10 @@ version table, without locking or creating anything, and compares it with the
 head of --source.
 
   exit 0  ready: db=6 expected=6 (or ahead / no version table, with a warning)
-  exit 5  drift: db=4 expected=6, dirty: db=5, unreachable: …
+  exit 0  ahead: db=7 (dirty) expected=6, with a warning: migration 7 is
+          running (or failed half-way); 1..6 are applied
+  exit 5  drift: db=4 expected=6, dirty: db=6 (dirty at or below the head),
+          unreachable: …
 
 With --wait, it checks again every --interval until the database is ready or
 --wait has passed.`,
@@ -50,7 +53,7 @@ With --wait, it checks again every --interval until the database is ready or
 	f.DurationVar(&cf.wait, "wait", 0, "keep checking until ready or this long has passed (0: check once)")
 	f.DurationVar(&cf.interval, "interval", time.Second, "time between checks with --wait")
 	f.DurationVar(&cf.timeout, "timeout", 5*time.Second, "longest one check may take, connecting included")
-	f.BoolVar(&cf.aheadNotReady, "ahead-not-ready", false, "a database above the head is not ready (default: ready with a warning)")
+	f.BoolVar(&cf.aheadNotReady, "ahead-not-ready", false, "a database above the head, or dirty above it, is not ready (default: ready with a warning)")
 	f.BoolVar(&cf.missingNotReady, "missing-table-not-ready", false, "a database without a version table is not ready (default: ready with a warning)")
 	return cmd
 }

@@ -21,10 +21,18 @@ func TestCheck(t *testing.T) {
 	migrateTo(t, at6, 6)
 	at4 := pgtest.DB(t)
 	migrateTo(t, at4, 4)
-	dirty := pgtest.DB(t)
+	dirty := pgtest.DB(t) // dirty at 5: under head 6
 	migrateTo(t, dirty, 5)
 	pgtest.Exec(t, dirty, `UPDATE schema_migrations SET dirty = true`)
+	dirty6 := pgtest.DB(t) // migration 6 running (or failed): 1..5 applied
+	migrateTo(t, dirty6, 6)
+	pgtest.Exec(t, dirty6, `UPDATE schema_migrations SET dirty = true`)
+	dirtyNone := pgtest.DB(t) // golang-migrate's dirty "no version"
+	pgtest.Exec(t, dirtyNone, `CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null);
+		INSERT INTO schema_migrations VALUES (-1, true)`)
 	none := pgtest.DB(t)
+	const dirtyAheadWarning = "warning: database version 6 is dirty (its migration is running or failed half-way); " +
+		"the versions below it, this binary's head 5 included, are applied; serving anyway\n"
 
 	for _, tc := range []struct {
 		name   string
@@ -36,7 +44,12 @@ func TestCheck(t *testing.T) {
 	}{
 		{"at the head", at6, head6, nil, 0, "ready: db=6 expected=6\n"},
 		{"behind", at4, head6, nil, 5, "drift: db=4 expected=6\n"},
-		{"dirty", dirty, head6, nil, 5, "dirty: db=5\n"},
+		{"dirty under the head", dirty, head6, nil, 5, "dirty: db=5\n"},
+		{"dirty at the head", dirty6, head6, nil, 5, "dirty: db=6\n"},
+		{"dirty at the head, ahead not ready", dirty6, head6, []string{"--ahead-not-ready"}, 5, "dirty: db=6\n"},
+		{"dirty over the head", dirty6, head5, nil, 0, "ahead: db=6 (dirty) expected=5\n" + dirtyAheadWarning},
+		{"dirty over the head, ahead not ready", dirty6, head5, []string{"--ahead-not-ready"}, 5, "ahead: db=6 (dirty) expected=5\n"},
+		{"dirty no version", dirtyNone, head5, nil, 5, "dirty: db=none\n"},
 		{"ahead", at6, head5, nil, 0, "ahead: db=6 expected=5\nwarning: database version 6 is above this binary's head 5; serving anyway\n"},
 		{"ahead, not ready", at6, head5, []string{"--ahead-not-ready"}, 5, "ahead: db=6 expected=5\n"},
 		{"no version table", none, head6, nil, 0, "no_table: db=none expected=6\nwarning: no version table \"schema_migrations\"; treated as current\n"},
@@ -72,6 +85,39 @@ func TestCheck(t *testing.T) {
 		assert.False(t, got.Dirty)
 		assert.Contains(t, r.stdout, `"checked_at"`)
 	})
+
+	// Dirty above the head: the status stays "ahead" (ready), with dirty
+	// set; at the head it is "dirty" (not ready).
+	for _, tc := range []struct {
+		name, source, status, message, warning string
+		ready                                  bool
+		code                                   int
+	}{
+		{"json dirty over the head", head5, "ahead", "ahead: db=6 (dirty) expected=5",
+			strings.TrimSuffix(strings.TrimPrefix(dirtyAheadWarning, "warning: "), "\n"), true, 0},
+		{"json dirty at the head", head6, "dirty", "dirty: db=6", "", false, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := guard(t, "--database-url", dirty6, "--source", tc.source, "--format", "json", "check")
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			var got struct {
+				Status  string  `json:"status"`
+				Ready   bool    `json:"ready"`
+				Message string  `json:"message"`
+				DB      *uint64 `json:"db"`
+				Dirty   bool    `json:"dirty"`
+				Warning string  `json:"warning"`
+			}
+			assert.NoError(t, json.Unmarshal([]byte(r.stdout), &got), r.stdout)
+			six := uint64(6)
+			assert.Equal(t, tc.status, got.Status)
+			assert.Equal(t, tc.ready, got.Ready)
+			assert.Equal(t, tc.message, got.Message)
+			assert.Equal(t, &six, got.DB)
+			assert.True(t, got.Dirty)
+			assert.Equal(t, tc.warning, got.Warning)
+		})
+	}
 }
 
 func TestCheckFailures(t *testing.T) {
