@@ -31,6 +31,7 @@ type options struct {
 	sumFile      string
 	sourceDir    string
 	logger       *slog.Logger
+	oneRange     bool // tests: check a long history in one range
 }
 
 // WithContract checks the final schema against the contract file at path

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
@@ -22,7 +24,8 @@ import (
 type tally struct{ checked, missing, applied int }
 
 // replay runs the apply and down checks and returns the schema after the
-// last migration, or nil when the history does not apply.
+// last migration, or nil when the history does not apply; r.sh is then the
+// shadow at the head, for the queries check.
 //
 // For each version with a down file: inspect, up, down, inspect again and
 // compare, then up again. The schema is read only where it is compared
@@ -30,62 +33,167 @@ type tally struct{ checked, missing, applied int }
 // down file are applied in one go (batched where their files allow). When a
 // down check fails, the shadow is rebuilt at that version from scratch, so
 // that one broken down file does not spill into the next versions' checks.
-func (r *run) replay(ctx context.Context) (*schema.Schema, error) {
-	sh, err := r.p.New(ctx)
+//
+// A long history is checked in two ranges at once, each by a walker with a
+// shadow of its own (the second built at the version before its range,
+// without down checks): the checks are CPU-bound on the server, and the
+// replay of one shadow keeps one core busy. The findings are the ranges'
+// in order, up to the range where the history stops, so the report is the
+// one a single walker writes (TestLongHistory).
+func (r *run) replay(ctx context.Context) (_ *schema.Schema, err error) {
+	ranges := r.ranges()
+	walkers := make([]*walker, len(ranges))
+	var g errgroup.Group // no shared cancellation: one range's failure is judged below
+	for i, rg := range ranges {
+		walkers[i] = &walker{r: r, lo: rg[0], hi: rg[1]}
+		g.Go(func() error { return walkers[i].run(ctx) })
+	}
+	err = g.Wait()
+	defer func() {
+		for _, w := range walkers {
+			if w.sh != nil && w.sh != r.sh {
+				err = errors.Join(err, w.sh.Drop(context.WithoutCancel(ctx)))
+			}
+		}
+	}()
 	if err != nil {
 		return nil, err
 	}
-	r.sh = sh
-	r.o.logger.Debug("verify: replaying", "migrations", len(r.src.Migrations), "shadow", sh.Name(), "placement", sh.Placement())
 	var t tally
-	stopped, err := r.walk(ctx, &t)
+	for _, w := range walkers {
+		if w.unbuilt {
+			// Building this range's start failed: an earlier range stops
+			// at the same file, or the history is not deterministic.
+			return nil, fmt.Errorf("verify: the history applied in one shadow database but not in another up to %s", r.src.Migrations[w.lo-1].Up)
+		}
+		r.rep.Findings = append(r.rep.Findings, w.findings...)
+		maps.Copy(r.drift, w.drift)
+		t.checked += w.t.checked
+		t.missing += w.t.missing
+		if w.stopped {
+			t.applied = w.t.applied
+			r.sh = w.sh
+			r.stops(t)
+			return nil, nil
+		}
+	}
+	last := walkers[len(walkers)-1]
+	r.sh = last.sh
+	final, err := last.inspectAt(ctx, len(r.src.Migrations))
 	if err != nil {
 		return nil, err
 	}
-	if stopped {
-		r.stops(t)
-		return nil, nil
-	}
-	final, err := r.inspectAt(ctx, len(r.src.Migrations))
-	if err != nil {
-		return nil, err
-	}
+	maps.Copy(r.drift, last.drift)
 	r.passed(t)
 	return final, nil
 }
 
-// walk checks every migration in r.sh, from empty. stopped is true when one
-// of them does not apply (the finding is recorded and t.applied set).
-func (r *run) walk(ctx context.Context, t *tally) (stopped bool, err error) {
+// splitDowns is how many down files make a history long enough to check in
+// two ranges at once: below it, the second shadow's build costs more than it
+// saves.
+const splitDowns = 20
+
+// ranges splits the history into the ranges of migrations (by index) that
+// walkers check: one, or two for a long history, cut where the first holds
+// a little more than half the down files (the second also replays the
+// first's up files to build its start).
+func (r *run) ranges() [][2]int {
 	migs := r.src.Migrations
-	for i := 0; i < len(migs); {
+	downs := 0
+	for _, m := range migs {
+		if m.Down != "" {
+			downs++
+		}
+	}
+	if downs < splitDowns || r.o.oneRange {
+		return [][2]int{{0, len(migs)}}
+	}
+	cut, seen := 0, 0
+	for i, m := range migs {
+		if m.Down != "" {
+			seen++
+		}
+		if seen*100 >= downs*55 {
+			cut = i + 1
+			break
+		}
+	}
+	return [][2]int{{0, cut}, {cut, len(migs)}}
+}
+
+// walker checks the migrations [lo, hi) of the history in a shadow of its
+// own, collecting its findings; a Run merges its walkers' results.
+type walker struct {
+	r      *run // options, source and provider, read only
+	lo, hi int
+	sh     *shadow.Shadow
+
+	findings []Finding
+	// drift[k] holds the keys of the contract's drift from the schema after
+	// the first k migrations, for each k where that schema was inspected
+	// (with a contract only): it tells which migration made a change.
+	drift   map[int]map[string]bool
+	t       tally
+	stopped bool // a migration of the range does not apply (a finding says which)
+	unbuilt bool // the shadow at the version before lo could not be built
+}
+
+func (w *walker) add(f Finding) { w.findings = append(w.findings, f) }
+
+// run builds the walker's shadow at the version before its range and walks
+// the range.
+func (w *walker) run(ctx context.Context) (err error) {
+	if w.lo == 0 {
+		w.sh, err = w.r.p.New(ctx)
+	} else {
+		w.sh, _, err = w.r.p.NewAt(ctx, w.r.src, source.V(w.r.src.Migrations[w.lo-1].Version))
+		var me *shadow.MigrationError
+		if errors.As(err, &me) && ctx.Err() == nil {
+			w.unbuilt = true
+			return nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	w.r.o.logger.Debug("verify: replaying", "migrations", w.hi-w.lo, "from", w.lo, "shadow", w.sh.Name(), "placement", w.sh.Placement())
+	w.stopped, err = w.walk(ctx)
+	return err
+}
+
+// walk checks the migrations of the walker's range in w.sh. stopped is true
+// when one of them does not apply (the finding is recorded and t.applied
+// set).
+func (w *walker) walk(ctx context.Context) (stopped bool, err error) {
+	migs, t := w.r.src.Migrations[:w.hi], &w.t
+	for i := w.lo; i < len(migs); {
 		m := migs[i]
 		if m.Down == "" {
 			j := i
 			for ; j < len(migs) && migs[j].Down == ""; j++ {
-				r.missingDown(migs[j])
+				w.missingDown(migs[j])
 				t.missing++
 			}
-			if err := r.sh.Migrate(ctx, r.src, source.V(migs[j-1].Version)); err != nil {
-				return r.applyFailed(ctx, err, t)
+			if err := w.sh.Migrate(ctx, w.r.src, source.V(migs[j-1].Version)); err != nil {
+				return w.applyFailed(ctx, err, t)
 			}
 			i = j
 			continue
 		}
-		before, err := r.inspectAt(ctx, i)
+		before, err := w.inspectAt(ctx, i)
 		if err != nil {
 			return false, err
 		}
-		if err := r.sh.Step(ctx, r.src, source.UpStep(m)); err != nil {
-			return r.applyFailed(ctx, err, t)
+		if err := w.sh.Step(ctx, w.r.src, source.UpStep(m)); err != nil {
+			return w.applyFailed(ctx, err, t)
 		}
 		t.checked++
-		ok, err := r.checkDown(ctx, m, before)
+		ok, err := w.checkDown(ctx, m, before)
 		if err != nil {
 			return false, err
 		}
 		if !ok {
-			if err := r.rebuild(ctx, source.V(m.Version)); err != nil {
+			if err := w.rebuild(ctx, source.V(m.Version)); err != nil {
 				return false, err
 			}
 		}
@@ -118,12 +226,12 @@ func downDetail(checked, missing int, suffix string) string {
 }
 
 // missingDown reports a version without a down file.
-func (r *run) missingDown(m source.Migration) {
+func (w *walker) missingDown(m source.Migration) {
 	sev := SeverityWarning
-	if r.o.requireDown {
+	if w.r.o.requireDown {
 		sev = SeverityError
 	}
-	r.add(Finding{Check: CheckDown, Severity: sev, File: r.o.file(m.Up),
+	w.add(Finding{Check: CheckDown, Severity: sev, File: w.r.o.file(m.Up),
 		Message: fmt.Sprintf("no down migration: version %d cannot be rolled back", m.Version),
 		Hint:    fmt.Sprintf("add %s that undoes it", downName(m.Up))})
 }
@@ -139,28 +247,28 @@ func downName(up string) string {
 // and reports that the history stops there, or returns err when it is not
 // a migration's failure (the context ended, the connection broke, a file
 // could not be read).
-func (r *run) applyFailed(ctx context.Context, err error, t *tally) (stopped bool, _ error) {
-	f, ok := r.stepFinding(ctx, err, CheckApply, "")
+func (w *walker) applyFailed(ctx context.Context, err error, t *tally) (stopped bool, _ error) {
+	f, ok := w.stepFinding(ctx, err, CheckApply, "")
 	if !ok {
 		return false, err
 	}
-	r.add(f)
-	t.applied = len(r.src.Upto(source.None, r.sh.Version()))
+	w.add(f)
+	t.applied = len(w.r.src.Upto(source.None, w.sh.Version()))
 	return true, nil
 }
 
 // stepFinding describes a migration file that failed in the shadow. ok is
 // false when err is not such a failure.
-func (r *run) stepFinding(ctx context.Context, err error, c Check, prefix string) (Finding, bool) {
+func (w *walker) stepFinding(ctx context.Context, err error, c Check, prefix string) (Finding, bool) {
 	var me *shadow.MigrationError
 	if ctx.Err() != nil || !errors.As(err, &me) {
 		return Finding{}, false
 	}
 	line, col := me.Line, me.Column
 	if line == 0 {
-		line, col = r.locate(ctx, me)
+		line, col = w.locate(ctx, me)
 	}
-	return Finding{Check: c, Severity: SeverityError, File: r.o.file(me.File), Line: line, Column: col,
+	return Finding{Check: c, Severity: SeverityError, File: w.r.o.file(me.File), Line: line, Column: col,
 		Message: prefix + pgMessage(me.Err), Hint: me.Hint()}, true
 }
 
@@ -172,17 +280,17 @@ func (r *run) stepFinding(ctx context.Context, err error, c Check, prefix string
 // line and column of the statement that fails the same way (or of the error
 // position within it), or zeros. Files that control their own transactions
 // are not located: part of them may have been committed.
-func (r *run) locate(ctx context.Context, me *shadow.MigrationError) (line, col int) {
+func (w *walker) locate(ctx context.Context, me *shadow.MigrationError) (line, col int) {
 	var want *pgconn.PgError
 	if !errors.As(me.Err, &want) {
 		return 0, 0
 	}
-	body, err := r.src.Read(me.File)
+	body, err := w.r.src.Read(me.File)
 	if err != nil || sqltext.TransactionControl(string(body)) {
 		return 0, 0
 	}
 	text := string(body)
-	conn := r.sh.Conn().PgConn()
+	conn := w.sh.Conn().PgConn()
 	if _, err := conn.Exec(ctx, "BEGIN").ReadAll(); err != nil {
 		return 0, 0
 	}
@@ -224,17 +332,17 @@ func pgMessage(err error) string {
 // before, and applies the up file again. ok is false when the shadow is no
 // longer at m's version with the straight history's schema (a finding was
 // recorded), and must be rebuilt.
-func (r *run) checkDown(ctx context.Context, m source.Migration, before *schema.Schema) (ok bool, err error) {
-	down := source.Step{Version: m.Version, Name: m.Name, File: m.Down, Direction: source.Down, To: r.src.Prev(source.V(m.Version))}
-	if err := r.sh.Step(ctx, r.src, down); err != nil {
-		f, ok := r.stepFinding(ctx, err, CheckDown, "down migration fails: ")
+func (w *walker) checkDown(ctx context.Context, m source.Migration, before *schema.Schema) (ok bool, err error) {
+	down := source.Step{Version: m.Version, Name: m.Name, File: m.Down, Direction: source.Down, To: w.r.src.Prev(source.V(m.Version))}
+	if err := w.sh.Step(ctx, w.r.src, down); err != nil {
+		f, ok := w.stepFinding(ctx, err, CheckDown, "down migration fails: ")
 		if !ok {
 			return false, err
 		}
-		r.add(f)
+		w.add(f)
 		return false, nil
 	}
-	after, err := r.inspect(ctx)
+	after, err := w.inspect(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -248,18 +356,18 @@ func (r *run) checkDown(ctx context.Context, m source.Migration, before *schema.
 		if len(changes) > 1 {
 			more = fmt.Sprintf(" (first of %d differences)", len(changes))
 		}
-		r.add(Finding{Check: CheckDown, Severity: SeverityError, File: r.o.file(m.Down), Object: c.Object,
+		w.add(Finding{Check: CheckDown, Severity: SeverityError, File: w.r.o.file(m.Down), Object: c.Object,
 			Message: fmt.Sprintf("does not undo %s: compared with the schema before it, %s%s%s", m.Up, where, c.Message, more),
 			Hint:    `make the down file undo exactly what the up file does ("added": the down file leaves it behind; "removed": it drops what was there before)`})
 		return false, nil
 	}
-	if err := r.sh.Step(ctx, r.src, source.UpStep(m)); err != nil {
-		f, ok := r.stepFinding(ctx, err, CheckDown, fmt.Sprintf("fails when applied again after %s: ", m.Down))
+	if err := w.sh.Step(ctx, w.r.src, source.UpStep(m)); err != nil {
+		f, ok := w.stepFinding(ctx, err, CheckDown, fmt.Sprintf("fails when applied again after %s: ", m.Down))
 		if !ok {
 			return false, err
 		}
 		f.Hint = joinHints(f.Hint, "the down file leaves behind something the schema comparison does not cover (a function, trigger, sequence, type, extension, row…): make it undo everything the up file does")
-		r.add(f)
+		w.add(f)
 		return false, nil
 	}
 	return true, nil
@@ -267,17 +375,17 @@ func (r *run) checkDown(ctx context.Context, m source.Migration, before *schema.
 
 // rebuild replaces the shadow with a new one at version, replayed from
 // scratch.
-func (r *run) rebuild(ctx context.Context, version source.Version) error {
-	old := r.sh
-	r.sh = nil
+func (w *walker) rebuild(ctx context.Context, version source.Version) error {
+	old := w.sh
+	w.sh = nil
 	if err := old.Drop(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
-	sh, _, err := r.p.NewAt(ctx, r.src, version)
+	sh, _, err := w.r.p.NewAt(ctx, w.r.src, version)
 	if err != nil {
 		return fmt.Errorf("verify: rebuild the shadow at version %s: %w", version, err)
 	}
-	r.sh = sh
+	w.sh = sh
 	return nil
 }
 

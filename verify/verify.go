@@ -21,7 +21,8 @@ import (
 // shadow database (*shadow.UnavailableError), a connection lost, or ctx
 // ending.
 //
-// The history is replayed in one shadow database, created empty: on the
+// The history is replayed in a shadow database created empty (two, for a
+// long history, checked at once in two ranges): on the
 // provider of WithShadowProvider, on the server of WithShadowURL, else on
 // an ephemeral local cluster started for the run. Shadows are always
 // dropped. Run is safe for concurrent use (each call has its own shadows).
@@ -33,7 +34,7 @@ func Run(ctx context.Context, src *source.Source, opts ...Option) (_ *Report, er
 	if src == nil {
 		return nil, &OptionError{Option: "Run", Reason: "nil source"}
 	}
-	r := &run{o: o, src: src, status: map[Check]CheckResult{},
+	r := &run{o: o, src: src, status: map[Check]CheckResult{}, drift: map[int]map[string]bool{},
 		rep: &Report{Source: o.sourceDir, Migrations: len(src.Migrations), Head: src.Head(), Findings: []Finding{}}}
 	defer func() {
 		if err == nil {
@@ -95,11 +96,12 @@ type run struct {
 	rep    *Report
 	status map[Check]CheckResult
 	p      *shadow.Provider
-	sh     *shadow.Shadow // the shadow the history is replayed in
+	sh     *shadow.Shadow // the shadow at the end of the replay (its walkers' are dropped)
 
 	// drift[k] holds the keys of the contract's drift from the schema after
 	// the first k migrations, for each k where that schema was inspected
-	// (with a contract only): it tells which migration made a change.
+	// (with a contract only), merged from the walkers: it tells which
+	// migration made a change.
 	drift map[int]map[string]bool
 }
 
@@ -161,9 +163,9 @@ func (r *run) finish() {
 	}
 }
 
-// inspect reads the shadow's schema.
-func (r *run) inspect(ctx context.Context) (*schema.Schema, error) {
-	s, err := schema.Inspect(ctx, r.sh.Querier(), schema.WithSchemas(r.o.schemas...))
+// inspect reads the walker's shadow's schema.
+func (w *walker) inspect(ctx context.Context) (*schema.Schema, error) {
+	s, err := schema.Inspect(ctx, w.sh.Querier(), schema.WithSchemas(w.r.o.schemas...))
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
@@ -172,18 +174,18 @@ func (r *run) inspect(ctx context.Context) (*schema.Schema, error) {
 
 // inspectAt reads the schema of the shadow on the straight path of the
 // history, k migrations applied, and records the contract's drift from it.
-func (r *run) inspectAt(ctx context.Context, k int) (*schema.Schema, error) {
-	s, err := r.inspect(ctx)
-	if err != nil || r.o.contract == nil {
+func (w *walker) inspectAt(ctx context.Context, k int) (*schema.Schema, error) {
+	s, err := w.inspect(ctx)
+	if err != nil || w.r.o.contract == nil {
 		return s, err
 	}
-	if r.drift == nil {
-		r.drift = map[int]map[string]bool{}
+	if w.drift == nil {
+		w.drift = map[int]map[string]bool{}
 	}
 	keys := map[string]bool{}
-	for _, ch := range r.o.contract.Drift(s) {
+	for _, ch := range w.r.o.contract.Drift(s) {
 		keys[string(ch.Kind)+"\x00"+ch.Object] = true
 	}
-	r.drift[k] = keys
+	w.drift[k] = keys
 	return s, nil
 }
