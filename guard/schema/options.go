@@ -3,11 +3,13 @@ package schema
 import (
 	"strconv"
 	"strings"
+
+	"github.com/schemaguard/guard/guard/source"
 )
 
 // DefaultMigrationsTable is golang-migrate's default migrations table, left
 // out of every inspection.
-const DefaultMigrationsTable = "schema_migrations"
+const DefaultMigrationsTable = source.DefaultTableName
 
 // GuardTablePrefix starts the name of every table guard keeps for itself;
 // such tables are left out of every inspection.
