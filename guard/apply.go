@@ -29,9 +29,11 @@ import (
 // database at a version newer than the source's head (an older binary),
 // with a warning. Up fails with *DirtyError on a dirty database,
 // *EditedError when an applied file changed since, *LockWaitError when
-// guard's lock stays taken, and *MigrationError when a file fails (after
-// which the database is left clean at the version before it whenever the
-// failed file left no trace).
+// guard's lock (or golang-migrate's, before a file) stays taken,
+// *LockLostError when guard's lock session ends during the run (it stops
+// before the next file; every file applied is recorded), and
+// *MigrationError when a file fails (after which the database is left
+// clean at the version before it whenever the failed file left no trace).
 func (r *Runner) Up(ctx context.Context, n int) (*Result, error) {
 	return r.migrate(ctx, upTo(n, source.None), Up)
 }
@@ -106,7 +108,9 @@ func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *R
 // migrationConfig is the target's config for the migration session:
 // lock_timeout so DDL never queues in front of traffic, and on PostgreSQL
 // 14+ client_connection_check_interval, so that a guard killed outright
-// does not leave its statement running.
+// does not leave its statement running, and no idle_session_timeout: the
+// session idles between files while guard records and checks, and holds
+// no lock then (golang-migrate's is taken and released by each file).
 func (r *Runner) migrationConfig(server int) *pgx.ConnConfig {
 	cfg := r.cfg.Copy()
 	if cfg.RuntimeParams == nil {
@@ -115,6 +119,7 @@ func (r *Runner) migrationConfig(server int) *pgx.ConnConfig {
 	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(r.c.lockTimeout.Milliseconds(), 10) + "ms"
 	if server >= 140000 {
 		cfg.RuntimeParams["client_connection_check_interval"] = "1000ms"
+		cfg.RuntimeParams["idle_session_timeout"] = "0"
 	}
 	return cfg
 }
@@ -124,12 +129,22 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 	if err := s.ensureHistory(ctx); err != nil {
 		return err
 	}
-	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), s.src, s.table, migrator.WithLogger(r.log))
+	// golang-migrate's own lock, held by a plain migrate process, is waited
+	// for within guard's lock wait.
+	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), s.src, s.table, migrator.WithLogger(r.log), migrator.WithLockTimeout(r.c.lockWait))
 	if err != nil {
 		return fmt.Errorf("open %s for migrating: %w", r.describe(), err)
 	}
 	defer func() { err = errors.Join(err, d.Close()) }()
 	for i, st := range pl.mv.steps {
+		// Nothing runs without guard's lock (its session may have ended
+		// while planning, or while the previous file ran).
+		if err := s.held(ctx); err != nil {
+			return lockLost(res, &st, err)
+		}
+		if err := s.reconnect(ctx); err != nil {
+			return err
+		}
 		// The live schema before the step, to tell whether a failed file
 		// left a trace: the shadow's, unless the live schema is not the
 		// shadow's (history drift), where it is read as it is.
@@ -145,6 +160,9 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 		}
 		res.Applied = append(res.Applied, as)
 	}
+	if err := s.held(ctx); err != nil {
+		return lockLost(res, nil, err)
+	}
 	st, err := s.state(ctx)
 	if err != nil {
 		return err
@@ -153,16 +171,53 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 	return r.promote(ctx, s, pl, res)
 }
 
+// lockLost is the error of a run that lost guard's lock before next (nil:
+// after the last file).
+func lockLost(res *Result, next *Step, err error) error {
+	return &LockLostError{Applied: append([]AppliedStep{}, res.Applied...), Next: next, Err: err}
+}
+
 // runStep runs one step on the target and records it, retrying it with
-// backoff while it fails on lock_timeout and left no trace.
+// backoff while it fails on lock_timeout and left no trace. Before each
+// attempt it checks that guard still holds its lock (*LockLostError) and
+// waits, within the lock wait, for golang-migrate's lock held by another
+// process (*LockWaitError).
 func (r *Runner) runStep(ctx context.Context, s *session, d *migrator.DB, st Step, expected *schema.Schema, res *Result) (AppliedStep, error) {
 	backoff := r.c.retryBackoff
+	waitStart := time.Now()
 	for attempt := 1; ; attempt++ {
+		if err := s.held(ctx); err != nil {
+			return AppliedStep{}, lockLost(res, &st, err)
+		}
+		if err := s.awaitGolangMigrate(ctx); err != nil {
+			var lw *LockWaitError
+			if errors.As(err, &lw) {
+				lw.Applied = append([]AppliedStep{}, res.Applied...)
+			}
+			return AppliedStep{}, err
+		}
 		r.emit(Event{Kind: EventStepStart, Step: st, Attempt: attempt})
 		start := time.Now()
 		err := d.Run(ctx, st)
 		took := time.Since(start)
+		if errors.Is(err, migrator.ErrLockTimeout) && ctx.Err() == nil {
+			// golang-migrate's lock was taken by another process between
+			// the wait and the file: nothing ran; wait again, within the
+			// lock wait.
+			if time.Since(waitStart) < r.c.lockWait {
+				attempt--
+				continue
+			}
+			h, herr := s.golangMigrateHolder(ctx)
+			return AppliedStep{}, errors.Join(&LockWaitError{Lock: lockGolangMigrate, Waited: time.Since(waitStart), Holder: h, Applied: append([]AppliedStep{}, res.Applied...)}, herr)
+		}
 		if err == nil {
+			// The file is applied: its history row is written whether or
+			// not guard still holds its lock (on a new connection if
+			// guard's session is gone); apply stops before the next file.
+			if lerr := s.held(ctx); lerr != nil {
+				r.log.Warn("guard's migration lock was lost while a file ran", "file", st.File, "err", lerr)
+			}
 			if err := r.record(ctx, s, st, took); err != nil {
 				// The file is applied: a missing history row is no reason
 				// to fail the deploy, but it is said.

@@ -123,11 +123,16 @@ func (e *DataLossError) Hint() string {
 	return "check the plan, back up what you need, then pass --yes"
 }
 
-// LockWaitError is returned when guard's own lock stayed held by another
-// session for longer than the lock wait.
+// LockWaitError is returned when a migration lock stayed held by another
+// session for longer than the lock wait (WithLockWait): guard's own lock,
+// held by another guard, or golang-migrate's, held by another golang-migrate
+// process (plain migrate) while guard was about to run a file. Nothing ran
+// while waiting; Applied lists the files applied before the wait.
 type LockWaitError struct {
-	Waited time.Duration
-	Holder *LockHolder // nil when the holder could not be seen
+	Lock    string // "guard" or "golang-migrate"
+	Waited  time.Duration
+	Holder  *LockHolder // nil when the holder could not be seen
+	Applied []AppliedStep
 }
 
 func (e *LockWaitError) Error() string {
@@ -139,12 +144,70 @@ func (e *LockWaitError) Error() string {
 		}
 		who += ")"
 	}
+	if e.Lock == lockGolangMigrate {
+		msg := fmt.Sprintf("timed out after %s waiting for golang-migrate's lock: another golang-migrate process holds its lock: %s", e.Waited.Round(time.Millisecond), who)
+		if len(e.Applied) > 0 {
+			msg += "; applied before the wait: " + strings.Join(files(e.Applied), ", ")
+		}
+		return msg
+	}
 	return fmt.Sprintf("timed out after %s waiting for guard's migration lock, held by %s", e.Waited.Round(time.Millisecond), who)
 }
 
 // Hint returns what to do about the error.
 func (e *LockWaitError) Hint() string {
+	if e.Lock == lockGolangMigrate {
+		return "another golang-migrate process (plain `migrate`, or a tool built on it) is migrating this database: wait for it, raise --lock-wait, or end that session (pg_terminate_backend) if it is stuck"
+	}
 	return "another guard is migrating this database: wait for it, raise --lock-wait, or end that session (pg_terminate_backend) if it is stuck"
+}
+
+// LockLostError is returned by Up, Down and Goto when guard's lock session
+// ended while guard was migrating (an idle_session_timeout, a connection
+// killer, a network cut), or guard could no longer verify that it holds
+// the lock: guard stops rather than run another file without its lock.
+// Applied lists the files applied, each recorded in the history, before it
+// stopped; Next is the first file not run (nil when none was left). A file
+// running when the loss happened was left to finish: it is in Applied.
+type LockLostError struct {
+	Applied []AppliedStep
+	Next    *Step
+	Err     error // why the lock is taken to be lost
+}
+
+func (e *LockLostError) Error() string {
+	applied := "nothing was applied"
+	if len(e.Applied) > 0 {
+		applied = "applied and recorded " + strings.Join(files(e.Applied), ", ")
+	}
+	stop := "; no file was left to run"
+	if e.Next != nil {
+		stop = "; stopped before " + fileOf(*e.Next)
+	}
+	return fmt.Sprintf("lost guard's migration lock (%v): %s%s", e.Err, applied, stop)
+}
+
+func (e *LockLostError) Unwrap() error { return e.Err }
+
+// Hint returns what to do about the error.
+func (e *LockLostError) Hint() string {
+	return "the session holding guard's lock ended (idle_session_timeout, a connection killer or a network cut?): check with `guard migrate status` that no other migration is running, then run `guard migrate up` again for the rest"
+}
+
+func files(steps []AppliedStep) []string {
+	out := make([]string, 0, len(steps))
+	for _, s := range steps {
+		out = append(out, fileOf(s.Step))
+	}
+	return out
+}
+
+// fileOf names a step by its file, or its label when it has none.
+func fileOf(s Step) string {
+	if s.File != "" {
+		return s.File
+	}
+	return s.Label()
 }
 
 // MigrationError is a migration file that failed on the target. Err is the

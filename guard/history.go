@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -57,12 +58,24 @@ func (s *session) record(ctx context.Context, version uint64, name, direction, s
 }
 
 // recordVersion adds a history row; None is stored as -1, as golang-migrate
-// stores it.
+// stores it. When the session's connection is gone (a connection killer, a
+// network cut), the row is written on a new one: the file is applied.
 func (s *session) recordVersion(ctx context.Context, version source.Version, name, direction, sum string, took time.Duration) error {
 	host, _ := os.Hostname()
-	_, err := s.conn.Exec(ctx, `INSERT INTO `+s.historyTable()+
-		` (migrations_table, version, name, direction, sha256, duration_ms, client_host, client_pid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		s.r.c.table.Key(), version.Int(), name, direction, sum, float64(took.Microseconds())/1000, host, os.Getpid())
+	insert := func() error {
+		_, err := s.conn.Exec(ctx, `INSERT INTO `+s.historyTable()+
+			` (migrations_table, version, name, direction, sha256, duration_ms, client_host, client_pid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			s.r.c.table.Key(), version.Int(), name, direction, sum, float64(took.Microseconds())/1000, host, os.Getpid())
+		return err
+	}
+	err := insert()
+	if err != nil && s.conn.IsClosed() {
+		if rerr := s.reconnect(ctx); rerr != nil {
+			err = errors.Join(err, rerr)
+		} else {
+			err = insert()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("record %s %s of version %s in %s: %w", direction, name, version, s.historyTable(), err)
 	}

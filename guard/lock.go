@@ -7,11 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/internal/migrator"
+)
+
+// The locks a LockHolder or a LockWaitError names.
+const (
+	lockGuard         = "guard"
+	lockGolangMigrate = "golang-migrate"
 )
 
 // lockKey is guard's advisory lock key for a version table: distinct from
@@ -22,54 +29,219 @@ func lockKey(dbName, schemaName, table string) int64 {
 	return int64(binary.BigEndian.Uint64(sum[:8]) & 0x7fff_ffff_ffff_ffff)
 }
 
-// lock takes guard's lock, polling pg_try_advisory_lock: a waiting guard
-// never queues in pg_locks. It gives up after the lock wait with a
-// *LockWaitError naming the holder.
+// Keep-alive of the lock session: a ping at least this often, and more
+// often when the server's idle_session_timeout is short (a third of it).
+const (
+	keepAliveMax = 10 * time.Second
+	keepAliveMin = 20 * time.Millisecond
+	checkTimeout = 10 * time.Second // a ping or check that takes longer ends the session
+)
+
+// lockSession is the connection holding guard's advisory lock, used for
+// nothing else: while the lock is held a keeper pings it, so that no idle
+// timeout ends it, and notes when it is gone. Its methods are safe for
+// concurrent use: mu serialises the use of conn.
+type lockSession struct {
+	mu       sync.Mutex
+	conn     *pgx.Conn
+	key      int64
+	interval time.Duration // of the keep-alive pings
+	lost     error         // why the lock is taken to be lost, once it is
+	stop     chan struct{} // closed to stop the keeper
+	done     chan struct{} // closed when the keeper has stopped
+}
+
+// keepAlive returns the interval of the keep-alive pings for a server
+// whose idle_session_timeout is idle (0: none).
+func keepAlive(idle time.Duration) time.Duration {
+	if idle <= 0 {
+		return keepAliveMax
+	}
+	return max(min(idle/3, keepAliveMax), keepAliveMin)
+}
+
+// lock takes guard's lock on a connection of its own, polling
+// pg_try_advisory_lock: a waiting guard never queues in pg_locks. It gives
+// up after the lock wait with a *LockWaitError naming the holder. Once it
+// holds the lock, a keeper pings the lock session until close.
 func (s *session) lock(ctx context.Context) error {
+	conn, err := s.r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	l := &lockSession{conn: conn, key: s.key, stop: make(chan struct{}), done: make(chan struct{})}
+	var idleMS int64
+	err = conn.QueryRow(ctx, `SELECT coalesce((SELECT setting::bigint FROM pg_settings WHERE name = 'idle_session_timeout'), 0)`, once).Scan(&idleMS)
+	if err != nil {
+		return errors.Join(fmt.Errorf("read idle_session_timeout: %w", s.r.scrub(err)), conn.Close(ctx))
+	}
+	l.interval = keepAlive(time.Duration(idleMS) * time.Millisecond)
+	err = s.await(ctx, lockGuard, s.key, l.interval, func(ctx context.Context) (bool, error) {
+		var ok bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, once, s.key).Scan(&ok); err != nil {
+			return false, fmt.Errorf("take guard's migration lock: %w", err)
+		}
+		return ok, nil
+	})
+	if err != nil {
+		return errors.Join(err, conn.Close(ctx))
+	}
+	s.lk = l
+	go l.keep(s.r)
+	return nil
+}
+
+// await polls try until it succeeds, for at most the lock wait: the first
+// time it fails, the holder of the lock key is named in the log and an
+// EventLockWait; when the wait ends, a *LockWaitError names it. The polls
+// back off from 25 ms to at most a second (or most, for guard's lock, so
+// that the idle lock session outlives an idle_session_timeout).
+func (s *session) await(ctx context.Context, which string, key int64, most time.Duration, try func(context.Context) (bool, error)) error {
 	start := time.Now()
 	deadline := start.Add(s.r.c.lockWait)
-	interval := 25 * time.Millisecond
+	interval := min(25*time.Millisecond, most)
 	waited := false
 	for {
-		var ok bool
-		if err := s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, once, s.key).Scan(&ok); err != nil {
-			return fmt.Errorf("take guard's migration lock: %w", err)
+		ok, err := try(ctx)
+		if err != nil {
+			return err
 		}
 		if ok {
-			s.locked = true
-			if waited {
+			if waited && which == lockGuard {
 				s.r.emit(Event{Kind: EventLocked, Duration: time.Since(start)})
 			}
 			return nil
 		}
 		if !waited {
 			waited = true
-			holder, err := s.holder(ctx, s.key, "guard")
+			holder, err := s.holder(ctx, key, which)
 			if err != nil {
 				return err
 			}
-			s.r.log.Info("waiting for guard's migration lock", "holder_pid", pidOf(holder))
+			s.r.log.Info("waiting for "+which+"'s migration lock", "holder_pid", pidOf(holder))
 			s.r.emit(Event{Kind: EventLockWait, Holder: holder})
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			holder, err := s.holder(ctx, s.key, "guard")
+			holder, err := s.holder(ctx, key, which)
 			if err != nil {
 				return err
 			}
-			return &LockWaitError{Waited: time.Since(start), Holder: holder}
+			return &LockWaitError{Lock: which, Waited: time.Since(start), Holder: holder}
 		}
 		// Jitter spreads the polls of many waiting replicas.
 		wait := min(interval/2+rand.N(interval), left)
-		t := time.NewTimer(wait)
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("wait for %s's migration lock: %w", which, err)
+		}
+		interval = min(interval*2, time.Second, most)
+	}
+}
+
+// awaitGolangMigrate waits, within the lock wait, until no other session
+// holds golang-migrate's lock of the version table (a plain migrate
+// process), so that a file is not started only to queue behind it.
+func (s *session) awaitGolangMigrate(ctx context.Context) error {
+	id, err := migrator.LockID(s.dbName, s.table)
+	if err != nil {
+		return errors.Join(errors.New("compute golang-migrate's lock key"), err)
+	}
+	return s.await(ctx, lockGolangMigrate, id, time.Second, func(ctx context.Context) (bool, error) {
+		h, err := s.golangMigrateHolder(ctx)
+		return h == nil, err
+	})
+}
+
+// golangMigrateHolder returns the session holding golang-migrate's lock,
+// or nil.
+func (s *session) golangMigrateHolder(ctx context.Context) (*LockHolder, error) {
+	id, err := migrator.LockID(s.dbName, s.table)
+	if err != nil {
+		return nil, errors.Join(errors.New("compute golang-migrate's lock key"), err)
+	}
+	return s.holder(ctx, id, lockGolangMigrate)
+}
+
+// keep pings the lock session until stop is closed or the session is lost.
+func (l *lockSession) keep(r *Runner) {
+	defer close(l.done)
+	t := time.NewTicker(l.interval)
+	defer t.Stop()
+	for {
 		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("wait for guard's migration lock: %w", context.Cause(ctx))
+		case <-l.stop:
+			return
 		case <-t.C:
 		}
-		interval = min(interval*2, time.Second)
+		if err := l.ping(); err != nil {
+			r.log.Warn("guard's lock session is lost", "err", err)
+			return
+		}
 	}
+}
+
+func (l *lockSession) ping() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost != nil {
+		return l.lost
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	defer cancel()
+	if err := l.conn.Ping(ctx); err != nil {
+		l.lost = fmt.Errorf("its session ended: %w", err)
+	}
+	return l.lost
+}
+
+// check verifies that the lock session is alive and still holds guard's
+// lock (pg_locks of its own backend); once it failed, it keeps failing.
+// ctx ending does not make the lock lost: the check runs regardless,
+// bounded by checkTimeout.
+func (l *lockSession) check(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost != nil {
+		return l.lost
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
+	defer cancel()
+	classid, objid := uint64(l.key)>>32, uint64(l.key)&0xffff_ffff
+	var held bool
+	err := l.conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+		  AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1)`, once, int64(classid), int64(objid)).Scan(&held)
+	switch {
+	case err != nil:
+		l.lost = fmt.Errorf("its session ended: %w", err)
+	case !held:
+		l.lost = errors.New("its session no longer holds it")
+	}
+	return l.lost
+}
+
+// release stops the keeper, releases the lock and closes the lock session.
+func (l *lockSession) release(ctx context.Context) error {
+	close(l.stop)
+	<-l.done
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var errs []error
+	if !l.conn.IsClosed() {
+		if _, err := l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, once, l.key); err != nil && l.lost == nil {
+			errs = append(errs, fmt.Errorf("release guard's lock: %w", err))
+		}
+	}
+	return errors.Join(append(errs, l.conn.Close(ctx))...)
+}
+
+// held returns nil while guard's session holds guard's lock, and why not
+// otherwise (a session opened without the lock holds nothing: nil).
+func (s *session) held(ctx context.Context) error {
+	if s.lk == nil {
+		return nil
+	}
+	return s.lk.check(ctx)
 }
 
 func pidOf(h *LockHolder) int {
@@ -79,7 +251,9 @@ func pidOf(h *LockHolder) int {
 	return h.PID
 }
 
-// holder returns the session holding the advisory lock key, or nil.
+// holder returns the session holding the advisory lock key, or nil. What
+// pg_stat_activity hides from a role without pg_read_all_stats about
+// another role's session (its client address and start) is left unknown.
 func (s *session) holder(ctx context.Context, key int64, which string) (*LockHolder, error) {
 	classid, objid := uint64(key)>>32, uint64(key)&0xffff_ffff
 	rows, err := s.conn.Query(ctx, `
@@ -98,7 +272,7 @@ func (s *session) holder(ctx context.Context, key int64, which string) (*LockHol
 		ApplicationName string
 		User            string
 		ClientAddr      string
-		Since           time.Time
+		Since           *time.Time
 	}
 	got, err := pgx.CollectRows(rows, pgx.RowToStructByNameLax[row])
 	if err != nil {
@@ -108,7 +282,11 @@ func (s *session) holder(ctx context.Context, key int64, which string) (*LockHol
 		return nil, nil
 	}
 	h := got[0]
-	return &LockHolder{PID: h.PID, ApplicationName: h.ApplicationName, User: h.User, ClientAddr: h.ClientAddr, Since: h.Since, Lock: which}, nil
+	out := &LockHolder{PID: h.PID, ApplicationName: h.ApplicationName, User: h.User, ClientAddr: h.ClientAddr, Lock: which}
+	if h.Since != nil {
+		out.Since = *h.Since
+	}
+	return out, nil
 }
 
 // running returns the session migrating the database right now, or nil:
@@ -116,13 +294,9 @@ func (s *session) holder(ctx context.Context, key int64, which string) (*LockHol
 // plain golang-migrate), or, on a dirty database, of guard's (held from plan
 // to the last file; a guard merely planning leaves the version clean).
 func (s *session) running(ctx context.Context, dirty bool) (*LockHolder, error) {
-	id, err := migrator.LockID(s.dbName, s.table)
-	if err != nil {
-		return nil, errors.Join(errors.New("compute golang-migrate's lock key"), err)
-	}
-	h, err := s.holder(ctx, id, "golang-migrate")
+	h, err := s.golangMigrateHolder(ctx)
 	if err != nil || h != nil || !dirty {
 		return h, err
 	}
-	return s.holder(ctx, s.key, "guard")
+	return s.holder(ctx, s.key, lockGuard)
 }

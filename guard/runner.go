@@ -100,9 +100,9 @@ func (r *Runner) describe() string { return dburl.Describe(r.cfg) }
 // preparing it first: the session's queries run once per connection.
 const once = pgx.QueryExecModeSimpleProtocol
 
-// session is guard's dedicated connection to the target: it holds guard's
-// advisory lock, reads the version and the history, and inspects the live
-// schema.
+// session is guard's connection to the target: it reads the version and
+// the history, inspects the live schema and, locked, holds guard's advisory
+// lock on a second connection of its own (lk), kept alive while it is held.
 type session struct {
 	r      *Runner
 	src    *source.Source // the source as the call began (see begin)
@@ -111,10 +111,10 @@ type session struct {
 	table  source.Table // the version table, its schema resolved
 	server int          // server_version_num
 	key    int64        // guard's lock key
-	locked bool
+	lk     *lockSession // nil unless locked
 }
 
-// appName is the application_name of guard's lock session, which a waiting
+// appName is the application_name of guard's sessions, which a waiting
 // guard shows when it times out.
 func appName() string {
 	host, _ := os.Hostname()
@@ -125,8 +125,8 @@ func appName() string {
 	return name
 }
 
-// open connects guard's session and, when lock is true, takes guard's lock.
-func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
+// connect opens a connection of guard's to the target.
+func (r *Runner) connect(ctx context.Context) (*pgx.Conn, error) {
 	cfg := r.cfg.Copy()
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
@@ -142,9 +142,34 @@ func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
 	if err != nil {
 		return nil, &ConnectError{Database: r.describe(), Err: r.scrub(err)}
 	}
+	return conn, nil
+}
+
+// noIdleTimeout turns idle_session_timeout off on a connection that holds
+// no lock but sits idle while files run (here or in a shadow): it is
+// guard's, not forgotten. The lock session keeps the server's setting and
+// is pinged instead, so that a guard cut off from the server loses its
+// lock as the setting says.
+func noIdleTimeout(ctx context.Context, conn *pgx.Conn, server int) error {
+	if server < 140000 {
+		return nil
+	}
+	_, err := conn.Exec(ctx, `SET idle_session_timeout = 0`, once)
+	return err
+}
+
+// open connects guard's session and, when lock is true, takes guard's lock.
+func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
+	conn, err := r.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s := &session{r: r, src: r.src, conn: conn}
 	var schemaName *string
 	err = conn.QueryRow(ctx, `SELECT current_database(), current_schema(), current_setting('server_version_num')::int`, once).Scan(&s.dbName, &schemaName, &s.server)
+	if err == nil {
+		err = noIdleTimeout(ctx, conn, s.server)
+	}
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("read settings of %s: %w", r.describe(), r.scrub(err)), s.close(ctx))
 	}
@@ -164,6 +189,27 @@ func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
 		}
 	}
 	return s, nil
+}
+
+// reconnect replaces the session's connection (not the lock session) when
+// it is gone: it holds nothing, so another one does as well.
+func (s *session) reconnect(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	if !s.conn.IsClosed() && s.conn.Ping(pctx) == nil {
+		return nil
+	}
+	s.r.log.Warn("guard's session ended: reconnecting")
+	conn, err := s.r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	if err := noIdleTimeout(ctx, conn, s.server); err != nil {
+		return errors.Join(fmt.Errorf("reconnect to %s: %w", s.r.describe(), s.r.scrub(err)), conn.Close(ctx))
+	}
+	_ = s.conn.Close(ctx)
+	s.conn = conn
+	return nil
 }
 
 // begin opens guard's session, locked, and meanwhile reads the source's up
@@ -187,11 +233,9 @@ func (s *session) close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	var errs []error
-	if s.locked && !s.conn.IsClosed() {
-		if _, err := s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, once, s.key); err != nil {
-			errs = append(errs, fmt.Errorf("release guard's lock: %w", err))
-		}
-		s.locked = false
+	if s.lk != nil {
+		errs = append(errs, s.lk.release(ctx))
+		s.lk = nil
 	}
 	errs = append(errs, s.conn.Close(ctx))
 	return errors.Join(errs...)

@@ -10,7 +10,8 @@ import (
 // Errors of running migrations; match them with errors.Is.
 var (
 	// ErrLockTimeout: golang-migrate's advisory lock could not be taken in
-	// time because another migrate process holds it.
+	// time (WithLockTimeout, or the session's lock_timeout, whichever ends
+	// first) because another migrate process holds it. Nothing ran.
 	ErrLockTimeout = errors.New("timed out waiting for golang-migrate's lock")
 	// ErrConcurrentChange: the version changed under a running migration,
 	// so another process is migrating the same database.

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database"
 	pgxmigrate "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -168,6 +170,11 @@ func (d *DB) mapErr(ctx context.Context, err error) error {
 	var dbErrP *database.Error
 	var dirty migrate.ErrDirty
 	switch {
+	case errors.As(err, &dbErr) && lockFailed(dbErr), errors.As(err, &dbErrP) && lockFailed(*dbErrP):
+		// The driver's pg_advisory_lock ended on the session's lock_timeout
+		// (or was cancelled): another process holds golang-migrate's lock,
+		// and nothing ran.
+		return ErrLockTimeout
 	case errors.As(err, &dbErr):
 		return scrub(dbErr.OrigErr, d.cfg)
 	case errors.As(err, &dbErrP):
@@ -183,6 +190,14 @@ func (d *DB) mapErr(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: %v", ErrConcurrentChange, err)
 	}
 	return scrub(err, d.cfg)
+}
+
+// lockFailed tells whether a driver error is the failure of its
+// pg_advisory_lock on lock_timeout.
+func lockFailed(e database.Error) bool {
+	var pgErr *pgconn.PgError
+	return strings.HasPrefix(strings.TrimSpace(string(e.Query)), "SELECT pg_advisory_lock(") &&
+		errors.As(e.OrigErr, &pgErr) && pgErr.Code == pgerrcode.LockNotAvailable
 }
 
 // ensure creates the golang-migrate instance, which creates the version
