@@ -29,7 +29,7 @@ type Checker struct {
 	cached   Result
 	cachedAt time.Time // when the cached answer's check started; zero: none
 	gen      uint64    // generation of the newest shared check
-	started  time.Time // when the newest shared check started; zero: none running
+	started  time.Time // when the newest shared check started; zero: none running (set and cleared with c.mu held, as the check is registered and forgotten)
 	logged   Status    // last status logged, to log changes only
 	loggedD  bool      // and whether it was dirty (ahead while migrating, then not)
 
@@ -106,30 +106,33 @@ func (c *Checker) Check(ctx context.Context) Result {
 		// The shared check outlived its budget without returning (a driver
 		// that ignores its context). Start a new one rather than have every
 		// later caller join the stuck one.
-		c.group.Forget("check")
+		c.group.Forget(checkKey)
 		c.started = time.Time{}
 	}
-	c.mu.Unlock()
-
-	ch := c.group.DoChan("check", func() (any, error) {
+	if c.started.IsZero() {
+		// No shared check is running: this call starts one. A check is
+		// started here and ended in run under c.mu, so a caller never joins
+		// a check that has already answered (and whose answer it found
+		// stale).
+		c.gen++
+		c.started = now
+	}
+	gen, at := c.gen, c.started
+	ch := c.group.DoChan(checkKey, func() (any, error) {
 		// The shared check has a budget of its own, so it neither dies with
 		// the first caller's request nor outlives the budget.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.budget)
 		defer cancel()
-		return c.run(sctx), nil
+		return c.run(sctx, gen, at), nil
 	})
+	c.mu.Unlock()
+
 	timer := time.NewTimer(c.cfg.budget)
 	defer timer.Stop()
 	select {
 	case res := <-ch:
 		return res.Val.(Result)
 	case <-timer.C:
-		c.mu.Lock()
-		at := c.started
-		c.mu.Unlock()
-		if at.IsZero() {
-			at = now
-		}
 		r := failure(&c.cfg, c.head, context.DeadlineExceeded, true)
 		r.CheckedAt = at
 		return c.store(ctx, r, at)
@@ -140,21 +143,11 @@ func (c *Checker) Check(ctx context.Context) Result {
 	}
 }
 
-// run is the shared check.
-func (c *Checker) run(ctx context.Context) Result {
-	start := c.now()
-	c.mu.Lock()
-	if r, ok := c.fresh(start); ok {
-		// A check that ended between the caller's cache look-up and this
-		// call already answered.
-		c.mu.Unlock()
-		return r
-	}
-	c.gen++
-	gen := c.gen
-	c.started = start
-	c.mu.Unlock()
+// checkKey is the singleflight key of the shared check.
+const checkKey = "check"
 
+// run is the shared check of generation gen, started at start.
+func (c *Checker) run(ctx context.Context, gen uint64, start time.Time) Result {
 	st, err := c.read(ctx, c.cfg.table)
 	var r Result
 	if err != nil {
@@ -163,13 +156,16 @@ func (c *Checker) run(ctx context.Context) Result {
 		r = evaluate(&c.cfg, c.head, st)
 	}
 	r.CheckedAt = start
+	r = c.store(ctx, r, start)
 
 	c.mu.Lock()
 	if c.gen == gen {
+		// Later callers find the answer cached, or start a new check.
 		c.started = time.Time{}
+		c.group.Forget(checkKey)
 	}
 	c.mu.Unlock()
-	return c.store(ctx, r, start)
+	return r
 }
 
 // fresh returns the cached answer if it is younger than the TTL. c.mu held.
