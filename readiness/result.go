@@ -52,7 +52,11 @@ type Result struct {
 	DB source.Version `json:"db"`
 	// Expected is the head version of the binary's migrations.
 	Expected uint64 `json:"expected"`
-	Dirty    bool   `json:"dirty"`
+	// Dirty is whether golang-migrate marked DB dirty: its migration is
+	// running, or failed half-way. Every version below DB is applied, so
+	// with DB above Expected the Status is StatusAhead (ready by default);
+	// otherwise it is StatusDirty.
+	Dirty bool `json:"dirty"`
 	// Warning explains a ready answer that is not plainly "ready".
 	Warning string `json:"warning,omitempty"`
 	// Reason says why the database could not be read. It never contains a
