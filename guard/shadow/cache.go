@@ -412,15 +412,29 @@ func (p *Provider) publish(ctx context.Context, b *Shadow, name string, version 
 		b.dropOnce.Do(func() {}) // it is the template now: never drop it as a shadow
 	}
 	p.mu.Unlock()
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.DuplicateDatabase {
-		return b.Drop(ctx) // another run published it first
+	if published(err) {
+		p.log.Debug("shadow template published by another run meanwhile: using it", "name", name)
+		return b.Drop(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("shadow: keep %s as template %s: %w", b.name, name, err)
 	}
 	p.log.Debug("shadow template cached", "name", name, "version", version)
 	return nil
+}
+
+// published reports whether err, from renaming a build to a template's
+// name, says that another run published that template first: the name was
+// taken when the rename checked (duplicate_database), or between that check
+// and the catalog update, when both renames ran at once (a unique violation
+// on pg_database's name index).
+func published(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	return pgErr.Code == pgerrcode.DuplicateDatabase ||
+		pgErr.Code == pgerrcode.UniqueViolation && pgErr.ConstraintName == "pg_database_datname_index"
 }
 
 // touch records that template t was used, through conn, outside a
