@@ -72,6 +72,18 @@ func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *R
 	}
 	p.Direction = mv.dir
 	res := &Result{Plan: p, Applied: []AppliedStep{}, Version: p.Version, Promoted: []string{}, Warnings: append([]string{}, p.Warnings...)}
+	recovered, err := s.recoverHistory(ctx, mv.from)
+	if err != nil {
+		return nil, err
+	}
+	var notes []string
+	if len(recovered) > 0 {
+		msg := fmt.Sprintf("recorded %s applied but missing from %s (recovered: an interrupted run, or plain golang-migrate, applied %s): %s",
+			plural(len(recovered), "migration"), HistoryTable, pluralWord(len(recovered), "it", "them"), strings.Join(recovered, ", "))
+		r.log.Warn(msg)
+		notes = append(notes, msg)
+		res.Warnings = append(res.Warnings, msg)
+	}
 	if mv.dir == Up && !r.c.allowEdited {
 		edited, err := s.edited(ctx, mv.from)
 		if err != nil {
@@ -88,7 +100,7 @@ func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *R
 	if err != nil {
 		return nil, err
 	}
-	res.Warnings = append([]string{}, p.Warnings...)
+	res.Warnings = append(append([]string{}, p.Warnings...), notes...)
 	if p.Blocked {
 		if !r.c.allowBreaking {
 			return nil, &BlockedError{Plan: p}

@@ -30,8 +30,12 @@ const historyDDL = `CREATE TABLE IF NOT EXISTS %s (
 	duration_ms      double precision NOT NULL DEFAULT 0,
 	applied_by       text NOT NULL DEFAULT current_user,
 	client_host      text NOT NULL DEFAULT '',
-	client_pid       integer NOT NULL DEFAULT 0
+	client_pid       integer NOT NULL DEFAULT 0,
+	recovered        boolean NOT NULL DEFAULT false
 )`
+
+// recoveredDDL adds the recovered column to a history table made before it.
+const recoveredDDL = `ALTER TABLE %s ADD COLUMN IF NOT EXISTS recovered boolean NOT NULL DEFAULT false`
 
 func (s *session) historyTable() string {
 	return pgx.Identifier{s.table.Schema, HistoryTable}.Sanitize()
@@ -80,6 +84,62 @@ func (s *session) recordVersion(ctx context.Context, version source.Version, nam
 		return fmt.Errorf("record %s %s of version %s in %s: %w", direction, name, version, s.historyTable(), err)
 	}
 	return nil
+}
+
+// recoverHistory writes the history rows guard lost: the versions applied
+// after the one guard last recorded (its last row, up or down or force),
+// up to version, the database's clean version. Guard lost them when it
+// ended between a file and its row (kill -9), or when both its session and
+// a new connection failed after a file; plain golang-migrate applying files
+// after guard leaves the same trace. Each is written with the up file's
+// current checksum and recovered = true. A database where guard never
+// recorded anything is left alone: what plain golang-migrate applied before
+// guard is not guard's history. It returns the files recovered.
+func (s *session) recoverHistory(ctx context.Context, version source.Version) ([]string, error) {
+	if _, ok := version.Get(); !ok {
+		return nil, nil
+	}
+	var exists bool
+	if err := s.conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.historyTable()).Scan(&exists); err != nil || !exists {
+		return nil, err
+	}
+	var last int64
+	var direction string
+	err := s.conn.QueryRow(ctx, `SELECT version, direction FROM `+s.historyTable()+` WHERE migrations_table = $1 ORDER BY id DESC LIMIT 1`,
+		s.r.c.table.Key()).Scan(&last, &direction)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.historyTable(), err)
+	}
+	seen := source.FromInt(last) // the version guard left the database at
+	if direction == string(Down) {
+		seen = s.src.Prev(seen)
+	}
+	missing := s.src.Upto(seen, version)
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	if _, err := s.conn.Exec(ctx, fmt.Sprintf(recoveredDDL, s.historyTable())); err != nil {
+		return nil, fmt.Errorf("add the recovered column to %s: %w", s.historyTable(), err)
+	}
+	host, _ := os.Hostname()
+	var out []string
+	for _, m := range missing {
+		sum, err := fileSum(s.src, m.Up)
+		if err != nil {
+			return out, err
+		}
+		_, err = s.conn.Exec(ctx, `INSERT INTO `+s.historyTable()+
+			` (migrations_table, version, name, direction, sha256, client_host, client_pid, recovered) VALUES ($1, $2, $3, 'up', $4, $5, $6, true)`,
+			s.r.c.table.Key(), int64(m.Version), m.Name, sum, host, os.Getpid())
+		if err != nil {
+			return out, fmt.Errorf("record recovered version %d in %s: %w", m.Version, s.historyTable(), err)
+		}
+		out = append(out, m.Up)
+	}
+	return out, nil
 }
 
 // recorded returns the SHA-256 each applied version (up to version) had

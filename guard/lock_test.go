@@ -2,7 +2,10 @@ package guard_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -264,4 +267,47 @@ func TestGolangMigrateLockIsNamedAndWaitedFor(t *testing.T) {
 	res, err := r.Up(ctx, 0)
 	assert.NoError(t, err)
 	assert.Equal(t, 1, len(res.Applied))
+}
+
+// A file applied whose history row was lost (guard ended between the file
+// and its row) is recorded by the next run, marked recovered; versions
+// plain golang-migrate applied before guard ever ran are not.
+func TestUpRecoversLostHistoryRows(t *testing.T) {
+	url := pgtest.DB(t)
+	ctx := context.Background()
+	fsys := files("1_a.up.sql", "CREATE TABLE a (id int);", "2_b.up.sql", "CREATE TABLE b (id int);", "3_c.up.sql", "CREATE TABLE c (id int);")
+	golangMigrate(t, url, files("1_a.up.sql", "CREATE TABLE a (id int);"))
+	_, err := runner(t, url, files("1_a.up.sql", "CREATE TABLE a (id int);", "2_b.up.sql", "CREATE TABLE b (id int);")).Up(ctx, 0)
+	assert.NoError(t, err)
+	// Version 3 applied, its row lost: what a guard killed right after the
+	// file leaves.
+	golangMigrate(t, url, fsys)
+	fsys["4_d.up.sql"] = files("x", "CREATE TABLE d (id int);")["x"]
+
+	res, err := runner(t, url, fsys).Up(ctx, 0)
+	assert.NoError(t, err)
+	assert.Equal(t, 1, len(res.Applied))
+	assert.Contains(t, strings.Join(res.Warnings, "\n"), "recovered")
+	assert.Contains(t, strings.Join(res.Warnings, "\n"), "3_c.up.sql")
+	type row struct {
+		Version   int64
+		Recovered bool
+		SHA256    string
+	}
+	conn := pgtest.Connect(t, url)
+	rows, err := conn.Query(ctx, `SELECT version, recovered, sha256 FROM guard_history ORDER BY id`)
+	assert.NoError(t, err)
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+	assert.NoError(t, err)
+	sum := sha256.Sum256([]byte("CREATE TABLE c (id int);"))
+	assert.Equal(t, 3, len(got), "%v", got)
+	assert.Equal(t, []int64{2, 3, 4}, []int64{got[0].Version, got[1].Version, got[2].Version}, "version 1 (plain golang-migrate, before guard) stays without a row")
+	assert.Equal(t, []bool{false, true, false}, []bool{got[0].Recovered, got[1].Recovered, got[2].Recovered})
+	assert.Equal(t, hex.EncodeToString(sum[:]), got[1].SHA256)
+
+	// Nothing more to recover.
+	res, err = runner(t, url, fsys).Up(ctx, 0)
+	assert.NoError(t, err)
+	assert.NotContains(t, strings.Join(res.Warnings, "\n"), "recovered")
+	assert.Equal(t, 3, query[int](t, url, `SELECT count(*) FROM guard_history`))
 }
