@@ -179,14 +179,17 @@ type HistoryEntry struct {
 	ClientPID  int            `json:"client_pid"`
 }
 
-// LockHolder is the session holding a migration lock.
+// LockHolder is the session holding a migration lock. PostgreSQL hides
+// part of another role's session from a role without pg_read_all_stats:
+// ClientAddr is then "" and Since zero (omitted in JSON), unknown rather
+// than absent.
 type LockHolder struct {
 	PID             int       `json:"pid"` // the server process
 	ApplicationName string    `json:"application_name"`
 	User            string    `json:"user"`
-	ClientAddr      string    `json:"client_addr,omitempty"`
-	Since           time.Time `json:"since"` // the session's start
-	Lock            string    `json:"lock"`  // "guard" or "golang-migrate"
+	ClientAddr      string    `json:"client_addr,omitempty"` // "" when local (a Unix socket) or unknown
+	Since           time.Time `json:"since,omitzero"`        // the session's start; zero when unknown
+	Lock            string    `json:"lock"`                  // "guard" or "golang-migrate"
 }
 
 // ForceResult is what Force did.
