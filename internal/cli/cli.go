@@ -30,12 +30,17 @@ const (
 // Run runs guard with args (without the program name) and returns the exit
 // code. All output goes to stdout and stderr; nothing is read from the
 // process's globals but the environment.
+//
+// With --format json, stdout holds one JSON document even when the command
+// fails: the command's own (carrying an "error" member when it failed), or
+// else {"error": {"message", "hint", "exit", "sqlstate"}} (see ErrorBody).
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	out := &countingWriter{w: stdout}
+	g := &globals{stdin: stdin, stdout: out, stderr: stderr, getenv: os.Getenv}
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetOut(out)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -54,6 +59,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("interrupted: %w", err)
+	}
+	if g.format == "json" && out.n == 0 {
+		_ = g.printer().jsonError(err, code)
 	}
 	fmt.Fprintln(stderr, g.scrub("guard: "+oneLine(err.Error())))
 	if h := hintOf(err); h != "" {

@@ -78,21 +78,21 @@ func (p *printer) failure(err error) error {
 	switch {
 	case errors.As(err, &blocked):
 		if p.json {
-			_ = p.JSON(blocked.Plan)
+			_ = p.JSON(failedPlan{blocked.Plan, errorBody(err, ExitBlocked, p.scrub)})
 		} else {
 			p.plan(blocked.Plan)
 		}
 		return &exitError{code: ExitBlocked, err: err}
 	case errors.As(err, &dirty):
 		if p.json {
-			_ = p.JSON(map[string]any{"version": dirty.Version, "dirty": true, "diagnosis": dirty.Diagnosis})
+			_ = p.JSON(map[string]any{"version": dirty.Version, "dirty": true, "diagnosis": dirty.Diagnosis, "error": errorBody(err, ExitDirty, p.scrub)})
 		} else if dirty.Diagnosis != nil {
 			p.diagnosis(dirty.Diagnosis, "")
 		}
 		return &exitError{code: ExitDirty, err: err}
 	case errors.As(err, &re):
 		if p.json {
-			_ = p.JSON(map[string]any{"dirty": true, "recovered": false, "diagnosis": re.Diagnosis})
+			_ = p.JSON(map[string]any{"dirty": true, "recovered": false, "diagnosis": re.Diagnosis, "error": errorBody(err, ExitDirty, p.scrub)})
 		} else {
 			p.diagnosis(re.Diagnosis, "")
 		}
@@ -104,12 +104,18 @@ func (p *printer) failure(err error) error {
 		return &exitError{code: ExitDirty, err: err}
 	case errors.As(err, &dl):
 		if p.json {
-			_ = p.JSON(dl.Plan)
+			_ = p.JSON(failedPlan{dl.Plan, errorBody(err, ExitError, p.scrub)})
 		} else {
 			p.plan(dl.Plan)
 		}
 	}
 	return err
+}
+
+// failedPlan is the plan of a refused move, with the error object.
+type failedPlan struct {
+	*guard.Plan
+	Error ErrorBody `json:"error"`
 }
 
 // result renders what up, down and goto did.

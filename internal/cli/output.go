@@ -2,10 +2,13 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/schemaguard/guard/guard/contract"
 	"github.com/schemaguard/guard/guard/diff"
@@ -25,6 +28,9 @@ func (g *globals) printer() *printer {
 }
 
 func isTerminal(w io.Writer) bool {
+	if c, ok := w.(*countingWriter); ok {
+		w = c.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
@@ -41,6 +47,51 @@ func (p *printer) JSON(v any) error {
 	}
 	_, err = fmt.Fprintln(p.w, p.scrub(string(b)))
 	return err
+}
+
+// ErrorBody is the JSON error object: what a failed command prints on
+// stdout with --format json, as {"error": {...}}, when it has no document
+// of its own to print, and the "error" member of the document when it has
+// one (a blocked plan, a dirty database's diagnosis). Its field names are
+// part of guard's public contract (see the README's "Exit codes").
+type ErrorBody struct {
+	Message  string `json:"message"`            // the error, one line, as on stderr without "guard: "
+	Hint     string `json:"hint"`               // what to do; "" when guard has no advice
+	Exit     int    `json:"exit"`               // the exit code
+	SQLState string `json:"sqlstate,omitempty"` // the server's error code, when the server refused
+}
+
+// errorBody describes err, which exits with code, passwords scrubbed.
+func errorBody(err error, code int, scrub func(string) string) ErrorBody {
+	b := ErrorBody{Message: scrub(oneLine(err.Error())), Hint: scrub(oneLine(hintOf(err))), Exit: code}
+	if b.Hint == "" && code == ExitUsage {
+		b.Hint = "see guard --help"
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		b.SQLState = pgErr.Code
+	}
+	return b
+}
+
+// jsonError prints err as the JSON error object.
+func (p *printer) jsonError(err error, code int) error {
+	return p.JSON(struct {
+		Error ErrorBody `json:"error"`
+	}{errorBody(err, code, p.scrub)})
+}
+
+// countingWriter tells whether anything was written through it: a failed
+// command that printed nothing on stdout gets the JSON error object there.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // Printf writes text.
