@@ -166,9 +166,11 @@ func (e *LockWaitError) Hint() string {
 // ended while guard was migrating (an idle_session_timeout, a connection
 // killer, a network cut), or guard could no longer verify that it holds
 // the lock: guard stops rather than run another file without its lock.
-// Applied lists the files applied, each recorded in the history, before it
-// stopped; Next is the first file not run (nil when none was left). A file
-// running when the loss happened was left to finish: it is in Applied.
+// Applied lists the files applied before it stopped, each recorded in the
+// history (on a new connection if need be; a row that could not be written
+// at all is logged, and written by the next Up); Next is the first file not
+// run (nil when none was left). A file running when the loss happened was
+// left to finish: it is in Applied.
 type LockLostError struct {
 	Applied []AppliedStep
 	Next    *Step
@@ -178,7 +180,7 @@ type LockLostError struct {
 func (e *LockLostError) Error() string {
 	applied := "nothing was applied"
 	if len(e.Applied) > 0 {
-		applied = "applied and recorded " + strings.Join(files(e.Applied), ", ")
+		applied = "applied " + strings.Join(files(e.Applied), ", ")
 	}
 	stop := "; no file was left to run"
 	if e.Next != nil {
