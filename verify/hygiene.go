@@ -131,6 +131,11 @@ func (r *run) hygiene() error {
 				return err
 			}
 			files++
+			if line, col, ok := sqltext.NUL(string(body)); ok {
+				r.add(Finding{Check: CheckHygiene, Severity: SeverityError, File: r.o.file(name), Line: line, Column: col,
+					Message: "NUL byte (0x00) in the file: PostgreSQL cannot receive it in a query",
+					Hint:    "remove it; a file saved as UTF-16 has one in every other byte: save it as UTF-8"})
+			}
 			stmts := sqltext.Split(string(body))
 			if len(stmts) < 2 {
 				continue

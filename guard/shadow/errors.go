@@ -17,6 +17,11 @@ var ErrShadowIsTarget = errors.New("the shadow database would be the target data
 // failed: its schema is then unknown.
 var ErrFailed = errors.New("shadow is in an unknown state after a failed migration")
 
+// ErrNUL is returned (inside a *MigrationError naming the file, the line
+// and the column) for a migration file holding a NUL byte, which PostgreSQL
+// cannot receive: the file is refused before it is sent.
+var ErrNUL = errors.New("the file holds a NUL byte (0x00), which PostgreSQL cannot receive in a query: remove it (a file saved as UTF-16 has one in every other byte)")
+
 // TargetError refuses a shadow that is the target. Nothing was run on it.
 type TargetError struct {
 	Shadow string // the shadow database, described without password

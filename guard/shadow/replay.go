@@ -88,6 +88,9 @@ func (s *Shadow) exec(ctx context.Context, st source.Step, sql string) error {
 	if strings.TrimSpace(sql) == "" {
 		return nil // golang-migrate skips empty files too
 	}
+	if line, col, ok := sqltext.NUL(sql); ok {
+		return &MigrationError{Step: st, InShadow: true, Line: line, Column: col, Err: ErrNUL}
+	}
 	s.cached = nil
 	_, err := s.conn.PgConn().Exec(ctx, sql).ReadAll()
 	if err == nil {
@@ -171,7 +174,7 @@ func (s *Shadow) replay(ctx context.Context, src *source.Source, todo []source.M
 			}
 			body = "" // an empty statement in the batch
 		}
-		if !batchable(body) {
+		if !batchable(body) || strings.IndexByte(body, 0) >= 0 { // a NUL: refused alone, by exec
 			if err := flush(); err != nil {
 				return err
 			}

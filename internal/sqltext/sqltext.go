@@ -379,6 +379,19 @@ func Position(text string, pos int) (line, col int, ok bool) {
 	return line, col, true
 }
 
+// NUL returns the 1-based line and column (as LineCol counts them) of the
+// first NUL byte of text; ok is false when there is none. PostgreSQL cannot
+// receive a query holding one: its protocol ends strings at NUL, and the
+// server answers only "invalid message format" (08P01), with no position.
+func NUL(text string) (line, col int, ok bool) {
+	i := strings.IndexByte(text, 0)
+	if i < 0 {
+		return 0, 0, false
+	}
+	line, col = LineCol(text, i)
+	return line, col, true
+}
+
 // LineCol returns the 1-based line and column (in characters, carriage
 // returns not counted) of byte offset off of text, clamped to text.
 func LineCol(text string, off int) (line, col int) {
