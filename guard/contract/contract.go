@@ -85,9 +85,25 @@ func Load(path string) (*Contract, error) {
 		return New(), nil
 	}
 	if err != nil {
+		if de := dirError(path); de != nil {
+			return nil, de
+		}
 		return nil, &FileError{Path: path, Err: err}
 	}
 	return Parse(path, b)
+}
+
+// ErrIsDirectory is the error (inside a *FileError) of a contract path that
+// names a directory.
+var ErrIsDirectory = errors.New("is a directory, not a contract file")
+
+// dirError returns the *FileError of path when it is a directory, else nil.
+func dirError(path string) error {
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		return nil
+	}
+	return &FileError{Path: path, Err: ErrIsDirectory,
+		Advice: "the contract path names the file, not its folder: give " + filepath.Join(path, DefaultPath) + " (--contract)"}
 }
 
 // Parse decodes a contract file's bytes; path is used in errors only.
@@ -152,6 +168,9 @@ func (c *Contract) Save(path string) error {
 	b, err := c.Marshal()
 	if err != nil {
 		return &FileError{Path: path, Err: err}
+	}
+	if de := dirError(path); de != nil {
+		return de
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".guard.contract.*.tmp")
 	if err != nil {
