@@ -30,7 +30,7 @@ func lockKey(dbName, schemaName, table string) int64 {
 }
 
 // Keep-alive of the lock session: a ping at least this often, and more
-// often when the server's idle_session_timeout is short (a third of it).
+// often when the session's idle_session_timeout is short (a third of it).
 const (
 	keepAliveMax = 10 * time.Second
 	keepAliveMin = 20 * time.Millisecond
@@ -45,7 +45,7 @@ type lockSession struct {
 	mu       sync.Mutex
 	conn     *pgx.Conn
 	key      int64
-	interval time.Duration // of the keep-alive pings
+	interval time.Duration // of the keep-alive pings when the lock was taken
 	lost     error         // why the lock is taken to be lost, once it is
 	stop     chan struct{} // closed to stop the keeper
 	done     chan struct{} // closed when the keeper has stopped
@@ -70,12 +70,11 @@ func (s *session) lock(ctx context.Context) error {
 		return err
 	}
 	l := &lockSession{conn: conn, key: s.key, stop: make(chan struct{}), done: make(chan struct{})}
-	var idleMS int64
-	err = conn.QueryRow(ctx, `SELECT coalesce((SELECT setting::bigint FROM pg_settings WHERE name = 'idle_session_timeout'), 0)`, once).Scan(&idleMS)
+	idle, err := l.idleTimeout(ctx)
 	if err != nil {
 		return errors.Join(fmt.Errorf("read idle_session_timeout: %w", s.r.scrub(err)), conn.Close(ctx))
 	}
-	l.interval = keepAlive(time.Duration(idleMS) * time.Millisecond)
+	l.interval = keepAlive(idle)
 	err = s.await(ctx, lockGuard, s.key, l.interval, func(ctx context.Context) (bool, error) {
 		var ok bool
 		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, once, s.key).Scan(&ok); err != nil {
@@ -162,10 +161,20 @@ func (s *session) golangMigrateHolder(ctx context.Context) (*LockHolder, error) 
 	return s.holder(ctx, id, lockGolangMigrate)
 }
 
+// idleTimeout reads the session's idle_session_timeout (0: none, or a
+// server before PostgreSQL 14).
+func (l *lockSession) idleTimeout(ctx context.Context) (time.Duration, error) {
+	var ms int64
+	err := l.conn.QueryRow(ctx, `SELECT coalesce((SELECT setting::bigint FROM pg_settings WHERE name = 'idle_session_timeout'), 0)`, once).Scan(&ms)
+	return time.Duration(ms) * time.Millisecond, err
+}
+
 // keep pings the lock session until stop is closed or the session is lost.
+// Each ping reads idle_session_timeout again: a configuration reload may
+// shorten it while guard runs.
 func (l *lockSession) keep(r *Runner) {
 	defer close(l.done)
-	t := time.NewTicker(l.interval)
+	t := time.NewTimer(l.interval)
 	defer t.Stop()
 	for {
 		select {
@@ -173,25 +182,28 @@ func (l *lockSession) keep(r *Runner) {
 			return
 		case <-t.C:
 		}
-		if err := l.ping(); err != nil {
+		idle, err := l.ping()
+		if err != nil {
 			r.log.Warn("guard's lock session is lost", "err", err)
 			return
 		}
+		t.Reset(keepAlive(idle))
 	}
 }
 
-func (l *lockSession) ping() error {
+func (l *lockSession) ping() (time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.lost != nil {
-		return l.lost
+		return 0, l.lost
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
-	if err := l.conn.Ping(ctx); err != nil {
+	idle, err := l.idleTimeout(ctx)
+	if err != nil {
 		l.lost = fmt.Errorf("its session ended: %w", err)
 	}
-	return l.lost
+	return idle, l.lost
 }
 
 // check verifies that the lock session is alive and still holds guard's

@@ -311,3 +311,29 @@ func TestUpRecoversLostHistoryRows(t *testing.T) {
 	assert.NotContains(t, strings.Join(res.Warnings, "\n"), "recovered")
 	assert.Equal(t, 3, query[int](t, url, `SELECT count(*) FROM guard_history`))
 }
+
+// guard's lock session ended while planning: nothing is applied.
+func TestLockLostWhilePlanningAppliesNothing(t *testing.T) {
+	url := pgtest.DB(t)
+	watch := connectAs(t, url, "")
+	guardKey, _ := keys(t, watch)
+	r := runner(t, url, files("1_a.up.sql", "CREATE TABLE a (id int);"), guard.WithProgress(func(e guard.Event) {
+		if e.Kind != guard.EventShadow {
+			return
+		}
+		assert.Equal(t, 1, scalar[int](t, watch, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid AND objsubid = 1`, guardKey))
+		poll(t, "guard's lock is released", func() bool {
+			return scalar[bool](t, watch, `SELECT pg_try_advisory_lock($1) AND pg_advisory_unlock($1)`, guardKey)
+		})
+	}))
+	_, err := r.Up(context.Background(), 0)
+	var lost *guard.LockLostError
+	assert.True(t, errors.As(err, &lost), "%v", err)
+	assert.Equal(t, 0, len(lost.Applied))
+	assert.NotZero(t, lost.Next)
+	assert.Equal(t, "1_a.up.sql", lost.Next.File)
+	assert.Contains(t, err.Error(), "nothing was applied")
+	assert.False(t, scalar[bool](t, watch, `SELECT to_regclass('a') IS NOT NULL`))
+}
