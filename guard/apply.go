@@ -201,7 +201,7 @@ func (r *Runner) runStep(ctx context.Context, s *session, d *migrator.DB, st Ste
 		if err := s.held(ctx); err != nil {
 			return AppliedStep{}, lockLost(res, &st, err)
 		}
-		if err := s.awaitGolangMigrate(ctx); err != nil {
+		if err := s.awaitGolangMigrate(ctx, waitStart); err != nil {
 			var lw *LockWaitError
 			if errors.As(err, &lw) {
 				lw.Applied = append([]AppliedStep{}, res.Applied...)

@@ -75,7 +75,7 @@ func (s *session) lock(ctx context.Context) error {
 		return errors.Join(fmt.Errorf("read idle_session_timeout: %w", s.r.scrub(err)), conn.Close(ctx))
 	}
 	l.interval = keepAlive(idle)
-	err = s.await(ctx, lockGuard, s.key, l.interval, func(ctx context.Context) (bool, error) {
+	err = s.await(ctx, lockGuard, s.key, time.Now(), l.interval, func(ctx context.Context) (bool, error) {
 		var ok bool
 		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, once, s.key).Scan(&ok); err != nil {
 			return false, fmt.Errorf("take guard's migration lock: %w", err)
@@ -90,13 +90,12 @@ func (s *session) lock(ctx context.Context) error {
 	return nil
 }
 
-// await polls try until it succeeds, for at most the lock wait: the first
-// time it fails, the holder of the lock key is named in the log and an
+// await polls try until it succeeds, until the lock wait from start has
+// passed: the first time it fails, the holder of the lock key is named in the log and an
 // EventLockWait; when the wait ends, a *LockWaitError names it. The polls
 // back off from 25 ms to at most a second (or most, for guard's lock, so
 // that the idle lock session outlives an idle_session_timeout).
-func (s *session) await(ctx context.Context, which string, key int64, most time.Duration, try func(context.Context) (bool, error)) error {
-	start := time.Now()
+func (s *session) await(ctx context.Context, which string, key int64, start time.Time, most time.Duration, try func(context.Context) (bool, error)) error {
 	deadline := start.Add(s.r.c.lockWait)
 	interval := min(25*time.Millisecond, most)
 	waited := false
@@ -137,15 +136,16 @@ func (s *session) await(ctx context.Context, which string, key int64, most time.
 	}
 }
 
-// awaitGolangMigrate waits, within the lock wait, until no other session
-// holds golang-migrate's lock of the version table (a plain migrate
-// process), so that a file is not started only to queue behind it.
-func (s *session) awaitGolangMigrate(ctx context.Context) error {
+// awaitGolangMigrate waits, until the lock wait from start has passed,
+// until no other session holds golang-migrate's lock of the version table
+// (a plain migrate process), so that a file is not started only to queue
+// behind it.
+func (s *session) awaitGolangMigrate(ctx context.Context, start time.Time) error {
 	id, err := migrator.LockID(s.dbName, s.table)
 	if err != nil {
 		return errors.Join(errors.New("compute golang-migrate's lock key"), err)
 	}
-	return s.await(ctx, lockGolangMigrate, id, time.Second, func(ctx context.Context) (bool, error) {
+	return s.await(ctx, lockGolangMigrate, id, start, time.Second, func(ctx context.Context) (bool, error) {
 		h, err := s.golangMigrateHolder(ctx)
 		return h == nil, err
 	})
