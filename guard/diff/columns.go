@@ -134,21 +134,21 @@ func (d *differ) columns(table string, m columnMatch) {
 		if c.NotNull && c.Default == "" && c.Identity == "" && c.Generated == "" {
 			d.add(Change{
 				Kind: ColumnAdded, Impact: Breaking, Table: table, Object: obj,
-				Message: fmt.Sprintf("column %q was added NOT NULL without a default", c.Name),
+				Message: fmt.Sprintf("column %s was added NOT NULL without a default", quoteIdent(c.Name)),
 				Hint:    "add it nullable or with a default, backfill it, then SET NOT NULL once the code writes it",
 			})
 			continue
 		}
 		d.add(Change{
 			Kind: ColumnAdded, Impact: Safe, Table: table, Object: obj,
-			Message: fmt.Sprintf("column %q was added", c.Name),
+			Message: fmt.Sprintf("column %s was added", quoteIdent(c.Name)),
 		})
 	}
 	for _, c := range m.removed {
 		d.add(Change{
 			Kind: ColumnRemoved, Impact: Breaking, Table: table, Object: sub(table, c.Name),
-			Message: fmt.Sprintf("column %q was removed", c.Name),
-			Hint:    fmt.Sprintf("deploy code that no longer reads or writes %q first, then drop it in a later release", c.Name),
+			Message: fmt.Sprintf("column %s was removed", quoteIdent(c.Name)),
+			Hint:    fmt.Sprintf("deploy code that no longer reads or writes %s first, then drop it in a later release", quoteIdent(c.Name)),
 		})
 	}
 	for _, p := range m.pairs {
@@ -156,9 +156,9 @@ func (d *differ) columns(table string, m columnMatch) {
 		if b.Name != a.Name {
 			d.add(Change{
 				Kind: ColumnRenamed, Impact: Breaking, Table: table, Object: sub(table, b.Name),
-				Message: fmt.Sprintf("column %q was renamed to %q (probable)", b.Name, a.Name),
-				Hint: fmt.Sprintf("expand/contract: add %q, keep both in sync with a trigger, move readers and writers to it, drop %q in a later release",
-					a.Name, b.Name),
+				Message: fmt.Sprintf("column %s was renamed to %s (probable)", quoteIdent(b.Name), quoteIdent(a.Name)),
+				Hint: fmt.Sprintf("expand/contract: add %s, keep both in sync with a trigger, move readers and writers to it, drop %s in a later release",
+					quoteIdent(a.Name), quoteIdent(b.Name)),
 			})
 		}
 		if *b != *a {
@@ -171,7 +171,7 @@ func (d *differ) columns(table string, m columnMatch) {
 // name when the column was renamed; the change names the new column).
 func (d *differ) column(table string, b, a *schema.Column, renames map[string]string) {
 	obj := sub(table, a.Name)
-	name := a.Name
+	name := quoteIdent(a.Name)
 	change := func(k Kind, i Impact, hint, format string, args ...any) {
 		d.add(Change{Kind: k, Impact: i, Table: table, Object: obj, Message: fmt.Sprintf(format, args...), Hint: hint})
 	}
@@ -180,43 +180,43 @@ func (d *differ) column(table string, b, a *schema.Column, renames map[string]st
 		if widening(b.Type, a.Type) {
 			change(ColumnTypeChanged, Risky,
 				"old reads and writes still work; check that clients, ORM models and validations accept the wider values",
-				"column %q changed type from %s to %s (widening)", name, b.Type, a.Type)
+				"column %s changed type from %s to %s (widening)", name, b.Type, a.Type)
 		} else {
 			change(ColumnTypeChanged, Breaking,
 				"add a column of the new type, backfill it and keep both in sync, move readers, then drop the old column",
-				"column %q changed type from %s to %s", name, b.Type, a.Type)
+				"column %s changed type from %s to %s", name, b.Type, a.Type)
 		}
 	}
 
 	switch {
 	case !b.NotNull && a.NotNull:
 		change(ColumnNotNullAdded, Breaking,
-			fmt.Sprintf("once no code writes NULL: ADD CHECK (%s IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL", schema.QuoteIdent(name)),
-			"column %q became NOT NULL", name)
+			fmt.Sprintf("once no code writes NULL: ADD CHECK (%s IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL", schema.QuoteIdent(a.Name)),
+			"column %s became NOT NULL", name)
 	case b.NotNull && !a.NotNull:
-		change(ColumnNotNullDropped, Safe, "", "column %q is no longer NOT NULL", name)
+		change(ColumnNotNullDropped, Safe, "", "column %s is no longer NOT NULL", name)
 	}
 
 	switch {
 	case b.Default == a.Default:
 	case b.Default == "":
-		change(ColumnDefaultAdded, Safe, "", "column %q got the default %s", name, a.Default)
+		change(ColumnDefaultAdded, Safe, "", "column %s got the default %s", name, a.Default)
 	case a.Default == "":
 		// Without a default, old inserts that omit the column fail when it
 		// is NOT NULL, unless something else fills it in.
 		if a.NotNull && a.Identity == "" && a.Generated == "" {
 			change(ColumnDefaultRemoved, Breaking,
-				fmt.Sprintf("deploy code that always sets %q on insert first, then drop the default", name),
-				"column %q lost its default %s (it is NOT NULL)", name, b.Default)
+				fmt.Sprintf("deploy code that always sets %s on insert first, then drop the default", name),
+				"column %s lost its default %s (it is NOT NULL)", name, b.Default)
 		} else {
 			change(ColumnDefaultRemoved, Risky,
-				fmt.Sprintf("deploy code that always sets %q on insert first, then drop the default", name),
-				"column %q lost its default %s", name, b.Default)
+				fmt.Sprintf("deploy code that always sets %s on insert first, then drop the default", name),
+				"column %s lost its default %s", name, b.Default)
 		}
 	default:
 		change(ColumnDefaultChanged, Risky,
 			"old inserts that omit the column now get the new default; make sure the old code expects it",
-			"column %q changed its default from %s to %s", name, b.Default, a.Default)
+			"column %s changed its default from %s to %s", name, b.Default, a.Default)
 	}
 
 	switch {
@@ -225,24 +225,24 @@ func (d *differ) column(table string, b, a *schema.Column, renames map[string]st
 		if a.Identity == "always" {
 			change(ColumnIdentityAdded, Breaking,
 				"use GENERATED BY DEFAULT AS IDENTITY so that inserts with explicit values keep working",
-				"column %q became an identity column (GENERATED ALWAYS)", name)
+				"column %s became an identity column (GENERATED ALWAYS)", name)
 		} else {
-			change(ColumnIdentityAdded, Safe, "", "column %q became an identity column (GENERATED %s)", name, strings.ToUpper(a.Identity))
+			change(ColumnIdentityAdded, Safe, "", "column %s became an identity column (GENERATED %s)", name, strings.ToUpper(a.Identity))
 		}
 	case a.Identity == "":
 		if a.NotNull && a.Default == "" {
 			change(ColumnIdentityRemoved, Breaking,
 				"give the column a default (a sequence) before dropping the identity, or deploy code that sets it first",
-				"column %q is no longer an identity column", name)
+				"column %s is no longer an identity column", name)
 		} else {
-			change(ColumnIdentityRemoved, Risky, "", "column %q is no longer an identity column", name)
+			change(ColumnIdentityRemoved, Risky, "", "column %s is no longer an identity column", name)
 		}
 	case a.Identity == "always":
 		change(ColumnIdentityChanged, Breaking,
 			"keep GENERATED BY DEFAULT until no code inserts explicit values",
-			"column %q changed from GENERATED BY DEFAULT to GENERATED ALWAYS", name)
+			"column %s changed from GENERATED BY DEFAULT to GENERATED ALWAYS", name)
 	default:
-		change(ColumnIdentityChanged, Safe, "", "column %q changed from GENERATED ALWAYS to GENERATED BY DEFAULT", name)
+		change(ColumnIdentityChanged, Safe, "", "column %s changed from GENERATED ALWAYS to GENERATED BY DEFAULT", name)
 	}
 
 	if bg := renameIdents(b.Generated, renames); bg != a.Generated {
@@ -250,27 +250,27 @@ func (d *differ) column(table string, b, a *schema.Column, renames map[string]st
 		case bg == "":
 			change(ColumnGeneratedAdded, Breaking,
 				"add a new generated column under another name and move readers to it",
-				"column %q became generated as %s", name, a.Generated)
+				"column %s became generated as %s", name, a.Generated)
 		case a.Generated == "":
 			if a.NotNull && a.Default == "" && a.Identity == "" {
 				change(ColumnGeneratedRemoved, Breaking,
-					fmt.Sprintf("give %q a default, or deploy code that writes it, before dropping the expression", name),
-					"column %q is no longer generated and has no default (it is NOT NULL)", name)
+					fmt.Sprintf("give %s a default, or deploy code that writes it, before dropping the expression", name),
+					"column %s is no longer generated and has no default (it is NOT NULL)", name)
 			} else {
 				change(ColumnGeneratedRemoved, Risky,
-					fmt.Sprintf("new rows no longer compute %q; deploy code that writes it first", name),
-					"column %q is no longer generated", name)
+					fmt.Sprintf("new rows no longer compute %s; deploy code that writes it first", name),
+					"column %s is no longer generated", name)
 			}
 		default:
 			change(ColumnGeneratedChanged, Risky, "",
-				"column %q changed its generation expression from %s to %s", name, b.Generated, a.Generated)
+				"column %s changed its generation expression from %s to %s", name, b.Generated, a.Generated)
 		}
 	}
 
 	if b.Collation != a.Collation {
 		change(ColumnCollationChanged, Risky,
 			"sorting, comparisons and unique indexes on the column change; check the queries that rely on them",
-			"column %q changed collation from %s to %s", name, orDefault(b.Collation), orDefault(a.Collation))
+			"column %s changed collation from %s to %s", name, orDefault(b.Collation), orDefault(a.Collation))
 	}
 }
 

@@ -165,6 +165,10 @@ func (d *differ) sorted() []Change {
 // sub names an object inside a table, enum or view: "public.users.email".
 func sub(parent, name string) string { return parent + "." + schema.QuoteIdent(name) }
 
+// quoteIdent quotes the name of a column (or other object inside a table)
+// for a message the way quoteName quotes a table: "email", "My ""Col""".
+func quoteIdent(name string) string { return quoteName(schema.QuoteIdent(name)) }
+
 // quoteName puts a qualified name in double quotes for a message, unless it
 // has SQL quotes of its own: "public.users", but public."My Table".
 func quoteName(qualified string) string {

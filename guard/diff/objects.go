@@ -114,17 +114,17 @@ func (d *differ) view(b, a *schema.View) {
 		case !ok:
 			columnsChanged = true
 			d.add(Change{Kind: ViewColumnChanged, Impact: Breaking, Table: q, Object: sub(q, c.Name),
-				Message: fmt.Sprintf("view column %q was removed", c.Name),
+				Message: fmt.Sprintf("view column %s was removed", quoteIdent(c.Name)),
 				Hint:    "keep the column in the view (or add a new view) until no code reads it"})
 		case typ != c.Type && widening(c.Type, typ):
 			columnsChanged = true
 			d.add(Change{Kind: ViewColumnChanged, Impact: Risky, Table: q, Object: sub(q, c.Name),
-				Message: fmt.Sprintf("view column %q changed type from %s to %s (widening)", c.Name, c.Type, typ),
+				Message: fmt.Sprintf("view column %s changed type from %s to %s (widening)", quoteIdent(c.Name), c.Type, typ),
 				Hint:    "old reads still work; check that clients accept the wider values"})
 		case typ != c.Type:
 			columnsChanged = true
 			d.add(Change{Kind: ViewColumnChanged, Impact: Breaking, Table: q, Object: sub(q, c.Name),
-				Message: fmt.Sprintf("view column %q changed type from %s to %s", c.Name, c.Type, typ),
+				Message: fmt.Sprintf("view column %s changed type from %s to %s", quoteIdent(c.Name), c.Type, typ),
 				Hint:    "add a new column (or view) with the new type and move readers before changing the old one"})
 		}
 	}
@@ -132,7 +132,7 @@ func (d *differ) view(b, a *schema.View) {
 		if !beforeCols[c.Name] {
 			columnsChanged = true
 			d.add(Change{Kind: ViewColumnAdded, Impact: Safe, Table: q, Object: sub(q, c.Name),
-				Message: fmt.Sprintf("view column %q was added", c.Name)})
+				Message: fmt.Sprintf("view column %s was added", quoteIdent(c.Name))})
 		}
 	}
 	if columnsChanged {

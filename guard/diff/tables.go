@@ -148,9 +148,9 @@ func (d *differ) uniques(table string, before, after *schema.Table, renames map[
 	removed, added := matchKeyedSides(uniquesOf(before, renames), uniquesOf(after, nil), key, key)
 	what := func(u uniqueness) string {
 		if u.index {
-			return fmt.Sprintf("unique index %q", u.name)
+			return fmt.Sprintf("unique index %s", quoteIdent(u.name))
 		}
-		return fmt.Sprintf("unique constraint %q %s", u.name, u.desc)
+		return fmt.Sprintf("unique constraint %s %s", quoteIdent(u.name), u.desc)
 	}
 	for _, u := range removed {
 		d.add(Change{Kind: UniqueRemoved, Impact: Safe, Table: table, Object: sub(table, u.name),
@@ -181,11 +181,11 @@ func (d *differ) checks(table string, before, after []schema.Check, renames map[
 		func(c schema.Check) string { return checkKey(c, nil) })
 	for _, c := range removed {
 		d.add(Change{Kind: CheckRemoved, Impact: Safe, Table: table, Object: sub(table, c.Name),
-			Message: fmt.Sprintf("check constraint %q was removed: %s", c.Name, c.Expression)})
+			Message: fmt.Sprintf("check constraint %s was removed: %s", quoteIdent(c.Name), c.Expression)})
 	}
 	for _, c := range added {
 		d.add(Change{Kind: CheckAdded, Impact: Risky, Table: table, Object: sub(table, c.Name),
-			Message: fmt.Sprintf("check constraint %q was added: %s", c.Name, c.Expression),
+			Message: fmt.Sprintf("check constraint %s was added: %s", quoteIdent(c.Name), c.Expression),
 			Hint:    "ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a separate step, once no code writes rows that fail it"})
 	}
 }
@@ -221,11 +221,11 @@ func (d *differ) foreignKeys(table string, before, after []schema.ForeignKey, ow
 		func(fk schema.ForeignKey) string { return d.fkKey(fk, nil, false) })
 	for _, fk := range removed {
 		d.add(Change{Kind: ForeignKeyRemoved, Impact: Safe, Table: table, Object: sub(table, fk.Name),
-			Message: fmt.Sprintf("foreign key %q %s was removed", fk.Name, fkDesc(fk))})
+			Message: fmt.Sprintf("foreign key %s %s was removed", quoteIdent(fk.Name), fkDesc(fk))})
 	}
 	for _, fk := range added {
 		d.add(Change{Kind: ForeignKeyAdded, Impact: Risky, Table: table, Object: sub(table, fk.Name),
-			Message: fmt.Sprintf("foreign key %q %s was added", fk.Name, fkDesc(fk)),
+			Message: fmt.Sprintf("foreign key %s %s was added", quoteIdent(fk.Name), fkDesc(fk)),
 			Hint:    "ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a separate step, once no code writes orphan rows"})
 	}
 }
@@ -268,12 +268,12 @@ func (d *differ) indexes(table string, before, after []schema.Index, renames map
 		func(ix schema.Index) string { return ak[ix.Name] })
 	for _, ix := range removed {
 		d.add(Change{Kind: IndexRemoved, Impact: Safe, Table: table, Object: sub(table, ix.Name),
-			Message: fmt.Sprintf("index %q was removed", ix.Name),
+			Message: fmt.Sprintf("index %s was removed", quoteIdent(ix.Name)),
 			Hint:    "use DROP INDEX CONCURRENTLY, and check that no query depends on it for speed"})
 	}
 	for _, ix := range added {
 		d.add(Change{Kind: IndexAdded, Impact: Safe, Table: table, Object: sub(table, ix.Name),
-			Message: fmt.Sprintf("index %q was added", ix.Name),
+			Message: fmt.Sprintf("index %s was added", quoteIdent(ix.Name)),
 			Hint:    "use CREATE INDEX CONCURRENTLY so that writes are not blocked while it builds"})
 	}
 }
