@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -30,10 +31,26 @@ var quotedTable = regexp.MustCompile(`"(.*?)"`)
 // when quoted is true (x-migrations-table-quoted), `"schema"."table"` or
 // `"table"`. It is the one reading of guard's --migrations-table, which is
 // quoted when it starts with a double quote.
-func ParseTable(name string, quoted bool) (Table, error) {
+//
+// A name (or schema) longer than 63 bytes is refused: PostgreSQL truncates
+// identifiers to NAMEDATALEN-1 bytes, so the table golang-migrate creates
+// would not be the one named.
+func ParseTable(name string, quoted bool) (t Table, err error) {
 	if strings.TrimSpace(name) == "" {
 		return Table{}, errors.New("empty migrations table name")
 	}
+	defer func() {
+		if err != nil {
+			return
+		}
+		for _, part := range []string{t.Schema, t.Name} {
+			if len(part) > maxIdentifier {
+				t, err = Table{}, fmt.Errorf("migrations table name %q is %d bytes, and PostgreSQL truncates identifiers to %d bytes (the table would be %q)",
+					part, len(part), maxIdentifier, truncate(part))
+				return
+			}
+		}
+	}()
 	if !quoted {
 		return Table{Name: name}, nil
 	}
@@ -48,6 +65,20 @@ func ParseTable(name string, quoted bool) (Table, error) {
 		return Table{Schema: parts[0][1], Name: parts[1][1]}, nil
 	}
 	return Table{Name: parts[0][1]}, nil
+}
+
+// maxIdentifier is PostgreSQL's NAMEDATALEN-1: the longest identifier, in
+// bytes.
+const maxIdentifier = 63
+
+// truncate cuts id to maxIdentifier bytes as PostgreSQL does, never inside
+// a UTF-8 character.
+func truncate(id string) string {
+	n := maxIdentifier
+	for n > 0 && !utf8.RuneStart(id[n]) {
+		n--
+	}
+	return id[:n]
 }
 
 // ParseTableName reads guard's --migrations-table: ParseTable, quoted when

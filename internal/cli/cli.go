@@ -162,7 +162,7 @@ func (g *globals) validate() error {
 	t, err := source.ParseTableName(g.migrationsTable)
 	if err != nil {
 		return usageError{&hintError{err: fmt.Errorf("--migrations-table: %w", err),
-			hint: `give a table name, read as x-migrations-table reads it, or "schema"."table" as x-migrations-table-quoted does`}}
+			hint: `give a table name of at most 63 bytes, read as x-migrations-table reads it, or "schema"."table" as x-migrations-table-quoted does`}}
 	}
 	g.table = t
 	for _, u := range []string{g.databaseURL, g.shadowURL, g.getenv("GUARD_DATABASE_URL"), g.getenv("DATABASE_URL")} {
