@@ -84,15 +84,12 @@ func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *R
 		notes = append(notes, msg)
 		res.Warnings = append(res.Warnings, msg)
 	}
-	if mv.dir == Up && !r.c.allowEdited {
-		edited, err := s.edited(ctx, mv.from)
-		if err != nil {
+	if mv.dir == Up {
+		if err := r.refuseEdited(ctx, s, mv.from); err != nil {
 			return nil, err
 		}
-		if len(edited) > 0 {
-			return nil, &EditedError{Files: edited}
-		}
 	}
+
 	if len(mv.steps) == 0 {
 		return res, nil
 	}

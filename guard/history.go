@@ -235,3 +235,20 @@ func fileSum(src *source.Source, file string) (string, error) {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
 }
+
+// refuseEdited fails with *EditedError when an applied up file (up to
+// version) changed since guard applied it, unless WithAllowEdited: Up and
+// Plan refuse alike.
+func (r *Runner) refuseEdited(ctx context.Context, s *session, version source.Version) error {
+	if r.c.allowEdited {
+		return nil
+	}
+	edited, err := s.edited(ctx, version)
+	if err != nil {
+		return err
+	}
+	if len(edited) > 0 {
+		return &EditedError{Files: edited}
+	}
+	return nil
+}

@@ -117,7 +117,7 @@ func (s *session) await(ctx context.Context, which string, key int64, start time
 				return err
 			}
 			s.r.log.Info("waiting for "+which+"'s migration lock", "holder_pid", pidOf(holder))
-			s.r.emit(Event{Kind: EventLockWait, Holder: holder})
+			s.r.emit(Event{Kind: EventLockWait, Lock: which, Holder: holder})
 		}
 		left := time.Until(deadline)
 		if left <= 0 {

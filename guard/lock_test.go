@@ -71,31 +71,45 @@ func keys(t testing.TB, conn *pgx.Conn) (guardKey, migrateKey int64) {
 // guard's sessions, idle while a file runs (here in the shadow too) and
 // between files, must survive and the history must be complete.
 func TestIdleSessionTimeoutKeepsTheLockAndTheHistory(t *testing.T) {
-	url := pgtest.DB(t)
-	watch := connectAs(t, url, "")
-	db := scalar[string](t, watch, `SELECT current_database()`)
-	pgtest.Exec(t, url, `ALTER DATABASE `+pgx.Identifier{db}.Sanitize()+` SET idle_session_timeout = '300ms'`)
-	fsys := files("1_slow.up.sql", "SELECT pg_sleep(1.5);", "2_b.up.sql", "CREATE TABLE b (id int);")
-	// The shadows go to the server's maintenance database, out of reach of
-	// the target's setting.
-	r := runner(t, url, fsys, guard.WithShadowURL(pgtest.Server(t)), guard.WithShadowCache(false), guard.WithProgress(func(e guard.Event) {
-		if e.Kind == guard.EventStepDone && e.Step.Version == 1 {
-			// Between the files, golang-migrate's sessions idle for longer
-			// than the timeout (or are ended by it).
-			poll(t, "golang-migrate's sessions idle for 1s", func() bool {
-				return scalar[bool](t, watch, `SELECT NOT EXISTS (SELECT FROM pg_stat_activity
-					WHERE datname = current_database() AND application_name LIKE 'guard-migrate-%'
-					  AND (state <> 'idle' OR now() - state_change < interval '1s'))`)
-			})
-		}
-	}))
-	res, err := r.Up(context.Background(), 0)
-	assert.NoError(t, err)
-	assert.Equal(t, 2, len(res.Applied))
-	v, dirty := version(t, url)
-	assert.Equal(t, int64(2), v)
-	assert.False(t, dirty)
-	assert.Equal(t, 2, scalar[int](t, watch, `SELECT count(*) FROM guard_history WHERE direction = 'up'`))
+	for _, tc := range []struct {
+		name    string
+		options func(t *testing.T) []guard.Option
+	}{
+		// The shadows go to the server's maintenance database, out of reach
+		// of the target's setting.
+		{"shadow URL", func(t *testing.T) []guard.Option { return []guard.Option{guard.WithShadowURL(pgtest.Server(t))} }},
+		// The shadows go to the target's own server: the provider's
+		// connection to the target database idles while the slow file
+		// replays in the shadow, and must outlive the setting.
+		{"target server", func(*testing.T) []guard.Option { return nil }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := pgtest.DB(t)
+			watch := connectAs(t, url, "")
+			db := scalar[string](t, watch, `SELECT current_database()`)
+			pgtest.Exec(t, url, `ALTER DATABASE `+pgx.Identifier{db}.Sanitize()+` SET idle_session_timeout = '300ms'`)
+			fsys := files("1_slow.up.sql", "SELECT pg_sleep(1.5);", "2_b.up.sql", "CREATE TABLE b (id int);")
+			opts := append(tc.options(t), guard.WithShadowCache(false), guard.WithProgress(func(e guard.Event) {
+				if e.Kind == guard.EventStepDone && e.Step.Version == 1 {
+					// Between the files, golang-migrate's sessions idle for
+					// longer than the timeout (or are ended by it).
+					poll(t, "golang-migrate's sessions idle for 1s", func() bool {
+						return scalar[bool](t, watch, `SELECT NOT EXISTS (SELECT FROM pg_stat_activity
+							WHERE datname = current_database() AND application_name LIKE 'guard-migrate-%'
+							  AND (state <> 'idle' OR now() - state_change < interval '1s'))`)
+					})
+				}
+			}))
+			r := runner(t, url, fsys, opts...)
+			res, err := r.Up(context.Background(), 0)
+			assert.NoError(t, err)
+			assert.Equal(t, 2, len(res.Applied))
+			v, dirty := version(t, url)
+			assert.Equal(t, int64(2), v)
+			assert.False(t, dirty)
+			assert.Equal(t, 2, scalar[int](t, watch, `SELECT count(*) FROM guard_history WHERE direction = 'up'`))
+		})
+	}
 }
 
 // A connection killer ends guard's lock session (or all of guard's

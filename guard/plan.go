@@ -298,14 +298,8 @@ func (r *Runner) Plan(ctx context.Context) (_ *Plan, err error) {
 		return nil, err
 	}
 	// The same check, in the same order, as Up's: plan and up agree.
-	if !r.c.allowEdited {
-		edited, err := s.edited(ctx, mv.from)
-		if err != nil {
-			return nil, err
-		}
-		if len(edited) > 0 {
-			return nil, &EditedError{Files: edited}
-		}
+	if err := r.refuseEdited(ctx, s, mv.from); err != nil {
+		return nil, err
 	}
 	if len(mv.steps) == 0 {
 		return p, nil

@@ -212,7 +212,7 @@ type EventKind string
 
 // The kinds of event.
 const (
-	EventLockWait   EventKind = "lock_wait"   // another session holds guard's lock: Holder
+	EventLockWait   EventKind = "lock_wait"   // another session holds guard's (or golang-migrate's) lock: Lock, Holder
 	EventLocked     EventKind = "locked"      // guard's lock is taken, after Duration of waiting
 	EventShadow     EventKind = "shadow"      // the shadow is at the current version, after Duration (Warm)
 	EventStepStart  EventKind = "step_start"  // Step starts on the target
@@ -229,6 +229,7 @@ type Event struct {
 	Attempt  int           // EventStepRetry: the attempt that failed, from 1
 	Wait     time.Duration // EventStepRetry: the backoff before the next attempt
 	Err      error
+	Lock     string // EventLockWait: the lock waited for, "guard" or "golang-migrate"
 	Holder   *LockHolder
 	Warm     bool
 }

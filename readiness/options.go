@@ -16,7 +16,7 @@ import (
 const (
 	DefaultTTL             = 2 * time.Second
 	DefaultBudget          = 500 * time.Millisecond
-	DefaultMigrationsTable = "schema_migrations"
+	DefaultMigrationsTable = source.DefaultTableName
 )
 
 // An Option changes a setting of New. Options validate their arguments: a bad

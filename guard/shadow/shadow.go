@@ -571,6 +571,7 @@ func (s *Shadow) Drop(ctx context.Context) error {
 // guard killed outright (kill -9, a lost machine) must not leave the file it
 // was replaying running on the server.
 const (
+	idleTimeoutParam   = "idle_session_timeout"
 	checkIntervalParam = "client_connection_check_interval"
 	checkInterval      = "1000ms"
 	checkIntervalSince = 14
@@ -620,6 +621,16 @@ func (p *Provider) connectShadow(ctx context.Context, cfg *pgx.ConnConfig) (*pgx
 
 func connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
 	cfg = cfg.Copy()
+	// A provider's connection idles while a shadow replays a long file:
+	// the server's idle_session_timeout (often set on the target database,
+	// where the admin connection of a shadow on the target's server lives)
+	// must not end it and fail the drop. It holds no lock while idle.
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if _, set := cfg.RuntimeParams[idleTimeoutParam]; !set {
+		cfg.RuntimeParams[idleTimeoutParam] = "0"
+	}
 	// Cancel a running statement on the server (a cancel request) when ctx
 	// ends, rather than only dropping the socket.
 	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {

@@ -125,7 +125,7 @@ database, classifies every schema change against a locked schema contract
 	f.StringVar(&g.contractPath, "contract", "guard.contract.json", "contract file")
 	f.StringArrayVar(&g.schemas, "schema", []string{"public"}, "schema in scope (repeatable)")
 	f.StringVar(&g.shadowURL, "shadow-url", "", "server where guard may create shadow databases (default: the target's server, else an ephemeral local cluster)")
-	f.StringVar(&g.migrationsTable, "migrations-table", "schema_migrations", "golang-migrate's version table (x-migrations-table)")
+	f.StringVar(&g.migrationsTable, "migrations-table", source.DefaultTableName, "golang-migrate's version table (x-migrations-table)")
 	f.StringVar(&g.format, "format", "text", "output format: text or json")
 	root.AddCommand(newSchemaCmd(g), newContractCmd(g), newDemoCmd(g), newMigrateCmd(g), newCheckCmd(g), newVerifyCmd(g))
 	usageArgs(root)

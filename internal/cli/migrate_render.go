@@ -22,7 +22,7 @@ func (p *printer) progress(g *globals) func(guard.Event) {
 	return func(e guard.Event) {
 		switch e.Kind {
 		case guard.EventLockWait:
-			out("waiting for guard's migration lock, held by %s\n", holderText(e.Holder))
+			out("waiting for %s's migration lock, held by %s\n", e.Lock, holderText(e.Holder))
 		case guard.EventLocked:
 			out("got guard's migration lock after %s\n", durText(e.Duration))
 		case guard.EventStepStart:
