@@ -2,6 +2,7 @@ package migrator_test
 
 import (
 	"errors"
+	"net/url"
 	"slices"
 	"testing"
 	"testing/fstest"
@@ -30,8 +31,12 @@ func TestLockHeldElsewhereIsErrLockTimeout(t *testing.T) {
 	_, err = conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, id)
 	assert.NoError(t, err)
 
-	u := dbURL + "?lock_timeout=100ms"
-	d := openDB(t, u, src, migrator.WithLockTimeout(time.Minute))
+	u, err := url.Parse(dbURL)
+	assert.NoError(t, err)
+	q := u.Query()
+	q.Set("lock_timeout", "100ms")
+	u.RawQuery = q.Encode()
+	d := openDB(t, u.String(), src, migrator.WithLockTimeout(time.Minute))
 	err = d.Run(ctx, src.UpSteps(source.None, src.Head())[0])
 	assert.IsError(t, err, migrator.ErrLockTimeout)
 	var fe *source.FileError
