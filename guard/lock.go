@@ -60,15 +60,11 @@ func keepAlive(idle time.Duration) time.Duration {
 	return max(min(idle/3, keepAliveMax), keepAliveMin)
 }
 
-// lock takes guard's lock on a connection of its own, polling
+// lock takes guard's lock on conn, a connection of its own, polling
 // pg_try_advisory_lock: a waiting guard never queues in pg_locks. It gives
 // up after the lock wait with a *LockWaitError naming the holder. Once it
 // holds the lock, a keeper pings the lock session until close.
-func (s *session) lock(ctx context.Context) error {
-	conn, err := s.r.connect(ctx)
-	if err != nil {
-		return err
-	}
+func (s *session) lock(ctx context.Context, conn *pgx.Conn) error {
 	l := &lockSession{conn: conn, key: s.key, stop: make(chan struct{}), done: make(chan struct{})}
 	idle, err := l.idleTimeout(ctx)
 	if err != nil {

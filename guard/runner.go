@@ -126,12 +126,21 @@ func appName() string {
 }
 
 // connect opens a connection of guard's to the target.
-func (r *Runner) connect(ctx context.Context) (*pgx.Conn, error) {
+//
+// A session that holds no lock (idle true) but sits idle while files run
+// (here or in a shadow) has idle_session_timeout turned off at startup: it
+// is guard's, not forgotten. The lock session keeps the server's setting
+// and is pinged instead, so that a guard cut off from the server loses its
+// lock as the setting says.
+func (r *Runner) connect(ctx context.Context, idle bool) (*pgx.Conn, error) {
 	cfg := r.cfg.Copy()
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["application_name"] = appName()
+	if _, set := cfg.RuntimeParams["idle_session_timeout"]; idle && !set {
+		cfg.RuntimeParams["idle_session_timeout"] = "0"
+	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
@@ -145,31 +154,34 @@ func (r *Runner) connect(ctx context.Context) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-// noIdleTimeout turns idle_session_timeout off on a connection that holds
-// no lock but sits idle while files run (here or in a shadow): it is
-// guard's, not forgotten. The lock session keeps the server's setting and
-// is pinged instead, so that a guard cut off from the server loses its
-// lock as the setting says.
-func noIdleTimeout(ctx context.Context, conn *pgx.Conn, server int) error {
-	if server < 140000 {
-		return nil
-	}
-	_, err := conn.Exec(ctx, `SET idle_session_timeout = 0`, once)
-	return err
-}
-
 // open connects guard's session and, when lock is true, takes guard's lock.
-func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
-	conn, err := r.connect(ctx)
+//
+// The lock session connects meanwhile: a connection costs the server a new
+// process, the slowest part of opening.
+func (r *Runner) open(ctx context.Context, lock bool) (_ *session, err error) {
+	var lockConn chan connected
+	if lock {
+		lockConn = make(chan connected, 1)
+		go func() {
+			c, err := r.connect(ctx, false)
+			lockConn <- connected{c, err}
+		}()
+		defer func() {
+			if lockConn == nil {
+				return // taken by the lock
+			}
+			if c := <-lockConn; c.conn != nil {
+				err = errors.Join(err, c.conn.Close(context.WithoutCancel(ctx)))
+			}
+		}()
+	}
+	conn, err := r.connect(ctx, true)
 	if err != nil {
 		return nil, err
 	}
 	s := &session{r: r, src: r.src, conn: conn}
 	var schemaName *string
 	err = conn.QueryRow(ctx, `SELECT current_database(), current_schema(), current_setting('server_version_num')::int`, once).Scan(&s.dbName, &schemaName, &s.server)
-	if err == nil {
-		err = noIdleTimeout(ctx, conn, s.server)
-	}
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("read settings of %s: %w", r.describe(), r.scrub(err)), s.close(ctx))
 	}
@@ -184,11 +196,22 @@ func (r *Runner) open(ctx context.Context, lock bool) (*session, error) {
 	s.key = lockKey(s.dbName, s.table.Schema, r.c.table.Name)
 	r.log.Debug("connected", "database", r.describe())
 	if lock {
-		if err := s.lock(ctx); err != nil {
+		c := <-lockConn
+		lockConn = nil
+		if c.err != nil {
+			return nil, errors.Join(c.err, s.close(ctx))
+		}
+		if err := s.lock(ctx, c.conn); err != nil {
 			return nil, errors.Join(err, s.close(ctx))
 		}
 	}
 	return s, nil
+}
+
+// connected is a connection made in the background, or why not.
+type connected struct {
+	conn *pgx.Conn
+	err  error
 }
 
 // reconnect replaces the session's connection (not the lock session) when
@@ -200,12 +223,9 @@ func (s *session) reconnect(ctx context.Context) error {
 		return nil
 	}
 	s.r.log.Warn("guard's session ended: reconnecting")
-	conn, err := s.r.connect(ctx)
+	conn, err := s.r.connect(ctx, true)
 	if err != nil {
 		return err
-	}
-	if err := noIdleTimeout(ctx, conn, s.server); err != nil {
-		return errors.Join(fmt.Errorf("reconnect to %s: %w", s.r.describe(), s.r.scrub(err)), conn.Close(ctx))
 	}
 	_ = s.conn.Close(ctx)
 	s.conn = conn
