@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -160,9 +162,38 @@ func (s *session) golangMigrateHolder(ctx context.Context) (*LockHolder, error) 
 // idleTimeout reads the session's idle_session_timeout (0: none, or a
 // server before PostgreSQL 14).
 func (l *lockSession) idleTimeout(ctx context.Context) (time.Duration, error) {
-	var ms int64
-	err := l.conn.QueryRow(ctx, `SELECT coalesce((SELECT setting::bigint FROM pg_settings WHERE name = 'idle_session_timeout'), 0)`, once).Scan(&ms)
-	return time.Duration(ms) * time.Millisecond, err
+	// current_setting, not pg_settings: the view lists every setting, a
+	// millisecond and a half of the server's time per ping.
+	var v string
+	if err := l.conn.QueryRow(ctx, `SELECT current_setting('idle_session_timeout', true)`, once).Scan(&v); err != nil {
+		return 0, err
+	}
+	return parseTimeSetting(v)
+}
+
+// parseTimeSetting reads a time setting as SHOW prints it: a whole number
+// with a unit (us, ms, s, min, h, d), milliseconds without one; "" (not a
+// setting of this server) is 0.
+func parseTimeSetting(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	i := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(v[:i], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("time setting %q: %w", v, err)
+	}
+	unit := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
+		"s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+	u, ok := unit[strings.TrimSpace(v[i:])]
+	if !ok {
+		return 0, fmt.Errorf("time setting %q: unknown unit", v)
+	}
+	return time.Duration(n) * u, nil
 }
 
 // keep pings the lock session until stop is closed or the session is lost.
