@@ -149,3 +149,35 @@ func TestCheckSeesInternalTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestReadinessLinksNoMigrationEngine: an app that only mounts
+// /health/ready must not link golang-migrate (nor guard's adapter).
+func TestReadinessLinksNoMigrationEngine(t *testing.T) {
+	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedImports | packages.NeedDeps, Dir: "../.."},
+		module+"/readiness", module+"/readiness/readinesschi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var walk func(p *packages.Package)
+	walk = func(p *packages.Package) {
+		if seen[p.PkgPath] {
+			return
+		}
+		seen[p.PkgPath] = true
+		for _, imp := range p.Imports {
+			walk(imp)
+		}
+	}
+	for _, p := range pkgs {
+		walk(p)
+	}
+	if !seen[module+"/guard/source"] {
+		t.Fatal("the walk did not reach guard/source, which readiness imports: the loader saw nothing")
+	}
+	for path := range seen {
+		if strings.Contains(path, "golang-migrate") || path == module+"/internal/migrator" {
+			t.Errorf("readiness links %s", path)
+		}
+	}
+}
