@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/migrator"
+	"github.com/schemaguard/guard/internal/sqltext"
 )
 
 // label names a version by its up file's label ("000004_rename_email").
@@ -90,7 +94,16 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 				if sh.View() {
 					return nil, fmt.Errorf("diagnose: %w: %w", errInView, err)
 				}
-				return nil, fmt.Errorf("diagnose: %w", err)
+				// The file fails where it would start: run in one
+				// transaction, it was rolled back when it failed, so the
+				// live schema cannot be this candidate's, nor any past it.
+				var pgErr *pgconn.PgError
+				if !errors.As(err, &pgErr) || !rolledBack(src, steps[i-1]) {
+					return nil, fmt.Errorf("diagnose: %w", err)
+				}
+				d.Candidates = append(d.Candidates, Candidate{Version: c.v, Meaning: c.meaning, Differences: []diff.Change{},
+					Unreachable: fmt.Sprintf("%s fails on version %s's schema (%s) and runs in one transaction: a failed run leaves nothing of it", steps[i-1].File, cands[i-1].v, pgErr.Message)})
+				break
 			}
 		}
 		var sc *schema.Schema
@@ -116,6 +129,10 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 		d.State = StatePartial
 		var parts []string
 		for _, c := range d.Candidates {
+			if c.Unreachable != "" {
+				parts = append(parts, fmt.Sprintf("version %s unreachable: its file fails", c.Version))
+				continue
+			}
 			parts = append(parts, fmt.Sprintf("%s from version %s", plural(len(c.Differences), "difference"), c.Version))
 		}
 		d.Message = "partial: the live schema matches no version around it (" + strings.Join(parts, ", ") + ")"
@@ -128,6 +145,25 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 		d.Message = fmt.Sprintf("ambiguous: the live schema matches versions %s alike (the migration changes data, not schema), so the schema cannot tell whether it ran", strings.Join(vs, " and "))
 	}
 	return d, nil
+}
+
+// rolledBack reports whether a failed run of step's file left nothing on
+// the target: the file runs in one transaction (no transaction control,
+// no statement PostgreSQL refuses inside a transaction block).
+func rolledBack(src *source.Source, st Step) bool {
+	body, err := src.Read(st.File)
+	if err != nil {
+		return false
+	}
+	if sqltext.TransactionControl(string(body)) {
+		return false
+	}
+	for _, stmt := range sqltext.Statements(string(body)) {
+		if _, ok := sqltext.NoTransaction(stmt); ok {
+			return false
+		}
+	}
+	return true
 }
 
 // dirtyError diagnoses a dirty database for the error that reports it.

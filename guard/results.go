@@ -155,6 +155,10 @@ type Candidate struct {
 	// Differences are the changes from the candidate's schema to the live
 	// schema: what the live database has that the candidate does not.
 	Differences []diff.Change `json:"differences"`
+	// Unreachable, when set, says why the live schema cannot be at this
+	// version: its file fails on the version before it, and a file that
+	// runs in one transaction leaves nothing when it fails.
+	Unreachable string `json:"unreachable,omitempty"`
 }
 
 // EditedFile is an applied migration whose up file changed since guard

@@ -243,7 +243,10 @@ func (p *printer) diagnosis(d *guard.Diagnosis, indent string) {
 	p.Printf("%sDatabase dirty at version %s: %s\n", indent, d.Version, d.Message)
 	for _, c := range d.Candidates {
 		state := p.paint(green, "matches")
-		if !c.Matches {
+		switch {
+		case c.Unreachable != "":
+			state = "unreachable: " + c.Unreachable
+		case !c.Matches:
 			state = fmt.Sprintf("%s; the live schema has, beyond it:", plural(len(c.Differences), "difference"))
 		}
 		p.Printf("%s  version %s (if %s): %s\n", indent, c.Version, c.Meaning, state)
