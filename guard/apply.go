@@ -27,7 +27,13 @@ import (
 //
 // Nothing pending is a Result with no Applied step, not an error; so is a
 // database at a version newer than the source's head (an older binary),
-// with a warning. Up fails with *DirtyError on a dirty database,
+// with a warning. A dirty database whose diagnosis is exact (not applied,
+// or applied but unrecorded) and whose dirty file runs in one transaction
+// is recovered as Recover does, with a warning and a WARN log, and Up goes
+// on (unless WithNoAutoRecover); a dirty database under a migration still
+// running (golang-migrate's lock held) is waited for within the lock wait.
+// Up fails with *DirtyError on any other dirty database (Running set when
+// the migration still runs after the wait),
 // *EditedError when an applied file changed since, *LockWaitError when
 // guard's lock (or golang-migrate's, before a file) stays taken,
 // *LockLostError when guard's lock session ends during the run (it stops
@@ -66,7 +72,11 @@ func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *R
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, s.close(ctx)) }()
-	p, mv, err := r.prepare(ctx, s, sel, dir)
+	h := healNever
+	if dir == Up {
+		h = r.autoRecover(healApply)
+	}
+	p, mv, err := r.prepare(ctx, s, sel, dir, h)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +122,14 @@ func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *R
 		return nil, err
 	}
 	return res, nil
+}
+
+// autoRecover is h unless WithNoAutoRecover turned recovery off.
+func (r *Runner) autoRecover(h heal) heal {
+	if r.c.noAutoRecover {
+		return healNever
+	}
+	return h
 }
 
 // migrationConfig is the target's config for the migration session:

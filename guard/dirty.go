@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -166,17 +167,111 @@ func rolledBack(src *source.Source, st Step) bool {
 	return true
 }
 
-// dirtyError diagnoses a dirty database for the error that reports it.
-func (r *Runner) dirtyError(ctx context.Context, s *session, st state) error {
+// heal is what prepare does with a dirty database whose diagnosis is
+// exact and whose file runs in one transaction.
+type heal int
+
+const (
+	healNever heal = iota // fail with *DirtyError
+	healDry               // go on from the version Recover would set, changing nothing (Plan)
+	healApply             // set that version, as Recover does, and go on (Up)
+)
+
+// dirty handles a dirty database met before migrating: it waits, within
+// the lock wait, while a migration is still running (golang-migrate's lock
+// is held: the flag is its "in progress" mark), then diagnoses it and, as h
+// says, recovers when the diagnosis is exact (not applied, or applied but
+// unrecorded) and the file that left it dirty runs in one transaction. It
+// returns the state to go on from and the warning that says what was done,
+// or a *DirtyError.
+func (r *Runner) dirty(ctx context.Context, s *session, st state, h heal) (state, string, error) {
+	st, err := r.awaitRunning(ctx, s, st)
+	if err != nil || !st.dirty {
+		return st, "", err
+	}
 	diag, err := r.diagnose(ctx, s, st)
 	if err != nil {
 		if ctx.Err() != nil {
-			return err
+			return st, "", err
 		}
 		r.log.Warn("cannot diagnose the dirty database", "err", err)
-		return &DirtyError{Version: st.version, Cause: err}
+		return st, "", &DirtyError{Version: st.version, Cause: err}
 	}
-	return &DirtyError{Version: st.version, Diagnosis: diag}
+	if h == healNever || !diag.Recoverable {
+		return st, "", &DirtyError{Version: st.version, Diagnosis: diag}
+	}
+	file, one := oneTransaction(s.src, diag)
+	if !one {
+		why := "its file is unknown"
+		if file != "" {
+			why = file + " runs outside a transaction: its data changes may have committed in part even though its schema changes are absent"
+		}
+		return st, "", &DirtyError{Version: st.version, Diagnosis: diag, NotRecovered: why}
+	}
+	if h == healDry {
+		return state{version: diag.RecoverTo, table: true},
+			fmt.Sprintf("database is dirty at version %s (%s): up would recover it by itself, setting the version to %s (%s runs in one transaction)", st.version, diag.Message, diag.RecoverTo, file), nil
+	}
+	if err := r.force(ctx, s, diag.RecoverTo); err != nil {
+		return st, "", fmt.Errorf("recover dirty version %s: %w", st.version, err)
+	}
+	msg := fmt.Sprintf("RECOVERED AUTOMATICALLY: database was dirty at version %s (%s); %s runs in one transaction, so the version was set to %s (recorded in %s as force) and the migration goes on",
+		st.version, diag.Message, file, diag.RecoverTo, HistoryTable)
+	r.log.Warn("dirty database recovered automatically", "dirty_version", st.version, "diagnosis", string(diag.State), "version", diag.RecoverTo, "file", file)
+	return state{version: diag.RecoverTo, table: true}, msg, nil
+}
+
+// oneTransaction names the file whose run left the database dirty as diag
+// reads it (an up file, or the down file of the version after) and reports
+// whether it runs in one transaction: no transaction control, nothing that
+// must run outside a transaction or reaches past it (sqltext.Solo).
+func oneTransaction(src *source.Source, diag *Diagnosis) (string, bool) {
+	x := diag.Version
+	var file string
+	switch {
+	case x.IsNone() || x.Less(diag.RecoverTo):
+		v := diag.RecoverTo
+		if x.IsNone() {
+			nx, ok := src.Next(x)
+			if !ok {
+				return "", false
+			}
+			v = nx
+		}
+		m, _ := src.Find(v)
+		file = m.Down
+	default:
+		m, _ := src.Find(x)
+		file = m.Up
+	}
+	if file == "" {
+		return "", false
+	}
+	body, err := src.Read(file)
+	if err != nil {
+		return file, false
+	}
+	return file, !sqltext.Solo(string(body))
+}
+
+// awaitRunning waits, within the lock wait, while golang-migrate's lock is
+// held on a dirty database (a file is running), then reads the state again.
+// Still held at the end of the wait: a *DirtyError saying that a migration
+// is running, naming its session.
+func (r *Runner) awaitRunning(ctx context.Context, s *session, st state) (state, error) {
+	h, err := s.golangMigrateHolder(ctx)
+	if err != nil || h == nil {
+		return st, err
+	}
+	r.log.Warn("the database is dirty while a migration is running: waiting for it", "version", st.version, "holder_pid", h.PID)
+	if err := s.awaitGolangMigrate(ctx, time.Now()); err != nil {
+		var lw *LockWaitError
+		if errors.As(err, &lw) {
+			return st, &DirtyError{Version: st.version, Running: lw.Holder, Waited: lw.Waited}
+		}
+		return st, err
+	}
+	return s.state(ctx)
 }
 
 // Recover fixes a dirty database when its diagnosis is unambiguous: it sets
@@ -194,6 +289,12 @@ func (r *Runner) Recover(ctx context.Context) (_ *RecoverResult, err error) {
 	st, err := s.state(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if st.dirty {
+		// Never recover under a file that is running.
+		if st, err = r.awaitRunning(ctx, s, st); err != nil {
+			return nil, err
+		}
 	}
 	if !st.dirty {
 		return &RecoverResult{Version: st.version}, nil

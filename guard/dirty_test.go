@@ -47,7 +47,7 @@ func TestDirtyDatabaseIsDiagnosed(t *testing.T) {
 			fsys := files("1_a.up.sql", "CREATE TABLE a (id int);", "1_a.down.sql", "DROP TABLE a;",
 				"2_b.up.sql", tc.second, "2_b.down.sql", "SELECT 1;",
 				"3_z.up.sql", "CREATE TABLE z (id int);")
-			r := runner(t, url, fsys)
+			r := runner(t, url, fsys, guard.WithNoAutoRecover())
 			if tc.applied > 0 {
 				_, err := r.Up(ctx, int(tc.applied))
 				assert.NoError(t, err)

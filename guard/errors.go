@@ -60,24 +60,45 @@ func (e *BlockedError) Hint() string {
 // DirtyError is returned when the database is dirty: a migration failed or
 // was interrupted half-way. Diagnosis (nil when it could not be made) says
 // what the live schema matches.
+//
+// Running, when set, is the session still migrating (golang-migrate's lock
+// stayed held for the whole lock wait, Waited): the flag is its "in
+// progress" mark and nothing was diagnosed. NotRecovered, when set, says
+// why Up did not recover an exactly diagnosed state by itself.
 type DirtyError struct {
-	Version   source.Version
-	Diagnosis *Diagnosis
-	Cause     error // why there is no diagnosis, when there is none
+	Version      source.Version
+	Diagnosis    *Diagnosis
+	Cause        error // why there is no diagnosis, when there is none
+	Running      *LockHolder
+	Waited       time.Duration
+	NotRecovered string
 }
 
 func (e *DirtyError) Error() string {
+	if h := e.Running; h != nil {
+		return fmt.Sprintf("database is dirty at version %s: a migration is running: %s's lock is held by pid %d (application_name %q, user %q), still after %s",
+			e.Version, h.Lock, h.PID, h.ApplicationName, h.User, e.Waited.Round(time.Millisecond))
+	}
 	msg := fmt.Sprintf("database is dirty at version %s: a migration failed or was interrupted half-way", e.Version)
 	if e.Diagnosis != nil {
 		msg += ": " + e.Diagnosis.Message
 	} else if e.Cause != nil {
 		msg += fmt.Sprintf(" (cannot diagnose it: %v)", e.Cause)
 	}
+	if e.NotRecovered != "" {
+		msg += "; not recovered automatically: " + e.NotRecovered
+	}
 	return msg
 }
 
 // Hint returns what to do about the error.
 func (e *DirtyError) Hint() string {
+	if e.Running != nil {
+		return "wait for the running migration to finish and run again (or raise --lock-wait); do not recover or force while it runs, unless that session is stuck (pg_terminate_backend)"
+	}
+	if e.NotRecovered != "" && e.Diagnosis != nil && e.Diagnosis.Recoverable {
+		return fmt.Sprintf("check the data the file changes, then run `guard migrate recover` to set the version to %s", e.Diagnosis.RecoverTo)
+	}
 	if e.Diagnosis != nil && e.Diagnosis.Recoverable {
 		return fmt.Sprintf("run `guard migrate recover` to set the version to %s", e.Diagnosis.RecoverTo)
 	}

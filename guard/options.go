@@ -41,6 +41,7 @@ type config struct {
 	allowBreaking bool
 	allowEdited   bool
 	allowDataLoss bool
+	noAutoRecover bool
 	progress      func(Event)
 	clock         func() time.Time
 }
@@ -185,6 +186,15 @@ func WithAllowBreaking() Option {
 // already-applied version changed since it was applied.
 func WithAllowEdited() Option {
 	return func(c *config) error { c.allowEdited = true; return nil }
+}
+
+// WithNoAutoRecover turns off Up's recovery of a dirty database: by
+// default, when the diagnosis is unambiguous (not applied, or applied but
+// unrecorded) and the dirty version's file runs in one transaction, Up sets
+// the version as Recover does and goes on, with a warning; with this
+// option it fails with *DirtyError instead.
+func WithNoAutoRecover() Option {
+	return func(c *config) error { c.noAutoRecover = true; return nil }
 }
 
 // WithAllowDataLoss lets Down and Goto run migrations that remove tables or

@@ -75,21 +75,28 @@ type planned struct {
 	schemas []*schema.Schema // [0]: at the current version; [i]: after step i
 }
 
-// prepare reads the state under the session and lists the move; it fails on
-// a dirty database (with a diagnosis) and on an unknown version. A plan
+// prepare reads the state under the session and lists the move; on a dirty
+// database it waits for a running migration, then recovers as h says (see
+// dirty) or fails with a diagnosis; it fails on an unknown version. A plan
 // with no step needs no shadow.
-func (r *Runner) prepare(ctx context.Context, s *session, sel selector, dir Direction) (*Plan, move, error) {
+func (r *Runner) prepare(ctx context.Context, s *session, sel selector, dir Direction, h heal) (*Plan, move, error) {
 	st, err := s.state(ctx)
 	if err != nil {
 		return nil, move{}, err
 	}
+	var healed string
 	if st.dirty {
-		return nil, move{}, r.dirtyError(ctx, s, st)
+		if st, healed, err = r.dirty(ctx, s, st, h); err != nil {
+			return nil, move{}, err
+		}
 	}
 	src := s.src
 	p := &Plan{
 		Database: r.describe(), Source: src.Name, Version: st.version, Head: src.Head(), Direction: dir,
 		Target: st.version, Steps: []PlannedStep{}, HistoryDrift: []diff.Change{}, Warnings: []string{},
+	}
+	if healed != "" {
+		p.Warnings = append(p.Warnings, healed)
 	}
 	if !src.Has(st.version) {
 		if src.Head().Less(st.version) && dir == Up {
@@ -284,7 +291,9 @@ func removals(p *Plan) []diff.Change {
 // every change to its file, and judges the result against the contract. A
 // blocked plan is not an error: Plan.Blocked says so. It holds guard's lock
 // while it runs, and refuses whatever Up refuses before applying: it fails
-// with *DirtyError on a dirty database (with a diagnosis), *EditedError when
+// with *DirtyError on a dirty database (with a diagnosis) that Up would not
+// recover by itself (when it would, the plan starts from the version
+// Recover sets, with a warning, and nothing changes), *EditedError when
 // an applied file changed since (unless WithAllowEdited) and *LockWaitError
 // when the lock stays taken.
 func (r *Runner) Plan(ctx context.Context) (_ *Plan, err error) {
@@ -293,7 +302,7 @@ func (r *Runner) Plan(ctx context.Context) (_ *Plan, err error) {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, s.close(ctx)) }()
-	p, mv, err := r.prepare(ctx, s, upTo(0, source.None), Up)
+	p, mv, err := r.prepare(ctx, s, upTo(0, source.None), Up, r.autoRecover(healDry))
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ type migrateFlags struct {
 	allowBreaking bool
 	allowEdited   bool
 	shadowCache   bool
+	noAutoRecover bool
 	yes           bool
 }
 
@@ -92,11 +93,17 @@ func (mf *migrateFlags) runner(cmd *cobra.Command, g *globals, p *printer) (*gua
 	if mf.yes {
 		opts = append(opts, guard.WithAllowDataLoss())
 	}
+	if mf.noAutoRecover {
+		opts = append(opts, guard.WithNoAutoRecover())
+	}
 	return guard.New(cfg, src, opts...)
 }
 
+// noAutoRecoverUsage is the help of --no-auto-recover.
+const noAutoRecoverUsage = "on a dirty database whose diagnosis is exact (not applied, or applied but unrecorded) and whose file runs in one transaction, stop with exit 4 instead of recovering and going on"
+
 func newMigratePlanCmd(g *globals, mf *migrateFlags) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Dry-run the pending migrations in a shadow database and judge them against the contract (exit 3 when up would be blocked)",
 		Args:  noArgs,
@@ -123,10 +130,12 @@ func newMigratePlanCmd(g *globals, mf *migrateFlags) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&mf.noAutoRecover, "no-auto-recover", false, noAutoRecoverUsage+" (as up would)")
+	return cmd
 }
 
 func newMigrateUpCmd(g *globals, mf *migrateFlags) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "up [N]",
 		Short: "Plan, then apply all pending migrations (or the next N) unless the contract blocks them",
 		Args:  cobra.MaximumNArgs(1),
@@ -144,6 +153,8 @@ func newMigrateUpCmd(g *globals, mf *migrateFlags) *cobra.Command {
 			return p.result(g, res, err)
 		},
 	}
+	cmd.Flags().BoolVar(&mf.noAutoRecover, "no-auto-recover", false, noAutoRecoverUsage)
+	return cmd
 }
 
 func newMigrateDownCmd(g *globals, mf *migrateFlags) *cobra.Command {

@@ -158,7 +158,7 @@ func TestMigrateCommandsExitCodesAndJSON(t *testing.T) {
 
 	// Dirty: status, plan and up exit 4 with the diagnosis; recover fixes it.
 	pgtest.Exec(t, url, `UPDATE schema_migrations SET dirty = true`)
-	for _, cmd := range [][]string{{"migrate", "status"}, {"migrate", "plan"}, {"migrate", "up"}} {
+	for _, cmd := range [][]string{{"migrate", "status"}, {"migrate", "plan", "--no-auto-recover"}, {"migrate", "up", "--no-auto-recover"}} {
 		r = mgRun(t, dir, url, cmd...)
 		assert.Equal(t, cli.ExitDirty, r.code, "%v: %s", cmd, r.stderr)
 		assert.Contains(t, r.stdout, "applied but unrecorded", "%v", cmd)
@@ -178,6 +178,13 @@ func TestMigrateCommandsExitCodesAndJSON(t *testing.T) {
 	r = mgRun(t, dir, url, "migrate", "recover")
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Recovered: version set to 3")
+	// Without --no-auto-recover, up recovers the exact state by itself
+	// and says so on stderr.
+	pgtest.Exec(t, url, `UPDATE schema_migrations SET dirty = true`)
+	r = mgRun(t, dir, url, "migrate", "up")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "RECOVERED AUTOMATICALLY: database was dirty at version 3")
+	assert.False(t, mgQuery[bool](t, url, `SELECT dirty FROM schema_migrations`))
 
 	// force needs --yes; create numbers after the last file.
 	r = mgRun(t, dir, url, "migrate", "force", "2")
