@@ -24,8 +24,11 @@
 //	if err != nil {
 //		return err
 //	}
-//	migrations, _ := fs.Sub(embedded, "migrations")
-//	r, err := guard.New(cfg, migrations, guard.WithContract("guard.contract.json"))
+//	src, err := source.Load(embedded, "migrations", "migrations")
+//	if err != nil {
+//		return err
+//	}
+//	r, err := guard.New(cfg, src, guard.WithContract("guard.contract.json"))
 //	if err != nil {
 //		return err
 //	}

@@ -2,7 +2,9 @@
 // is the only part of readiness that imports chi; applications on plain
 // net/http use readiness directly.
 //
-//	ready, err := readiness.New(pool, migrations.FS, ".")
+//	src, err := source.Load(migrations.FS, ".", "migrations")
+//	...
+//	ready, err := readiness.New(pool, src)
 //	...
 //	r := chi.NewRouter()
 //	readinesschi.Mount(r, ready) // GET/HEAD /health/ready and /health/live
