@@ -138,12 +138,20 @@ func (r *Runner) autoRecover(h heal) heal {
 // does not leave its statement running, and no idle_session_timeout: the
 // session idles between files while guard records and checks, and holds
 // no lock then (golang-migrate's is taken and released by each file).
-func (r *Runner) migrationConfig(server int) *pgx.ConnConfig {
+//
+// A file holding a statement that must run outside a transaction (concurrent
+// true) gets WithConcurrentLockTimeout's lock_timeout instead: CREATE INDEX
+// CONCURRENTLY waits for every older transaction, under lock_timeout.
+func (r *Runner) migrationConfig(server int, concurrent bool) *pgx.ConnConfig {
 	cfg := r.cfg.Copy()
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(r.c.lockTimeout.Milliseconds(), 10) + "ms"
+	timeout := r.c.lockTimeout
+	if concurrent {
+		timeout = r.c.concTimeout
+	}
+	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10) + "ms"
 	if server >= 140000 {
 		cfg.RuntimeParams["client_connection_check_interval"] = "1000ms"
 		cfg.RuntimeParams["idle_session_timeout"] = "0"
@@ -158,11 +166,26 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 	}
 	// golang-migrate's own lock, held by a plain migrate process, is waited
 	// for within guard's lock wait.
-	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), s.src, s.table, migrator.WithLogger(r.log), migrator.WithLockTimeout(r.c.lockWait))
+	open := func(concurrent bool) (*migrator.DB, error) {
+		d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server, concurrent), s.src, s.table, migrator.WithLogger(r.log), migrator.WithLockTimeout(r.c.lockWait))
+		if err != nil {
+			return nil, fmt.Errorf("open %s for migrating: %w", r.describe(), err)
+		}
+		return d, nil
+	}
+	d, err := open(false)
 	if err != nil {
-		return fmt.Errorf("open %s for migrating: %w", r.describe(), err)
+		return err
 	}
 	defer func() { err = errors.Join(err, d.Close()) }()
+	// Files run outside a transaction get a session of their own, opened
+	// when the first one comes (see migrationConfig).
+	var dc *migrator.DB
+	defer func() {
+		if dc != nil {
+			err = errors.Join(err, dc.Close())
+		}
+	}()
 	for i, st := range pl.mv.steps {
 		// Nothing runs without guard's lock (its session may have ended
 		// while planning, or while the previous file ran).
@@ -181,7 +204,16 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 				return err
 			}
 		}
-		as, err := r.runStep(ctx, s, d, st, expected, res)
+		sd := d
+		if outsideTransaction(s.src, st.File) {
+			if dc == nil {
+				if dc, err = open(true); err != nil {
+					return err
+				}
+			}
+			sd = dc
+		}
+		as, err := r.runStep(ctx, s, sd, st, expected, res)
 		if err != nil {
 			return err
 		}
@@ -259,6 +291,13 @@ func (r *Runner) runStep(ctx context.Context, s *session, d *migrator.DB, st Ste
 		// error in a file without transaction control) left no trace: make
 		// the version clean again at the one before it, after checking that
 		// the live schema is indeed unchanged.
+		// A statement outside a transaction (CREATE INDEX CONCURRENTLY)
+		// that failed leaves its INVALID index behind: drop it first.
+		if outsideTransaction(s.src, st.File) {
+			if _, derr := r.dropInvalid(ctx, s, expected); derr != nil {
+				r.log.Warn("cannot drop the invalid indexes a failed migration left", "file", st.File, "err", derr)
+			}
+		}
 		clean, cerr := r.settle(ctx, s, d, st, expected)
 		if cerr != nil {
 			r.log.Warn("cannot check the state after a failed migration", "file", st.File, "err", cerr)
@@ -365,6 +404,75 @@ func (r *Runner) settle(ctx context.Context, s *session, d *migrator.DB, st Step
 	}
 	r.log.Info("failed migration left no trace: version is clean again", "file", st.File, "version", from)
 	return true, nil
+}
+
+// outsideTransaction reports whether file holds a statement that must run
+// outside a transaction block (sqltext.NoTransaction).
+func outsideTransaction(src *source.Source, file string) bool {
+	if file == "" {
+		return false
+	}
+	body, err := src.Read(file)
+	if err != nil {
+		return false
+	}
+	for _, stmt := range sqltext.Statements(string(body)) {
+		if _, ok := sqltext.NoTransaction(stmt); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// invalidIndexesQuery lists the indexes of the schemas in scope ($1) that
+// are not valid or not ready: what a failed or interrupted CREATE INDEX
+// CONCURRENTLY leaves.
+const invalidIndexesQuery = `SELECT n.nspname::text, c.relname::text
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1) AND NOT (i.indisvalid AND i.indisready)
+ORDER BY 1, 2`
+
+// dropInvalid drops, with DROP INDEX CONCURRENTLY, the invalid indexes of
+// the live schema that expected (the schema before the file) does not
+// have, and returns their qualified names.
+func (r *Runner) dropInvalid(ctx context.Context, s *session, expected *schema.Schema) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	had := map[[2]string]bool{}
+	if expected != nil {
+		for _, t := range expected.Tables {
+			for _, ix := range t.Indexes {
+				had[[2]string{t.Schema, ix.Name}] = true
+			}
+		}
+	}
+	rows, err := s.conn.Query(ctx, invalidIndexesQuery, once, r.c.schemas)
+	if err != nil {
+		return nil, fmt.Errorf("list invalid indexes of %s: %w", r.describe(), err)
+	}
+	names, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) ([2]string, error) {
+		var n [2]string
+		err := row.Scan(&n[0], &n[1])
+		return n, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list invalid indexes of %s: %w", r.describe(), err)
+	}
+	var dropped []string
+	for _, n := range names {
+		if had[n] {
+			continue
+		}
+		q := schema.QuoteIdent(n[0]) + "." + schema.QuoteIdent(n[1])
+		if _, err := s.conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+q, once); err != nil {
+			return dropped, fmt.Errorf("drop invalid index %s: %w", q, err)
+		}
+		r.log.Warn("dropped an invalid index left by a failed migration", "index", q)
+		dropped = append(dropped, q)
+	}
+	return dropped, nil
 }
 
 // promote promotes, in auto mode, the safe changes applied into the

@@ -333,7 +333,7 @@ func (r *Runner) Force(ctx context.Context, version source.Version) (_ *ForceRes
 }
 
 func (r *Runner) force(ctx context.Context, s *session, version source.Version) (err error) {
-	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server), s.src, s.table, migrator.WithLogger(r.log))
+	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server, false), s.src, s.table, migrator.WithLogger(r.log))
 	if err != nil {
 		return fmt.Errorf("open %s: %w", r.describe(), err)
 	}

@@ -16,6 +16,8 @@ const (
 	DefaultLockWait    = 5 * time.Minute // WithLockWait
 	DefaultLockTimeout = 5 * time.Second // WithLockTimeout
 	DefaultLockRetries = 3               // WithLockRetries
+	// DefaultConcurrentLockTimeout is WithConcurrentLockTimeout's default.
+	DefaultConcurrentLockTimeout = time.Hour
 	// DefaultMigrationsTable is golang-migrate's version table.
 	DefaultMigrationsTable = source.DefaultTableName
 	// HistoryTable is guard's own table of applied migrations, created
@@ -35,6 +37,7 @@ type config struct {
 	shadowCache   *bool
 	lockWait      time.Duration
 	lockTimeout   time.Duration
+	concTimeout   time.Duration // lock_timeout of files run outside a transaction; 0: none
 	lockRetries   int
 	retryBackoff  time.Duration
 	logger        *slog.Logger
@@ -135,6 +138,22 @@ func WithLockTimeout(d time.Duration) Option {
 			return fmt.Errorf("WithLockTimeout: must be at least 1ms, got %v", d)
 		}
 		c.lockTimeout = d
+		return nil
+	}
+}
+
+// WithConcurrentLockTimeout sets PostgreSQL's lock_timeout on the session
+// that runs a file holding a statement that must run outside a transaction
+// (CREATE INDEX CONCURRENTLY, …), instead of WithLockTimeout's (default
+// DefaultConcurrentLockTimeout; 0 is no timeout). Such a statement waits
+// for every transaction older than itself: that wait is how it works, so it
+// is bounded separately, and long.
+func WithConcurrentLockTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 || d > 0 && d < time.Millisecond {
+			return fmt.Errorf("WithConcurrentLockTimeout: must be 0 (none) or at least 1ms, got %v", d)
+		}
+		c.concTimeout = d
 		return nil
 	}
 }

@@ -47,6 +47,7 @@ func New(cfg *pgx.ConnConfig, src *source.Source, opts ...Option) (*Runner, erro
 		table:        source.DefaultTable(),
 		lockWait:     DefaultLockWait,
 		lockTimeout:  DefaultLockTimeout,
+		concTimeout:  DefaultConcurrentLockTimeout,
 		lockRetries:  DefaultLockRetries,
 		retryBackoff: time.Second,
 		clock:        time.Now,

@@ -18,6 +18,7 @@ type migrateFlags struct {
 	lockWait      time.Duration
 	lockTimeout   time.Duration
 	lockRetries   int
+	concTimeout   time.Duration
 	allowBreaking bool
 	allowEdited   bool
 	shadowCache   bool
@@ -39,6 +40,7 @@ guard_history. The version table stays golang-migrate's own.`,
 	f := cmd.PersistentFlags()
 	f.DurationVar(&mf.lockWait, "lock-wait", guard.DefaultLockWait, "how long to wait for another guard migrating the same database")
 	f.DurationVar(&mf.lockTimeout, "lock-timeout", guard.DefaultLockTimeout, "PostgreSQL lock_timeout of the migration session: DDL never queues behind traffic longer")
+	f.DurationVar(&mf.concTimeout, "concurrent-lock-timeout", guard.DefaultConcurrentLockTimeout, "lock_timeout of a file holding a statement that must run outside a transaction (CREATE INDEX CONCURRENTLY waits for older transactions); 0 is none")
 	f.IntVar(&mf.lockRetries, "lock-retries", guard.DefaultLockRetries, "retries (with backoff) of a migration that hit lock_timeout")
 	f.BoolVar(&mf.allowBreaking, "allow-breaking", false, "apply even what the contract blocks (says so loudly)")
 	f.BoolVar(&mf.allowEdited, "allow-edited", false, "apply even when an applied migration file changed since")
@@ -67,6 +69,7 @@ func (mf *migrateFlags) runner(cmd *cobra.Command, g *globals, p *printer) (*gua
 		guard.WithLockWait(mf.lockWait),
 		guard.WithLockTimeout(mf.lockTimeout),
 		guard.WithLockRetries(mf.lockRetries),
+		guard.WithConcurrentLockTimeout(mf.concTimeout),
 		guard.WithProgress(p.progress(g)),
 	}
 	if mf.lockWait <= 0 {
@@ -74,6 +77,9 @@ func (mf *migrateFlags) runner(cmd *cobra.Command, g *globals, p *printer) (*gua
 	}
 	if mf.lockTimeout < time.Millisecond {
 		return nil, usageError{errors.New("--lock-timeout must be at least 1ms")}
+	}
+	if mf.concTimeout < 0 || mf.concTimeout > 0 && mf.concTimeout < time.Millisecond {
+		return nil, usageError{errors.New("--concurrent-lock-timeout must be 0 (none) or at least 1ms")}
 	}
 	if mf.lockRetries < 0 {
 		return nil, usageError{errors.New("--lock-retries must not be negative")}
