@@ -460,19 +460,25 @@ func (r *Runner) dropInvalid(ctx context.Context, s *session, expected *schema.S
 	if err != nil {
 		return nil, fmt.Errorf("list invalid indexes of %s: %w", r.describe(), err)
 	}
-	var dropped []string
+	var drop []string
 	for _, n := range names {
-		if had[n] {
-			continue
+		if !had[n] {
+			drop = append(drop, schema.QuoteIdent(n[0])+"."+schema.QuoteIdent(n[1]))
 		}
-		q := schema.QuoteIdent(n[0]) + "." + schema.QuoteIdent(n[1])
+	}
+	return drop, r.dropIndexes(ctx, s, drop)
+}
+
+// dropIndexes drops the indexes named (qualified and quoted), each with
+// DROP INDEX CONCURRENTLY IF EXISTS.
+func (r *Runner) dropIndexes(ctx context.Context, s *session, names []string) error {
+	for _, q := range names {
 		if _, err := s.conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+q, once); err != nil {
-			return dropped, fmt.Errorf("drop invalid index %s: %w", q, err)
+			return fmt.Errorf("drop invalid index %s: %w", q, err)
 		}
 		r.log.Warn("dropped an invalid index left by a failed migration", "index", q)
-		dropped = append(dropped, q)
 	}
-	return dropped, nil
+	return nil
 }
 
 // promote promotes, in auto mode, the safe changes applied into the

@@ -3,6 +3,7 @@ package guard_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/guard"
+	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -130,4 +132,69 @@ func TestConcurrentIndexTimeoutLeavesNoInvalidIndex(t *testing.T) {
 	_, err = r.Up(ctx, 0)
 	assert.NoError(t, err)
 	assert.Equal(t, []string{"t_a"}, indexes(t, url))
+}
+
+// An interrupted CREATE INDEX CONCURRENTLY (cancelled while it waits for an
+// old transaction) leaves an INVALID index and, under golang-migrate, a
+// dirty version: the diagnosis is partial, not "applied but unrecorded";
+// recover drops the invalid index and sets the version before the file,
+// and the next up applies it.
+func TestInterruptedConcurrentIndexIsPartial(t *testing.T) {
+	url := pgtest.DB(t)
+	ctx := context.Background()
+	fsys := files(cic...)
+	r := runner(t, url, fsys, guard.WithNoAutoRecover())
+	_, err := r.Up(ctx, 1)
+	assert.NoError(t, err)
+
+	// The build, as golang-migrate runs it, cancelled mid-way.
+	_, end := oldTransaction(t, url)
+	conn := pgtest.Connect(t, url)
+	_, err = conn.Exec(ctx, "UPDATE schema_migrations SET version = 2, dirty = true")
+	assert.NoError(t, err)
+	built := make(chan error, 1)
+	go func() {
+		_, err := conn.Exec(ctx, "CREATE INDEX CONCURRENTLY t_a ON t (a)")
+		built <- err
+	}()
+	pid := awaitWaiting(t, url)
+	pgtest.Exec(t, url, fmt.Sprintf("SELECT pg_cancel_backend(%d)", pid))
+	assert.Error(t, <-built)
+	end()
+	assert.Equal(t, []string{"t_a INVALID"}, indexes(t, url))
+
+	st, err := r.Status(ctx)
+	assert.NoError(t, err)
+	assert.NotZero(t, st.Diagnosis, "%v", st.Warnings)
+	assert.Equal(t, guard.StatePartial, st.Diagnosis.State, st.Diagnosis.Message)
+	assert.True(t, st.Diagnosis.Recoverable, st.Diagnosis.Message)
+	assert.Equal(t, []string{"public.t_a"}, st.Diagnosis.InvalidIndexes)
+	var sawValidity bool
+	for _, c := range st.Diagnosis.Candidates {
+		for _, ch := range c.Differences {
+			sawValidity = sawValidity || ch.Kind == diff.IndexValidityChanged
+		}
+	}
+	assert.True(t, sawValidity, "%+v", st.Diagnosis.Candidates)
+
+	// up does not recover it by itself: the file runs outside a transaction.
+	_, err = r.Up(ctx, 0)
+	var de *guard.DirtyError
+	assert.True(t, errors.As(err, &de), "%v", err)
+
+	rec, err := r.Recover(ctx)
+	assert.NoError(t, err)
+	assert.True(t, rec.Recovered)
+	assert.Equal(t, "1", rec.Version.String())
+	assert.Equal(t, []string{}, indexes(t, url))
+	v, dirty := version(t, url)
+	assert.Equal(t, int64(1), v)
+	assert.False(t, dirty)
+
+	_, err = r.Up(ctx, 0)
+	assert.NoError(t, err)
+	assert.Equal(t, []string{"t_a"}, indexes(t, url))
+	v, dirty = version(t, url)
+	assert.Equal(t, int64(2), v)
+	assert.False(t, dirty)
 }

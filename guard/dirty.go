@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +86,7 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 
 	d := &Diagnosis{Version: st.version, Candidates: []Candidate{}}
 	var matched []int
+	var before *schema.Schema // the first candidate's schema
 	for i, c := range cands {
 		if i > 0 {
 			// Only look past X when neither side of X matches.
@@ -110,6 +112,9 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 		var sc *schema.Schema
 		if sc, err = sh.Schema(ctx); err != nil {
 			return nil, err
+		}
+		if i == 0 {
+			before = sc
 		}
 		changes := changesOf(sc, live)
 		d.Candidates = append(d.Candidates, Candidate{Version: c.v, Meaning: c.meaning, Matches: len(changes) == 0, Differences: changes})
@@ -137,6 +142,16 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 			parts = append(parts, fmt.Sprintf("%s from version %s", plural(len(c.Differences), "difference"), c.Version))
 		}
 		d.Message = "partial: the live schema matches no version around it (" + strings.Join(parts, ", ") + ")"
+		// An interrupted CREATE INDEX CONCURRENTLY of X: the schema before
+		// X but for the INVALID indexes it left.
+		if cands[0].state == StateNotApplied && !x.IsNone() && before != nil {
+			if rest, invalid := withoutInvalid(live, before); len(invalid) > 0 && len(changesOf(before, rest)) == 0 {
+				d.Recoverable, d.RecoverTo, d.InvalidIndexes = true, cands[0].v, invalid
+				d.Message = fmt.Sprintf("partial: the live schema is version %s's but for the INVALID %s %s (%s was interrupted while it built %s): recover drops %s and sets version %s, so that the file runs again",
+					cands[0].v, pluralWord(len(invalid), "index", "indexes"), strings.Join(invalid, ", "), label(src, x),
+					pluralWord(len(invalid), "it", "them"), pluralWord(len(invalid), "it", "them"), cands[0].v)
+			}
+		}
 	default:
 		d.State = StateAmbiguous
 		var vs []string
@@ -146,6 +161,31 @@ func (r *Runner) diagnoseIn(ctx context.Context, s *session, st state, view bool
 		d.Message = fmt.Sprintf("ambiguous: the live schema matches versions %s alike (the migration changes data, not schema), so the schema cannot tell whether it ran", strings.Join(vs, " and "))
 	}
 	return d, nil
+}
+
+// withoutInvalid returns live without its INVALID indexes that before does
+// not have, and their qualified names.
+func withoutInvalid(live, before *schema.Schema) (*schema.Schema, []string) {
+	had := map[[2]string]bool{}
+	for _, t := range before.Tables {
+		for _, ix := range t.Indexes {
+			had[[2]string{t.Schema, ix.Name}] = true
+		}
+	}
+	rest := *live
+	rest.Tables = slices.Clone(live.Tables)
+	var names []string
+	for i := range rest.Tables {
+		t := &rest.Tables[i]
+		t.Indexes = slices.DeleteFunc(slices.Clone(t.Indexes), func(ix schema.Index) bool {
+			if !ix.Invalid || had[[2]string{t.Schema, ix.Name}] {
+				return false
+			}
+			names = append(names, schema.QuoteIdent(t.Schema)+"."+schema.QuoteIdent(ix.Name))
+			return true
+		})
+	}
+	return &rest, names
 }
 
 // rolledBack reports whether a failed run of step's file left nothing on
@@ -305,6 +345,11 @@ func (r *Runner) Recover(ctx context.Context) (_ *RecoverResult, err error) {
 	}
 	if !diag.Recoverable {
 		return nil, &RecoverError{Diagnosis: diag}
+	}
+	if len(diag.InvalidIndexes) > 0 {
+		if err := r.dropIndexes(ctx, s, diag.InvalidIndexes); err != nil {
+			return nil, fmt.Errorf("recover dirty version %s: %w", st.version, err)
+		}
 	}
 	if err := r.force(ctx, s, diag.RecoverTo); err != nil {
 		return nil, err

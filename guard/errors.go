@@ -96,6 +96,10 @@ func (e *DirtyError) Hint() string {
 	if e.Running != nil {
 		return "wait for the running migration to finish and run again (or raise --lock-wait); do not recover or force while it runs, unless that session is stuck (pg_terminate_backend)"
 	}
+	if e.Diagnosis != nil && e.Diagnosis.Recoverable && len(e.Diagnosis.InvalidIndexes) > 0 {
+		return fmt.Sprintf("run `guard migrate recover`: it drops the invalid %s %s and sets the version to %s, so the file runs again",
+			pluralWord(len(e.Diagnosis.InvalidIndexes), "index", "indexes"), strings.Join(e.Diagnosis.InvalidIndexes, ", "), e.Diagnosis.RecoverTo)
+	}
 	if e.NotRecovered != "" && e.Diagnosis != nil && e.Diagnosis.Recoverable {
 		return fmt.Sprintf("check the data the file changes, then run `guard migrate recover` to set the version to %s", e.Diagnosis.RecoverTo)
 	}

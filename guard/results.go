@@ -144,7 +144,12 @@ type Diagnosis struct {
 	// the version Recover sets.
 	Recoverable bool           `json:"recoverable"`
 	RecoverTo   source.Version `json:"recover_to"`
-	Candidates  []Candidate    `json:"candidates"`
+	// InvalidIndexes, on a partial state, are the INVALID indexes (an
+	// interrupted CREATE INDEX CONCURRENTLY) that are its only difference
+	// from version RecoverTo: Recover drops them before setting it, so the
+	// file runs again.
+	InvalidIndexes []string    `json:"invalid_indexes,omitempty"`
+	Candidates     []Candidate `json:"candidates"`
 }
 
 // Candidate is a version the live schema of a dirty database could be at.

@@ -98,6 +98,10 @@ const (
 	EnumValuesReordered    Kind = "enum_values_reordered"
 	ViewColumnAdded        Kind = "view_column_added"
 	ViewDefinitionChanged  Kind = "view_definition_changed"
+	// IndexValidityChanged: an index of the same name and definition
+	// became invalid (pg_index.indisvalid or indisready false, as a failed
+	// or interrupted CREATE INDEX CONCURRENTLY leaves it) or valid.
+	IndexValidityChanged Kind = "index_validity_changed"
 )
 
 // Change is one difference between two schemas, classified.

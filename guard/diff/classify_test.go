@@ -271,6 +271,11 @@ var classifyCases = []classifyCase{
 	{"index changed", usersAndPosts,
 		`DROP INDEX posts_user_id_idx; CREATE INDEX posts_user_id_idx ON posts (user_id, id)`,
 		[]kind{{diff.IndexRemoved, safe}, {diff.IndexAdded, safe}}},
+	// What an interrupted CREATE INDEX CONCURRENTLY leaves (the catalog
+	// flag set by hand: the test role is a superuser).
+	{"index became invalid", usersAndPosts,
+		`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'public.posts_user_id_idx'::regclass`,
+		[]kind{{diff.IndexValidityChanged, safe}}},
 
 	// Enums.
 	{"enum added", usersTable, `CREATE TYPE mood AS ENUM ('ok', 'sad')`,
@@ -405,4 +410,5 @@ var allKinds = []diff.Kind{
 	diff.ColumnIdentityAdded, diff.ColumnIdentityRemoved, diff.ColumnIdentityChanged,
 	diff.ColumnGeneratedAdded, diff.ColumnGeneratedRemoved, diff.ColumnGeneratedChanged, diff.ColumnCollationChanged,
 	diff.EnumValueRenamed, diff.EnumValuesReordered, diff.ViewColumnAdded, diff.ViewDefinitionChanged,
+	diff.IndexValidityChanged,
 }

@@ -251,6 +251,7 @@ func (d *differ) indexes(table string, before, after []schema.Index, renames map
 	if slices.Equal(before, after) {
 		return
 	}
+	d.validity(table, before, after)
 	nonUnique := func(ixs []schema.Index, renames map[string]string) (out []schema.Index, keys map[string]string) {
 		keys = make(map[string]string, len(ixs))
 		for _, ix := range ixs {
@@ -272,9 +273,35 @@ func (d *differ) indexes(table string, before, after []schema.Index, renames map
 			Hint:    "use DROP INDEX CONCURRENTLY, and check that no query depends on it for speed"})
 	}
 	for _, ix := range added {
+		msg := fmt.Sprintf("index %s was added", quoteIdent(ix.Name))
+		if ix.Invalid {
+			msg += " (INVALID: left by a failed or interrupted CREATE INDEX CONCURRENTLY)"
+		}
 		d.add(Change{Kind: IndexAdded, Impact: Safe, Table: table, Object: sub(table, ix.Name),
-			Message: fmt.Sprintf("index %s was added", quoteIdent(ix.Name)),
+			Message: msg,
 			Hint:    "use CREATE INDEX CONCURRENTLY so that writes are not blocked while it builds"})
+	}
+}
+
+// validity reports the indexes, unique or not, of the same name and
+// definition on both sides whose validity differs.
+func (d *differ) validity(table string, before, after []schema.Index) {
+	was := make(map[string]schema.Index, len(before))
+	for _, ix := range before {
+		was[ix.Name] = ix
+	}
+	for _, ix := range after {
+		b, ok := was[ix.Name]
+		if !ok || b.Invalid == ix.Invalid || b.Definition != ix.Definition {
+			continue
+		}
+		c := Change{Kind: IndexValidityChanged, Impact: Safe, Table: table, Object: sub(table, ix.Name),
+			Message: fmt.Sprintf("index %s became valid", quoteIdent(ix.Name))}
+		if ix.Invalid {
+			c.Message = fmt.Sprintf("index %s became INVALID (a failed or interrupted CREATE INDEX CONCURRENTLY leaves it so): queries do not use it", quoteIdent(ix.Name))
+			c.Hint = "DROP INDEX CONCURRENTLY it and build it again (or REINDEX INDEX CONCURRENTLY)"
+		}
+		d.add(c)
 	}
 }
 

@@ -102,6 +102,7 @@ type indexRow struct {
 	Method     string   `db:"method"`
 	IsUnique   bool     `db:"is_unique"`
 	Partial    bool     `db:"partial"`
+	Invalid    bool     `db:"invalid"`
 	Keys       []int16  `db:"keys"`
 	Opclasses  []uint32 `db:"opclasses"`
 	Collations []uint32 `db:"collations"`
@@ -129,7 +130,7 @@ func readIndexes(irs []*indexRow, s *Schema, tabs tableIndex, f *facts) ([]pendi
 				pending = append(pending, pendingIndex{oid: ir.OID, table: e.index, index: len(t.Indexes)})
 			}
 		}
-		t.Indexes = append(t.Indexes, Index{Name: ir.Name, Definition: def, Unique: ir.IsUnique, Partial: ir.Partial})
+		t.Indexes = append(t.Indexes, Index{Name: ir.Name, Definition: def, Unique: ir.IsUnique, Partial: ir.Partial, Invalid: ir.Invalid})
 	}
 	return pending, nil
 }

@@ -83,6 +83,12 @@ type Index struct {
 	Definition string `json:"definition"` // pg_get_indexdef
 	Unique     bool   `json:"unique"`
 	Partial    bool   `json:"partial"` // has a WHERE clause
+	// Invalid is true when the index is not valid or not ready
+	// (pg_index.indisvalid, indisready false): what a CREATE INDEX
+	// CONCURRENTLY that failed or was interrupted leaves. Queries do not use
+	// it, though writes may maintain it. Valid indexes leave it out of the
+	// canonical JSON (the zero value is a valid index).
+	Invalid bool `json:"invalid,omitempty"`
 }
 
 // Enum is an enum type with its values in sort order.

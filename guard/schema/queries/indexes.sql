@@ -17,6 +17,7 @@ SELECT
     am.amname::text                       AS method,
     i.indisunique                         AS is_unique,
     i.indpred IS NOT NULL                 AS partial,
+    NOT (i.indisvalid AND i.indisready)   AS invalid,
     i.indkey::int2[]                      AS keys,
     i.indclass::oid[]                     AS opclasses,
     i.indcollation::oid[]                 AS collations,
