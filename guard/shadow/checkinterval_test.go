@@ -1,11 +1,7 @@
 package shadow_test
 
 import (
-	"bufio"
 	"context"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -63,20 +59,7 @@ func TestShadowSessionsCheckTheirClient(t *testing.T) {
 // the shadow session notices its client is gone and ends the statement (a
 // pg_sleep(60) here).
 func TestSIGKILLEndsTheShadowsStatement(t *testing.T) {
-	target := pgtest.DB(t)
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+target)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	assert.NoError(t, err)
-	assert.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	line, err := bufio.NewReader(out).ReadString('\n')
-	assert.NoError(t, err, "helper: %s", stderr.String())
-	name := strings.TrimSpace(line)
-	assert.True(t, strings.HasPrefix(name, shadow.Prefix), "helper said %q", line)
+	cmd, name, _ := startReplayer(t)
 	t.Cleanup(func() {
 		pgtest.Exec(t, pgtest.Server(t), `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
 	})

@@ -362,20 +362,7 @@ func waitSleeping(t *testing.T, name string) {
 }
 
 func TestSIGTERMDropsShadow(t *testing.T) {
-	target := pgtest.DB(t)
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+target)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	assert.NoError(t, err)
-	assert.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	line, err := bufio.NewReader(out).ReadString('\n')
-	assert.NoError(t, err, "helper: %s", stderr.String())
-	name := strings.TrimSpace(line)
-	assert.True(t, strings.HasPrefix(name, shadow.Prefix), "helper said %q", line)
+	cmd, name, stderr := startReplayer(t)
 	waitSleeping(t, name) // mid-run: the migration is executing
 	assert.True(t, databaseExists(t, name))
 
@@ -403,4 +390,27 @@ func TestShadowReplaysWithTheTargetsSessionSettings(t *testing.T) {
 	var schema string
 	assert.NoError(t, sh.Conn().QueryRow(t.Context(), `SELECT relnamespace::regnamespace::text FROM pg_class WHERE relname = 't'`).Scan(&schema))
 	assert.Equal(t, "app", schema)
+}
+
+// startReplayer starts this test binary as a helper process that replays a
+// sleeping migration into a shadow of a database of its own, and returns
+// it with the shadow's name (which it prints once the shadow exists) and
+// what it writes on stderr.
+func startReplayer(t *testing.T) (*exec.Cmd, string, *strings.Builder) {
+	t.Helper()
+	target := pgtest.DB(t)
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+target)
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	assert.NoError(t, err)
+	assert.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	line, err := bufio.NewReader(out).ReadString('\n')
+	assert.NoError(t, err, "helper: %s", stderr.String())
+	name := strings.TrimSpace(line)
+	assert.True(t, strings.HasPrefix(name, shadow.Prefix), "helper said %q", line)
+	return cmd, name, stderr
 }
