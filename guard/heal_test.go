@@ -5,15 +5,12 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
-	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/alecthomas/assert/v2"
-	"github.com/golang-migrate/migrate/v4"
-	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/guard"
@@ -25,17 +22,7 @@ import (
 // and expects it to fail: the version is left dirty.
 func failWithGolangMigrate(t testing.TB, url string, fsys fs.FS) {
 	t.Helper()
-	src, err := iofs.New(fsys, ".")
-	assert.NoError(t, err)
-	u, err := neturl.Parse(url)
-	assert.NoError(t, err)
-	u.Scheme = "pgx5"
-	m, err := migrate.NewWithSourceInstance("iofs", src, u.String())
-	assert.NoError(t, err)
-	assert.Error(t, m.Up())
-	srcErr, dbErr := m.Close()
-	assert.NoError(t, srcErr)
-	assert.NoError(t, dbErr)
+	assert.Error(t, plainUp(t, url, fsys))
 }
 
 // A file that runs in one transaction and failed half-way was rolled back:

@@ -109,6 +109,13 @@ func fmtSscan(name string, v *uint64) (int, error) {
 // project did before it used guard.
 func golangMigrate(t testing.TB, url string, fsys fs.FS) {
 	t.Helper()
+	assert.NoError(t, plainUp(t, url, fsys))
+}
+
+// plainUp runs golang-migrate's up of every file of fsys, the way its CLI
+// does (a pgx5:// URL), and returns its error.
+func plainUp(t testing.TB, url string, fsys fs.FS) error {
+	t.Helper()
 	src, err := iofs.New(fsys, ".")
 	assert.NoError(t, err)
 	u, err := neturl.Parse(url)
@@ -116,10 +123,11 @@ func golangMigrate(t testing.TB, url string, fsys fs.FS) {
 	u.Scheme = "pgx5"
 	m, err := migrate.NewWithSourceInstance("iofs", src, u.String())
 	assert.NoError(t, err)
-	assert.NoError(t, m.Up())
+	upErr := m.Up()
 	srcErr, dbErr := m.Close()
 	assert.NoError(t, srcErr)
 	assert.NoError(t, dbErr)
+	return upErr
 }
 
 // run tells this test process's histories from other processes' on the
