@@ -566,3 +566,38 @@ func (p *Provider) collectTemplates(ctx context.Context, keep, history string) {
 		p.log.Debug("dropped stale shadow template", "name", name)
 	}
 }
+
+// DropTemplates drops the cached templates of src's history (of every
+// prefix of it) from the provider's server and returns the names it
+// dropped. It touches no other history's templates: a shadow server is
+// often shared. A template in use (being copied, or viewed) is left, with
+// its error joined into the result.
+func (p *Provider) DropTemplates(ctx context.Context, src *source.Source) ([]string, error) {
+	names, err := p.chain(src, src.Migrations)
+	if err != nil {
+		return nil, err
+	}
+	have, err := p.templates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var dropped []string
+	var errs []error
+	for _, name := range names {
+		if _, ok := have[name]; !ok {
+			continue
+		}
+		err := p.withAdmin(ctx, func(conn *pgx.Conn) error {
+			_, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize())
+			return err
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("shadow: drop template %s: %w", name, err))
+			continue
+		}
+		dropped = append(dropped, name)
+	}
+	return dropped, errors.Join(errs...)
+}

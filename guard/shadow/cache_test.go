@@ -415,3 +415,33 @@ func TestTemplateKeepsItsSchema(t *testing.T) {
 	assert.NotEqual(t, old, comment())
 	assert.True(t, strings.HasPrefix(comment(), "guard template version=5 used="), comment())
 }
+
+// DropTemplates drops every cached template of its history, and none of
+// another history's.
+func TestDropTemplatesTouchesOnlyItsHistory(t *testing.T) {
+	ctx := t.Context()
+	p, err := shadow.NewProvider(ctx, shadow.WithTarget(parse(t, pgtest.DB(t))), shadow.WithTemplateCache(true))
+	assert.NoError(t, err)
+	defer p.Close(ctx)
+	mine := own(t, fstest.MapFS{
+		"1_a.up.sql": {Data: []byte("CREATE TABLE a (id int);")},
+		"2_b.up.sql": {Data: []byte("CREATE TABLE b (id int);")},
+	})
+	other := own(t, fstest.MapFS{"1_o.up.sql": {Data: []byte("CREATE TABLE o (id int);")}})
+	dropTemplates(t, p, mine, other)
+	for _, at := range []struct {
+		src *source.Source
+		v   source.Version
+	}{{mine, source.V(1)}, {mine, source.V(2)}, {other, source.V(1)}} {
+		sh, _, err := p.NewAt(ctx, at.src, at.v)
+		assert.NoError(t, err)
+		assert.NoError(t, sh.Drop(ctx))
+	}
+	assert.Equal(t, 2, len(templates(t, p, mine)))
+
+	dropped, err := p.DropTemplates(ctx, mine)
+	assert.NoError(t, err)
+	assert.Equal(t, 2, len(dropped))
+	assert.Equal(t, 0, len(templates(t, p, mine)))
+	assert.Equal(t, 1, len(templates(t, p, other)), "another history's template stays")
+}

@@ -260,7 +260,7 @@ func benchWarmPlan(ctx context.Context, e *env, hist string, n int) error {
 	if err != nil {
 		return err
 	}
-	defer dropTemplates(ctx, e.admin)
+	defer dropTemplates(ctx, e.admin, target, hist)
 
 	admin, err := pgx.Connect(ctx, e.admin)
 	if err != nil {
@@ -335,24 +335,30 @@ func dbName(u string) string {
 	return cfg.Database
 }
 
-// dropTemplates drops the template cache the bench filled.
-func dropTemplates(ctx context.Context, admin string) {
+// dropTemplates drops the templates the bench's plans of hist cached, and
+// no others (the shadow server may be shared): the provider is placed as
+// `guard migrate plan` placed its own, so its templates have the same names.
+func dropTemplates(ctx context.Context, admin, target, hist string) {
 	ctx = context.WithoutCancel(ctx)
-	conn, err := pgx.Connect(ctx, admin)
+	src, err := source.Open(hist)
 	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: drop templates:", err)
 		return
 	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT datname::text FROM pg_database WHERE datname LIKE 'guard\_template\_%'`)
+	cfg, err := dburl.Parse(target)
 	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: drop templates:", err)
 		return
 	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	p, err := shadow.NewProvider(ctx, shadow.WithShadowURL(admin), shadow.WithTarget(cfg))
 	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: drop templates:", err)
 		return
 	}
-	for _, n := range names {
-		_, _ = conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{n}.Sanitize())
+	defer p.Close(ctx)
+	dropped, err := p.DropTemplates(ctx, src)
+	if err != nil || len(dropped) == 0 {
+		fmt.Fprintln(os.Stderr, "bench: drop templates: dropped", len(dropped), err)
 	}
 }
 
