@@ -104,19 +104,6 @@ database, classifies every schema change against a locked schema contract
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			return g.validate()
 		},
-		// Runnable, so that an unknown command reaches here as arguments
-		// (cobra's own "unknown command" error has no type to match).
-		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return cmd.Help()
-			}
-			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
-			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-				msg += "; did you mean " + strings.Join(s, " or ") + "?"
-			}
-			return usageError{errors.New(msg)}
-		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	f := root.PersistentFlags()
@@ -128,8 +115,32 @@ database, classifies every schema change against a locked schema contract
 	f.StringVar(&g.migrationsTable, "migrations-table", source.DefaultTableName, "golang-migrate's version table (x-migrations-table)")
 	f.StringVar(&g.format, "format", "text", "output format: text or json")
 	root.AddCommand(newSchemaCmd(g), newContractCmd(g), newDemoCmd(g), newMigrateCmd(g), newCheckCmd(g), newVerifyCmd(g))
+	unknownCommands(root)
 	usageArgs(root)
 	return root
+}
+
+// unknownCommands makes cmd and every group of commands below it runnable,
+// so that an unknown command (`guard migrate frobnicate`) reaches it as
+// arguments and is a usage error (cobra's own "unknown command" error has
+// no type to match, and a group without Run prints its help and exits 0).
+func unknownCommands(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && cmd.Run == nil && cmd.RunE == nil {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return usageError{&hintError{err: errors.New(msg), hint: "see " + cmd.CommandPath() + " --help"}}
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		unknownCommands(sub)
+	}
 }
 
 // usageArgs makes the argument checks of cmd and its subcommands (cobra's

@@ -257,6 +257,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown --from", []string{"--database-url", url, "contract", "lock", "--from", "air"}, 2, `unknown --from "air"`, ""},
 		{"unknown format", []string{"--format", "yaml", "contract", "show"}, 2, `unknown --format "yaml"`, ""},
 		{"unknown command", []string{"contrakt"}, 2, "unknown command", ""},
+		{"unknown subcommand", []string{"migrate", "frobnicate"}, 2, `unknown command "frobnicate" for "guard migrate"`, "guard migrate --help"},
+		{"unknown contract subcommand", []string{"contract", "lokc"}, 2, `unknown command "lokc"`, "guard contract --help"},
 		{"unknown flag", []string{"contract", "show", "--frob"}, 2, "unknown flag", ""},
 		{"unknown shorthand flag", []string{"contract", "show", "-f"}, 2, "unknown shorthand flag", ""},
 		{"too many arguments", []string{"migrate", "up", "1", "2"}, 2, "accepts at most 1 arg", ""},
