@@ -1,0 +1,2 @@
+-- nothing to undo: the column goes away with the next down
+SELECT 1;

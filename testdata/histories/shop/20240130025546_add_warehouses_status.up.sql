@@ -1,0 +1,1 @@
+ALTER TABLE warehouses ADD COLUMN status text NOT NULL DEFAULT 'open';

@@ -1,0 +1,1 @@
+COMMENT ON COLUMN suppliers.note IS NULL;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY shipments_created_at_idx;

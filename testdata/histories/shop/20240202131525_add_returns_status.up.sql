@@ -1,0 +1,1 @@
+ALTER TABLE returns ADD COLUMN status text NOT NULL DEFAULT 'open';

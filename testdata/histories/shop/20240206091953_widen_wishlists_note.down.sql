@@ -1,0 +1,1 @@
+COMMENT ON COLUMN wishlists.note IS NULL;

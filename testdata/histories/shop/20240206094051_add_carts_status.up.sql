@@ -1,0 +1,1 @@
+ALTER TABLE carts ADD COLUMN status text NOT NULL DEFAULT 'open';

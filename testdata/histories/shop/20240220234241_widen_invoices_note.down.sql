@@ -1,0 +1,1 @@
+COMMENT ON COLUMN invoices.note IS NULL;

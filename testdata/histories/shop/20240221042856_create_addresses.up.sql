@@ -1,0 +1,7 @@
+CREATE TABLE addresses (
+    id         bigserial PRIMARY KEY,
+    account_id bigint REFERENCES accounts (id) ON DELETE SET NULL,
+    note       text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX addresses_account_id_idx ON addresses (account_id);

@@ -1,0 +1,1 @@
+ALTER TABLE addresses ADD COLUMN status text NOT NULL DEFAULT 'open';

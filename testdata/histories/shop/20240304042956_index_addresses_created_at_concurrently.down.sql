@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY addresses_created_at_idx;

@@ -1,0 +1,1 @@
+COMMENT ON COLUMN carriers.note IS NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE price_lists DROP COLUMN status;

@@ -1,0 +1,1 @@
+ALTER TABLE price_lists ADD COLUMN status text NOT NULL DEFAULT 'open';

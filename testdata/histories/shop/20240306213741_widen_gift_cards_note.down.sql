@@ -1,0 +1,1 @@
+COMMENT ON COLUMN gift_cards.note IS NULL;

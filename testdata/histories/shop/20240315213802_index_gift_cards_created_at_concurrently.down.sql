@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY gift_cards_created_at_idx;

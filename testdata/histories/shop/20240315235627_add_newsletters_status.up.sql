@@ -1,0 +1,1 @@
+ALTER TABLE newsletters ADD COLUMN status text NOT NULL DEFAULT 'open';
