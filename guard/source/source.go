@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"regexp"
@@ -27,12 +28,25 @@ type Migration struct {
 	Version uint64 `json:"version"`
 	Name    string `json:"name"` // the title part of the up file's name
 	Up      string `json:"up"`   // file name of the up migration
-	Down    string `json:"down,omitempty"`
+	// Down is the file name of the down migration, "" when there is none.
+	// Its title may differ from the up file's (see DownTitle).
+	Down string `json:"down,omitempty"`
 }
 
 // Label returns the up file's name without its ".up.sql" suffix, e.g.
 // "000004_rename_email".
 func (m Migration) Label() string { return Label(m.Up) }
+
+// DownTitle returns the title part of the down file's name: "" without a
+// down file. golang-migrate pairs files by version alone, so it may differ
+// from Name (2_add_c.up.sql, 2_drop_c.down.sql).
+func (m Migration) DownTitle() string {
+	f, ok, _ := ParseFileName(m.Down)
+	if !ok {
+		return ""
+	}
+	return f.Title
+}
 
 // File returns the migration's file going in direction d: "" for a down
 // migration without file.
@@ -125,11 +139,15 @@ func Dir(spec string) (string, error) {
 }
 
 // Load reads the migrations in directory dir of fsys (for example an
-// embed.FS; "." for its root). name is how messages refer to the source. It
-// fails with *Error: for a missing directory (ErrNoDirectory), one without
-// migrations (ErrEmpty), a .sql file golang-migrate would silently skip
-// (ErrSkippedFile), two files of one version and direction
-// (ErrDuplicateVersion) and a down file without its up file (ErrMissingUp).
+// embed.FS; "." for its root). name is how messages refer to the source.
+// Files are paired as golang-migrate pairs them: by version and direction,
+// whatever their titles (2_add_c.up.sql and 2_drop_c.down.sql are one
+// migration, named by its up file). It fails with *Error: for a missing
+// directory (ErrNoDirectory), one without migrations (ErrEmpty), a .sql
+// file golang-migrate would silently skip (ErrSkippedFile), two files of
+// one version and direction (ErrDuplicateVersion) and a down file without
+// its up file (ErrMissingUp). With several bad files, the error names the
+// one of the lowest version (then the first by name), on every run.
 func Load(fsys fs.FS, dir, name string) (*Source, error) {
 	if fsys == nil {
 		return nil, &Error{Source: name, Err: errors.New("nil fs.FS")}
@@ -148,8 +166,9 @@ func Load(fsys fs.FS, dir, name string) (*Source, error) {
 		}
 		return nil, &Error{Source: name, Err: err}
 	}
+	// fs.ReadDir sorts by name; the problems are sorted by version below.
+	var problems []problem
 	byVersion := map[uint64]*Migration{}
-	titles := map[uint64][2]string{}
 	for _, e := range entries {
 		if e.IsDir() {
 			continue
@@ -157,12 +176,14 @@ func Load(fsys fs.FS, dir, name string) (*Source, error) {
 		fn := e.Name()
 		f, ok, err := ParseFileName(fn)
 		if err != nil {
-			return nil, &Error{Source: name, File: fn, Err: err}
+			problems = append(problems, problem{leadingVersion(fn), &Error{Source: name, File: fn, Err: err,
+				Advice: "golang-migrate reads versions as 64-bit numbers: renumber it"}})
+			continue
 		}
 		if !ok {
 			if strings.HasSuffix(strings.ToLower(fn), ".sql") {
-				return nil, &Error{Source: name, File: fn, Err: ErrSkippedFile,
-					Advice: "name it {version}_{title}.up.sql or {version}_{title}.down.sql"}
+				problems = append(problems, problem{leadingVersion(fn), &Error{Source: name, File: fn, Err: ErrSkippedFile,
+					Advice: "name it {version}_{title}.up.sql or {version}_{title}.down.sql"}})
 			}
 			continue // README, guard.sum and the like
 		}
@@ -171,37 +192,60 @@ func Load(fsys fs.FS, dir, name string) (*Source, error) {
 			mig = &Migration{Version: f.Version}
 			byVersion[f.Version] = mig
 		}
-		slot, t := &mig.Up, titles[f.Version]
+		slot := &mig.Up
 		if f.Direction == Down {
 			slot = &mig.Down
-			t[1] = f.Title
-		} else {
-			mig.Name = f.Title
-			t[0] = f.Title
 		}
-		titles[f.Version] = t
 		if *slot != "" {
-			return nil, &Error{Source: name, File: fn, Err: ErrDuplicateVersion,
-				Advice: fmt.Sprintf("%s and %s both are version %d %s; renumber one", *slot, fn, f.Version, f.Direction)}
+			problems = append(problems, problem{f.Version, &Error{Source: name, File: fn, Err: ErrDuplicateVersion,
+				Advice: fmt.Sprintf("%s and %s both are version %d %s; renumber one", *slot, fn, f.Version, f.Direction)}})
+			continue
 		}
 		*slot = fn
+		if f.Direction == Up {
+			mig.Name = f.Title
+		}
 	}
 	src := &Source{FS: sub, Name: name}
 	for _, mig := range byVersion {
 		if mig.Up == "" {
-			return nil, &Error{Source: name, File: mig.Down, Err: ErrMissingUp, Advice: "add the matching .up.sql file or remove this one"}
-		}
-		if t := titles[mig.Version]; mig.Down != "" && t[0] != t[1] {
-			return nil, &Error{Source: name, File: mig.Down, Err: ErrDuplicateVersion,
-				Advice: fmt.Sprintf("%s and %s share version %d but not a title; renumber one", mig.Up, mig.Down, mig.Version)}
+			problems = append(problems, problem{mig.Version, &Error{Source: name, File: mig.Down, Err: ErrMissingUp,
+				Advice: "add the matching .up.sql file or remove this one"}})
+			continue
 		}
 		src.Migrations = append(src.Migrations, *mig)
+	}
+	if len(problems) > 0 {
+		return nil, slices.MinFunc(problems, func(a, b problem) int {
+			return cmp.Or(cmp.Compare(a.version, b.version), cmp.Compare(a.err.File, b.err.File))
+		}).err
 	}
 	if len(src.Migrations) == 0 {
 		return nil, &Error{Source: name, Err: ErrEmpty, Advice: "add {version}_{title}.up.sql files, or point --source at the right folder"}
 	}
 	slices.SortFunc(src.Migrations, func(a, b Migration) int { return cmp.Compare(a.Version, b.Version) })
 	return src, nil
+}
+
+// problem is a bad file Load found, with the version it sorts by.
+type problem struct {
+	version uint64
+	err     *Error
+}
+
+// leadingVersion returns the number a file name starts with, as a version
+// to sort a bad file by: the largest version when it has none or it does
+// not fit.
+func leadingVersion(name string) uint64 {
+	end := 0
+	for end < len(name) && name[end] >= '0' && name[end] <= '9' {
+		end++
+	}
+	v, err := strconv.ParseUint(name[:end], 10, 64)
+	if err != nil {
+		return math.MaxUint64
+	}
+	return v
 }
 
 // Head returns the highest version in the source.

@@ -76,7 +76,7 @@ func TestLoadErrors(t *testing.T) {
 		{"skipped name no direction", mapFS("1_a.up.sql", "2_add.sql"), source.ErrSkippedFile, "2_add.sql", ""},
 		{"duplicate up", mapFS("1_a.up.sql", "1_b.up.sql"), source.ErrDuplicateVersion, "", "1_a.up.sql"},
 		{"duplicate padded", mapFS("1_a.up.sql", "001_a.up.sql"), source.ErrDuplicateVersion, "", "version 1"},
-		{"up and down titles differ", mapFS("1_a.up.sql", "1_b.down.sql"), source.ErrDuplicateVersion, "1_b.down.sql", "not a title"},
+		{"two down files", mapFS("1_a.up.sql", "1_a.down.sql", "1_b.down.sql"), source.ErrDuplicateVersion, "1_b.down.sql", "version 1 down"},
 		{"down without up", mapFS("1_a.up.sql", "2_b.down.sql"), source.ErrMissingUp, "2_b.down.sql", ""},
 		{"empty", mapFS("README.md"), source.ErrEmpty, "", ""},
 	} {
@@ -99,6 +99,55 @@ func TestLoadErrors(t *testing.T) {
 	assert.True(t, errors.As(err, &se), "%v", err)
 	assert.Equal(t, "99999999999999999999_huge.up.sql", se.File)
 	assert.Contains(t, err.Error(), "64 bits")
+}
+
+// golang-migrate pairs an up and a down file by version and direction,
+// whatever their titles: so does Load. The migration is named by its up
+// file; its down file keeps its own name.
+func TestLoadPairsTitlesThatDiffer(t *testing.T) {
+	src := load(t, "1_init.up.sql", "1_init.down.sql", "2_add_c.up.sql", "2_drop_c.down.sql", "3_x.up.sql")
+	assert.Equal(t, []source.Migration{
+		{Version: 1, Name: "init", Up: "1_init.up.sql", Down: "1_init.down.sql"},
+		{Version: 2, Name: "add_c", Up: "2_add_c.up.sql", Down: "2_drop_c.down.sql"},
+		{Version: 3, Name: "x", Up: "3_x.up.sql"},
+	}, src.Migrations)
+	m, _ := src.Find(source.V(2))
+	assert.Equal(t, "drop_c", m.DownTitle())
+	assert.Equal(t, "2_add_c", m.Label())
+	assert.Equal(t, "init", src.Migrations[0].DownTitle())
+	assert.Equal(t, "", src.Migrations[2].DownTitle())
+	down := src.DownSteps(source.V(3), source.V(1))
+	assert.Equal(t, 2, len(down))
+	assert.Equal(t, "2_drop_c.down.sql", down[1].File)
+	assert.Equal(t, "2_drop_c", down[1].Label())
+	assert.Equal(t, "add_c", down[1].Name)
+}
+
+// With several bad files, the error names the one of the lowest version
+// (not the first by name, nor a random one of a map), every time.
+func TestLoadNamesTheLowestBadFile(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []string
+		want  error
+		file  string
+	}{
+		// By name, 02_c < 10_a < 10_b < 2_c < 9_x.
+		{"duplicates", []string{"10_a.up.sql", "10_b.up.sql", "02_c.up.sql", "2_c.up.sql", "9_x.up.sql"}, source.ErrDuplicateVersion, "2_c.up.sql"},
+		{"downs without ups", []string{"1_a.up.sql", "7_c.down.sql", "5_a.down.sql", "30_b.down.sql", "3_b.down.sql", "4_d.down.sql"}, source.ErrMissingUp, "3_b.down.sql"},
+		{"mixed", []string{"1_a.up.sql", "8_a.up.sql", "8_b.up.sql", "6_x.down.sql", "5.up.sql", "12_q.sql"}, source.ErrSkippedFile, "5.up.sql"},
+		{"mixed kinds, lowest is a missing up", []string{"1_a.up.sql", "8_a.up.sql", "8_b.up.sql", "6_x.down.sql", "12_q.sql"}, source.ErrMissingUp, "6_x.down.sql"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 50 {
+				_, err := source.Load(mapFS(tc.files...), ".", "migrations")
+				assert.IsError(t, err, tc.want)
+				var se *source.Error
+				assert.True(t, errors.As(err, &se))
+				assert.Equal(t, tc.file, se.File)
+			}
+		})
+	}
 }
 
 func TestParseFileName(t *testing.T) {
