@@ -284,10 +284,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // chain returns the template name of each prefix of applied: a hash chain
-// seeded with what else shapes a replay (the user, the session settings).
+// seeded with what else shapes a replay (the user, the version table, the
+// session settings).
 func (p *Provider) chain(src *source.Source, applied []source.Migration) ([]string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "guard template 1\x00%s\x00", p.admin.User)
+	// 2: templates hold the version table (WithVersionTable).
+	fmt.Fprintf(h, "guard template 2\x00%s\x00%s\x00", p.admin.User, p.opts.versionTable.Key())
 	params := map[string]string{}
 	maps.Copy(params, p.admin.RuntimeParams)
 	if p.opts.target != nil {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
@@ -60,6 +61,26 @@ type options struct {
 	// What Shadow.Schema inspects (see WithInspection); nil schemas: the
 	// defaults, and no schema kept with templates.
 	inspectSchemas, inspectExclude []string
+	// versionTable is golang-migrate's version table, created in every
+	// new shadow database (see WithVersionTable).
+	versionTable source.Table
+}
+
+// WithVersionTable names golang-migrate's version table (default
+// schema_migrations in the session's current schema, source.DefaultTable),
+// as the runner resolved it on the target. Every shadow database is
+// created with it, empty, exactly as golang-migrate's pgx/v5 driver creates
+// it before it runs the first file, so that a migration that reads or
+// alters the version table replays as it runs on the target. Leave it out
+// of what is inspected (WithInspection's excludeTables) as on the target.
+func WithVersionTable(t source.Table) Option {
+	return func(o *options) error {
+		if t.Name == "" {
+			return errors.New("empty version table name")
+		}
+		o.versionTable = t
+		return nil
+	}
 }
 
 // WithTargetConn identifies the target (see WithTarget, which is still
@@ -155,7 +176,7 @@ type Provider struct {
 // identity is checked when the provider first connects there, before
 // anything runs), and with *UnavailableError when no place works.
 func NewProvider(ctx context.Context, opts ...Option) (*Provider, error) {
-	o := options{grace: DefaultLeftoverGrace}
+	o := options{grace: DefaultLeftoverGrace, versionTable: source.DefaultTable()}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, fmt.Errorf("shadow: %w", err)
@@ -333,8 +354,34 @@ func (p *Provider) create(ctx context.Context, template string, applied []source
 	if err := p.refuseTarget(ctx, s.conn, s.cfg); err != nil {
 		return nil, err
 	}
+	if template == "" {
+		if err := p.versionTable(ctx, s); err != nil {
+			return nil, err
+		}
+	}
 	p.log.Debug("shadow database created", "name", name, "placement", p.placement)
 	return s, nil
+}
+
+// versionTable creates golang-migrate's version table in the new, empty
+// shadow s, with the statement golang-migrate's pgx/v5 driver runs
+// (ensureVersionTable) before the first file: in the table's schema, or,
+// when it names none, in the session's current schema (which is where an
+// unqualified CREATE TABLE puts it). When that schema does not exist (yet),
+// golang-migrate could not have created its table there either: the shadow
+// goes without, as it did before guard made it.
+func (p *Provider) versionTable(ctx context.Context, s *Shadow) error {
+	t := p.opts.versionTable
+	_, err := s.conn.PgConn().Exec(ctx, `CREATE TABLE IF NOT EXISTS `+t.String()+` (version bigint not null primary key, dirty boolean not null)`).ReadAll()
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.InvalidSchemaName {
+		p.log.Debug("shadow database without a version table: no schema to hold it", "name", s.name, "table", t.String(), "err", pgErr.Message)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("shadow: create the version table %s in %s: %w", t, s.name, err)
+	}
+	return nil
 }
 
 // stamp (re)writes the comment of shadow database name, through conn: this
