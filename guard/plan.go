@@ -119,6 +119,7 @@ func (r *Runner) provider(ctx context.Context, s *session) (*shadow.Provider, er
 	opts := []shadow.Option{
 		shadow.WithTarget(r.cfg), shadow.WithLogger(r.log),
 		shadow.WithInspection(r.c.schemas, []string{r.c.table.String()}),
+		shadow.WithVersionTable(s.table),
 	}
 	if r.c.shadowURL != "" {
 		// The session tells who the target is: no connection more.
