@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/sqltext"
@@ -103,23 +104,8 @@ func (r *run) hygiene() error {
 		r.add(Finding{Check: CheckHygiene, Severity: SeverityError, File: r.o.file(se.File), Message: se.Err.Error(), Hint: se.Advice})
 	}
 	migs := r.src.Migrations
-	if migs[len(migs)-1].Version < sequentialLimit {
-		for i := 1; i < len(migs); i++ {
-			prev, m := migs[i-1].Version, migs[i].Version
-			if m == prev+1 {
-				continue
-			}
-			missing := fmt.Sprint(prev + 1)
-			if m > prev+2 {
-				missing = fmt.Sprintf("%d to %d are", prev+1, m-1)
-			} else {
-				missing += " is"
-			}
-			r.add(Finding{Check: CheckHygiene, Severity: SeverityWarning, File: r.o.file(migs[i].Up),
-				Message: fmt.Sprintf("version %d follows %d: %s missing", m, prev, missing),
-				Hint:    "golang-migrate does not mind, but a gap is often a migration lost in a merge; renumber if this one is not released yet"})
-		}
-	}
+	r.titles(migs)
+	r.gaps(migs)
 	files := 0
 	for _, m := range migs {
 		for _, name := range []string{m.Up, m.Down} {
@@ -154,6 +140,82 @@ func (r *run) hygiene() error {
 	}
 	r.done(CheckHygiene, fmt.Sprintf("%s: names, versions, statements", plural(files, "file")+" checked"))
 	return nil
+}
+
+// gaps warns, in one finding, of gaps in sequential versions: a gap is
+// often a migration lost in a merge. It says nothing when gaps are the
+// history's pattern: timestamp versions (see sequentialLimit), or versions
+// that skip more often than they follow one another (10, 20, 30; dates
+// as yyyymmdd).
+func (r *run) gaps(migs []source.Migration) {
+	if migs[len(migs)-1].Version >= sequentialLimit {
+		return
+	}
+	type gap struct{ prev, next uint64 }
+	var found []gap
+	for i := 1; i < len(migs); i++ {
+		if prev, m := migs[i-1].Version, migs[i].Version; m != prev+1 {
+			found = append(found, gap{prev, m})
+		}
+	}
+	if len(found) == 0 || 2*len(found) > len(migs)-1 {
+		return
+	}
+	hint := "golang-migrate does not mind, but a gap is often a migration lost in a merge; renumber if this one is not released yet"
+	if len(found) == 1 {
+		g := found[0]
+		missing := fmt.Sprint(g.prev+1) + " is"
+		if g.next > g.prev+2 {
+			missing = fmt.Sprintf("%d to %d are", g.prev+1, g.next-1)
+		}
+		m, _ := r.src.Find(source.V(g.next))
+		r.add(Finding{Check: CheckHygiene, Severity: SeverityWarning, File: r.o.file(m.Up),
+			Message: fmt.Sprintf("version %d follows %d: %s missing", g.next, g.prev, missing), Hint: hint})
+		return
+	}
+	r.add(Finding{Check: CheckHygiene, Severity: SeverityWarning,
+		Message: fmt.Sprintf("%d gaps in the sequence of versions: %s", len(found), listSome(len(found), func(i int) string {
+			return fmt.Sprintf("%d follows %d", found[i].next, found[i].prev)
+		})),
+		Hint: "golang-migrate does not mind, but a gap is often a migration lost in a merge; renumber those not released yet"})
+}
+
+// titles notes, in one warning, the versions whose up and down files have
+// different titles (2_add_c.up.sql, 2_drop_c.down.sql): golang-migrate pairs
+// them by version, and so does guard, but a mismatch is often a slip.
+func (r *run) titles(migs []source.Migration) {
+	var odd []source.Migration
+	for _, m := range migs {
+		if m.Down != "" && m.DownTitle() != m.Name {
+			odd = append(odd, m)
+		}
+	}
+	switch len(odd) {
+	case 0:
+		return
+	case 1:
+		m := odd[0]
+		r.add(Finding{Check: CheckHygiene, Severity: SeverityWarning, File: r.o.file(m.Down),
+			Message: fmt.Sprintf("the down file of %s has another title (%q, not %q); it is paired by version, as golang-migrate pairs it", m.Up, m.DownTitle(), m.Name),
+			Hint:    "rename it to " + downName(m.Up) + " if the titles were meant to match"})
+		return
+	}
+	r.add(Finding{Check: CheckHygiene, Severity: SeverityWarning,
+		Message: fmt.Sprintf("%d versions have up and down files of different titles (%s); they are paired by version, as golang-migrate pairs them", len(odd), listSome(len(odd), func(i int) string { return odd[i].Up + " / " + odd[i].Down })),
+		Hint:    "rename the down files to match their up files if the titles were meant to match"})
+}
+
+// listSome lists the first three of n items, and how many more there are.
+func listSome(n int, item func(int) string) string {
+	var parts []string
+	for i := 0; i < n && i < 3; i++ {
+		parts = append(parts, item(i))
+	}
+	s := strings.Join(parts, ", ")
+	if n > 3 {
+		s += fmt.Sprintf(" and %d more", n-3)
+	}
+	return s
 }
 
 func plural(n int, word string) string {

@@ -61,18 +61,18 @@ func TestLongHistory(t *testing.T) {
 	cases := []struct {
 		name  string
 		edit  map[string]string
-		files []string // files of the findings, in order
+		files []string // files of the findings, in order ("": the one line for versions 5 and 22, without down file)
 		built int      // shadows replayed in (the second range's cannot be built when the history stops before it)
 	}{
 		{"passes but for the contract", nil,
-			[]string{"05_t.up.sql", "22_t.up.sql", "27_t.up.sql"}, 2},
+			[]string{"", "27_t.up.sql"}, 2},
 		{"broken downs early and late", map[string]string{
 			"08_t.down.sql": "SELECT 1;",
 			"24_t.down.sql": "DROP TABLE t24; DROP TABLE t3;",
-		}, []string{"05_t.up.sql", "08_t.down.sql", "22_t.up.sql", "24_t.down.sql", "27_t.up.sql"}, 2},
+		}, []string{"08_t.down.sql", "24_t.down.sql", "", "27_t.up.sql"}, 2},
 		{"down fails late", map[string]string{
 			"25_t.down.sql": "DROP TABLE nope;",
-		}, []string{"05_t.up.sql", "22_t.up.sql", "25_t.down.sql", "27_t.up.sql"}, 2},
+		}, []string{"25_t.down.sql", "", "27_t.up.sql"}, 2},
 		{"stops early", map[string]string{
 			"07_t.up.sql":   "CREATE TABLE t7 (id int REFERENCES nope (id));",
 			"24_t.down.sql": "SELECT 1;",
@@ -80,10 +80,10 @@ func TestLongHistory(t *testing.T) {
 		{"stops late", map[string]string{
 			"12_t.down.sql": "SELECT 1;",
 			"26_t.up.sql":   "CREATE TABLE t26 (id int REFERENCES nope (id));",
-		}, []string{"26_t.up.sql", "05_t.up.sql", "12_t.down.sql", "22_t.up.sql"}, 2},
+		}, []string{"26_t.up.sql", "12_t.down.sql", ""}, 2},
 		{"stops in a version without a down file", map[string]string{
 			"22_t.up.sql": "CREATE TABLE t22 (id int REFERENCES nope (id));",
-		}, []string{"22_t.up.sql", "05_t.up.sql", "22_t.up.sql"}, 2},
+		}, []string{"22_t.up.sql", ""}, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -60,6 +60,7 @@ func (r *run) replay(ctx context.Context) (_ *schema.Schema, err error) {
 		return nil, err
 	}
 	var t tally
+	var missing []source.Migration
 	for _, w := range walkers {
 		if w.unbuilt {
 			// Building this range's start failed: an earlier range stops
@@ -70,9 +71,11 @@ func (r *run) replay(ctx context.Context) (_ *schema.Schema, err error) {
 		maps.Copy(r.drift, w.drift)
 		t.checked += w.t.checked
 		t.missing += w.t.missing
+		missing = append(missing, w.missing...)
 		if w.stopped {
 			t.applied = w.t.applied
 			r.sh = w.sh
+			r.missingDowns(missing)
 			r.stops(t)
 			return nil, nil
 		}
@@ -84,6 +87,7 @@ func (r *run) replay(ctx context.Context) (_ *schema.Schema, err error) {
 		return nil, err
 	}
 	maps.Copy(r.drift, last.drift)
+	r.missingDowns(missing)
 	r.passed(t)
 	return final, nil
 }
@@ -134,8 +138,9 @@ type walker struct {
 	// (with a contract only): it tells which migration made a change.
 	drift   map[int]map[string]bool
 	t       tally
-	stopped bool // a migration of the range does not apply (a finding says which)
-	unbuilt bool // the shadow at the version before lo could not be built
+	missing []source.Migration // versions without a down file, in order
+	stopped bool               // a migration of the range does not apply (a finding says which)
+	unbuilt bool               // the shadow at the version before lo could not be built
 }
 
 func (w *walker) add(f Finding) { w.findings = append(w.findings, f) }
@@ -225,15 +230,35 @@ func downDetail(checked, missing int, suffix string) string {
 	return s + suffix
 }
 
-// missingDown reports a version without a down file.
+// missingDown notes a version without a down file: an error of its own
+// with WithRequireDown, else counted for missingDowns.
 func (w *walker) missingDown(m source.Migration) {
-	sev := SeverityWarning
+	w.missing = append(w.missing, m)
 	if w.r.o.requireDown {
-		sev = SeverityError
+		w.add(Finding{Check: CheckDown, Severity: SeverityError, File: w.r.o.file(m.Up),
+			Message: fmt.Sprintf("no down migration: version %d cannot be rolled back", m.Version),
+			Hint:    fmt.Sprintf("add %s that undoes it", downName(m.Up))})
 	}
-	w.add(Finding{Check: CheckDown, Severity: sev, File: w.r.o.file(m.Up),
-		Message: fmt.Sprintf("no down migration: version %d cannot be rolled back", m.Version),
-		Hint:    fmt.Sprintf("add %s that undoes it", downName(m.Up))})
+}
+
+// missingDowns warns, in one finding, of the versions without a down file
+// (unless WithRequireDown made each an error): an up-only history is
+// common, and one line says it.
+func (r *run) missingDowns(missing []source.Migration) {
+	switch {
+	case r.o.requireDown || len(missing) == 0:
+		return
+	case len(missing) == 1:
+		m := missing[0]
+		r.add(Finding{Check: CheckDown, Severity: SeverityWarning, File: r.o.file(m.Up),
+			Message: fmt.Sprintf("no down migration: version %d cannot be rolled back", m.Version),
+			Hint:    fmt.Sprintf("add %s that undoes it", downName(m.Up))})
+		return
+	}
+	r.add(Finding{Check: CheckDown, Severity: SeverityWarning,
+		Message: fmt.Sprintf("%d versions have no down file and cannot be rolled back: %s", len(missing),
+			listSome(len(missing), func(i int) string { return missing[i].Up })),
+		Hint: "add a .down.sql file to those that should be reversible (--require-down makes each missing one an error)"})
 }
 
 func downName(up string) string {
@@ -346,7 +371,11 @@ func (w *walker) checkDown(ctx context.Context, m source.Migration, before *sche
 	if err != nil {
 		return false, err
 	}
-	if changes := diff.Schemas(before, after); len(changes) > 0 {
+	changes := diff.Schemas(before, after)
+	if enumValuesLeft(changes) {
+		return w.enumLeft(ctx, m, changes)
+	}
+	if len(changes) > 0 {
 		c := changes[0]
 		where := ""
 		if c.Table != "" {
@@ -370,6 +399,43 @@ func (w *walker) checkDown(ctx context.Context, m source.Migration, before *sche
 		w.add(f)
 		return false, nil
 	}
+	return true, nil
+}
+
+// enumValuesLeft reports whether changes, from the schema before an up file
+// to the schema after its down file, are only enum values added: values
+// the down file could not remove (PostgreSQL cannot drop an enum value).
+func enumValuesLeft(changes []diff.Change) bool {
+	for _, c := range changes {
+		if c.Kind != diff.EnumValueAdded {
+			return false
+		}
+	}
+	return len(changes) > 0
+}
+
+// enumLeft judges a down file that leaves enum values behind (changes):
+// when m's up file applies again on top of them, the history still goes up,
+// down and up, and a warning says what stays; when it does not, that is the
+// error. ok is as checkDown's.
+func (w *walker) enumLeft(ctx context.Context, m source.Migration, changes []diff.Change) (ok bool, err error) {
+	var values []string
+	for _, c := range changes {
+		values = append(values, c.Object)
+	}
+	left := strings.Join(values, ", ")
+	if err := w.sh.Step(ctx, w.r.src, source.UpStep(m)); err != nil {
+		f, ok := w.stepFinding(ctx, err, CheckDown, fmt.Sprintf("fails when applied again after %s, which leaves enum value %s behind: ", m.Down, left))
+		if !ok {
+			return false, err
+		}
+		f.Hint = joinHints(f.Hint, "PostgreSQL cannot drop an enum value: write the up file so it applies again (ALTER TYPE … ADD VALUE IF NOT EXISTS), or make the down file recreate the type without it")
+		w.add(f)
+		return false, nil
+	}
+	w.add(Finding{Check: CheckDown, Severity: SeverityWarning, File: w.r.o.file(m.Down), Object: changes[0].Object,
+		Message: fmt.Sprintf("leaves enum value %s behind (PostgreSQL cannot drop an enum value); %s applies again after it", left, m.Up),
+		Hint:    "nothing to do unless the value must go: a down file can only remove it by recreating the type"})
 	return true, nil
 }
 

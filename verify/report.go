@@ -15,8 +15,11 @@ type Check string
 const (
 	// CheckHygiene: file names golang-migrate would silently skip, duplicate
 	// versions, a down file without its up (errors); gaps in sequential
-	// versions (warnings); a statement PostgreSQL refuses inside a
-	// transaction block in a file with other statements (error).
+	// versions, unless gaps are the history's pattern (one warning for all),
+	// up and down files of one version with different titles (one warning
+	// for all: they are paired by version, as golang-migrate pairs them); a
+	// statement PostgreSQL refuses inside a transaction block in a file
+	// with other statements (error).
 	CheckHygiene Check = "hygiene"
 	// CheckSum: the files match the sum file (guard.sum); a recorded file
 	// that was edited or removed, or an unrecorded one below the newest
@@ -25,8 +28,10 @@ const (
 	// CheckApply: every migration applies in order from an empty database.
 	CheckApply Check = "apply"
 	// CheckDown: for each version, up → down → up again, and the schema
-	// after down equals the schema before up. A missing down file is a
-	// warning (an error with WithRequireDown).
+	// after down equals the schema before up. Versions without a down file
+	// are one warning for all (an error each with WithRequireDown). A down
+	// file that leaves enum values behind (PostgreSQL cannot drop one) is a
+	// warning when the up file applies again, an error when it does not.
 	CheckDown Check = "down"
 	// CheckContract: the final schema against the committed contract;
 	// every change its lock mode blocks is an error.
