@@ -45,6 +45,9 @@ func TestNewRejects(t *testing.T) {
 		{name: "duplicate version", fsys: fstest.MapFS{
 			"m/1_init.up.sql": {}, "m/001_other.up.sql": {},
 		}, dir: "m", want: source.ErrDuplicateVersion},
+		{name: "two down files of a version", fsys: fstest.MapFS{
+			"m/1_init.up.sql": {}, "m/1_init.down.sql": {}, "m/1_undo.down.sql": {},
+		}, dir: "m", want: source.ErrDuplicateVersion},
 		{name: "empty folder", fsys: fstest.MapFS{"m/README": {}}, dir: "m", want: source.ErrEmpty},
 		{name: "no folder", fsys: fstest.MapFS{}, dir: "m", want: source.ErrNoDirectory},
 		{name: "zero TTL", fsys: headFiveFS(), dir: "migrations", opts: []Option{WithTTL(0)}},
@@ -78,6 +81,22 @@ func TestNewRejects(t *testing.T) {
 	c, err := New(pool, headFive(t))
 	assert.NoError(t, err)
 	assert.Equal(t, 5, c.Head())
+}
+
+// Up and down files of one version with different titles are one
+// migration, as golang-migrate pairs them: New takes the head from them.
+func TestNewAcceptsDownFilesOfAnotherTitle(t *testing.T) {
+	pool, err := pgxpool.New(t.Context(), "postgres://127.0.0.1:1/x")
+	assert.NoError(t, err)
+	t.Cleanup(pool.Close)
+	src, err := source.Load(fstest.MapFS{
+		"m/1_init.up.sql": {}, "m/1_init.down.sql": {},
+		"m/2_add_c.up.sql": {}, "m/2_drop_c.down.sql": {},
+	}, "m", "m")
+	assert.NoError(t, err)
+	c, err := New(pool, src)
+	assert.NoError(t, err)
+	assert.Equal(t, 2, c.Head())
 }
 
 func TestResolveTable(t *testing.T) {
