@@ -29,7 +29,8 @@ const (
 
 // Run runs guard with args (without the program name) and returns the exit
 // code. All output goes to stdout and stderr; nothing is read from the
-// process's globals but the environment.
+// process's globals but the environment. golang-migrate's single-dash
+// -path, -source and -database are read as --source and --database-url.
 //
 // With --format json, stdout holds one JSON document even when the command
 // fails: the command's own (carrying an "error" member when it failed), or
@@ -38,7 +39,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	out := &countingWriter{w: stdout}
 	g := &globals{stdin: stdin, stdout: out, stderr: stderr, getenv: os.Getenv}
 	root := newRootCmd(g)
-	root.SetArgs(args)
+	root.SetArgs(golangMigrateFlags(args))
 	root.SetIn(stdin)
 	root.SetOut(out)
 	root.SetErr(stderr)
@@ -72,6 +73,36 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return code
 }
 
+// migrateAliases are golang-migrate's flags, single-dash as Go's flag
+// package writes them, and guard's names for them.
+var migrateAliases = map[string]string{
+	"-path": "--source", "--path": "--source", "-source": "--source",
+	"-database": "--database-url", "--database": "--database-url",
+}
+
+// golangMigrateFlags rewrites golang-migrate's -path, -source and -database
+// (`-path DIR` or `-path=DIR`) into guard's --source and --database-url
+// before cobra reads them: pflag would read -path as the shorthands -p -a
+// -t -h. Arguments after "--" are left alone.
+func golangMigrateFlags(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		name, value, hasValue := strings.Cut(a, "=")
+		if to, ok := migrateAliases[name]; ok {
+			if hasValue {
+				a = to + "=" + value
+			} else {
+				a = to
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // globals are the flags every command shares, and where output goes.
 type globals struct {
 	databaseURL     string
@@ -82,8 +113,13 @@ type globals struct {
 	migrationsTable string
 	format          string
 
-	table source.Table   // --migrations-table, parsed by validate
-	src   *source.Source // --source, read once by openSource
+	table source.Table // --migrations-table (or the URL's x-migrations-table), parsed by validate
+	// target is the target's connection string without golang-migrate's
+	// x-* options, and fromEnv true when the PG* environment alone is the
+	// target (see resolveTarget).
+	target  string
+	fromEnv bool
+	src     *source.Source // --source, read once by openSource
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -102,7 +138,7 @@ database, classifies every schema change against a locked schema contract
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return g.validate()
+			return g.validate(cmd)
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
@@ -159,7 +195,7 @@ func usageArgs(cmd *cobra.Command) {
 	}
 }
 
-func (g *globals) validate() error {
+func (g *globals) validate(cmd *cobra.Command) error {
 	switch g.format {
 	case "text", "json":
 	default:
@@ -179,7 +215,10 @@ func (g *globals) validate() error {
 	for _, u := range []string{g.databaseURL, g.shadowURL, g.getenv("GUARD_DATABASE_URL"), g.getenv("DATABASE_URL")} {
 		g.rememberPassword(u)
 	}
-	return nil
+	if pw := g.getenv("PGPASSWORD"); pw != "" {
+		g.passwords = append(g.passwords, pw)
+	}
+	return g.resolveTarget(cmd)
 }
 
 // rememberPassword notes the password of a connection string so that it can
@@ -188,7 +227,11 @@ func (g *globals) rememberPassword(connString string) {
 	if connString == "" {
 		return
 	}
-	if cfg, err := dburl.Parse(connString); err == nil && cfg.Password != "" {
+	clean, _, err := dburl.Split(connString)
+	if err != nil {
+		clean = connString
+	}
+	if cfg, err := dburl.Parse(clean); err == nil && cfg.Password != "" {
 		g.passwords = append(g.passwords, cfg.Password)
 	}
 	if raw := dburl.RawPassword(connString); raw != "" {

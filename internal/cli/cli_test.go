@@ -74,10 +74,23 @@ func migrateTo(t *testing.T, url string, v uint64) {
 	assert.NoError(t, db.Close())
 }
 
-// clearEnv makes sure no database URL leaks in from the environment.
+// clearEnv makes sure no database URL leaks in from the environment, nor
+// a PG* variable naming a server (which is a target too).
 func clearEnv(t *testing.T) {
 	t.Setenv("GUARD_DATABASE_URL", "")
 	t.Setenv("DATABASE_URL", "")
+	for _, k := range []string{"PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSERVICE"} {
+		unsetenv(t, k)
+	}
+}
+
+// unsetenv removes k from the environment for the test (an empty value
+// would reach the PostgreSQL programs an ephemeral cluster runs, which
+// refuse PGPORT="").
+func unsetenv(t *testing.T, k string) {
+	t.Helper()
+	t.Setenv(k, "") // restores the old value after the test
+	assert.NoError(t, os.Unsetenv(k))
 }
 
 func TestSchemaInspect(t *testing.T) {
@@ -259,6 +272,11 @@ func TestBadInput(t *testing.T) {
 		{"unknown command", []string{"contrakt"}, 2, "unknown command", ""},
 		{"unknown subcommand", []string{"migrate", "frobnicate"}, 2, `unknown command "frobnicate" for "guard migrate"`, "guard migrate --help"},
 		{"unknown contract subcommand", []string{"contract", "lokc"}, 2, `unknown command "lokc"`, "guard contract --help"},
+		{"migrate bogus", []string{"migrate", "bogus"}, 2, `unknown command "bogus" for "guard migrate"`, "guard migrate --help"},
+		{"contract bogus", []string{"contract", "bogus"}, 2, `unknown command "bogus" for "guard contract"`, "guard contract --help"},
+		{"contract bogus in JSON mode", []string{"contract", "bogus", "--format", "json"}, 2, `unknown command "bogus" for "guard contract"`, "guard contract --help"},
+		{"unknown x-* option", []string{"--database-url", withQuery(url, "x-migrate-table=v"), "schema", "inspect"}, 2, "x-migrate-table: unknown option", "x-migrations-table"},
+		{"unencoded @ in password", []string{"--database-url", "postgres://postgres:in@PW@127.0.0.1:5432/db", "schema", "inspect"}, 1, "unencoded", "%40"},
 		{"unknown flag", []string{"contract", "show", "--frob"}, 2, "unknown flag", ""},
 		{"unknown shorthand flag", []string{"contract", "show", "-f"}, 2, "unknown shorthand flag", ""},
 		{"too many arguments", []string{"migrate", "up", "1", "2"}, 2, "accepts at most 1 arg", ""},
@@ -363,6 +381,10 @@ func TestPasswordNeverAppears(t *testing.T) {
 		{"--database-url", "host=127.0.0.1 port=1 password='" + secret + "' connect_timeout=5", "schema", "inspect"},
 		{"--database-url", "postgres://postgres:" + escaped + "@127.0.0.1:notaport/db", "schema", "inspect"},
 		{"--shadow-url", wrong, "--source", filepath.Join(dir, "migrations"), "schema", "inspect", "--from", "migrations"},
+		{"--database-url", withScheme(good, "pgx5") + "&x-migrations-table=v", "schema", "inspect"},
+		{"--database-url", good + "&x-migrations-tabel=v", "schema", "inspect"},
+		{"--database-url", good + "&x-statement-timeout=10", "--format", "json", "schema", "inspect"},
+		{"--shadow-url", good + "&x-migrations-table=v", "--source", filepath.Join(dir, "migrations"), "schema", "inspect", "--from", "migrations"},
 	}
 	codes := []int{}
 	for _, args := range runs {
@@ -379,13 +401,27 @@ func TestPasswordNeverAppears(t *testing.T) {
 		assert.NotContains(t, string(b), escaped)
 	}
 	// The good URL works (so the checks above saw real output) and the bad ones fail.
-	assert.Equal(t, []int{0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1}, codes)
+	assert.Equal(t, []int{0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 2, 2, 1}, codes)
 }
 
 func TestDemoTellsTheStoryAndCleansUp(t *testing.T) {
 	clearEnv(t)
 	admin := pgtest.Server(t)
-	t.Setenv("GUARD_DATABASE_URL", admin)
+	t.Run("GUARD_DATABASE_URL", func(t *testing.T) {
+		t.Setenv("GUARD_DATABASE_URL", admin)
+		demoTellsTheStoryAndCleansUp(t, admin)
+	})
+	// A PG* variable set means the user pointed at a server: the demo uses
+	// it rather than an ephemeral cluster.
+	t.Run("PG* environment", func(t *testing.T) {
+		pgEnv(t, admin)
+		out := demoTellsTheStoryAndCleansUp(t, admin)
+		assert.Contains(t, out, "(from the PG* environment) for a throwaway database")
+		assert.NotContains(t, out, "ephemeral")
+	})
+}
+
+func demoTellsTheStoryAndCleansUp(t *testing.T, admin string) string {
 	r := guard(t, "demo")
 	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
 	for _, want := range []string{
@@ -416,6 +452,7 @@ func TestDemoTellsTheStoryAndCleansUp(t *testing.T) {
 	assert.NoError(t, rows.Err())
 	left = append(left, shadowsOf(t, admin, os.Getpid())...)
 	assert.Equal(t, []string(nil), left)
+	return r.stdout
 }
 
 // shadowsOf lists the shadow databases on url's server that process pid

@@ -4,27 +4,115 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/spf13/cobra"
 
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
 )
 
-// connString returns the target's connection string: --database-url, else
-// $GUARD_DATABASE_URL, else $DATABASE_URL.
-func (g *globals) connString() (string, error) {
+// errNoDatabaseURL: no target is configured at all.
+var errNoDatabaseURL = errors.New("no database URL given")
+
+// pgEnvTarget are the PG* variables that say where a server is: with any
+// of them set and no URL, the PG* environment alone is the target, as for
+// psql. The others (PGSSLMODE, PGAPPNAME, PGCONNECT_TIMEOUT, …) only
+// adjust a connection made to a server named elsewhere.
+var pgEnvTarget = []string{"PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSERVICE"}
+
+// rawConnString returns the target's connection string as given:
+// --database-url, else $GUARD_DATABASE_URL, else $DATABASE_URL; "" when
+// none is set.
+func (g *globals) rawConnString() string {
 	for _, s := range []string{g.databaseURL, g.getenv("GUARD_DATABASE_URL"), g.getenv("DATABASE_URL")} {
 		if s != "" {
-			return s, nil
+			return s
 		}
 	}
-	return "", &hintError{err: errors.New("no database URL given"),
-		hint: "pass --database-url postgres://USER@HOST/DB, or set GUARD_DATABASE_URL or DATABASE_URL"}
+	return ""
+}
+
+// pgEnv reports whether a PG* variable names a server.
+func (g *globals) pgEnv() bool {
+	for _, k := range pgEnvTarget {
+		if g.getenv(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveTarget reads the target's connection string once (validate): it
+// takes golang-migrate's x-* options out of it (dburl.Split), honours
+// x-migrations-table, and refuses the options guard cannot honour.
+func (g *globals) resolveTarget(cmd *cobra.Command) error {
+	raw := g.rawConnString()
+	if raw == "" {
+		g.fromEnv = g.pgEnv()
+		return nil
+	}
+	clean, opts, err := dburl.Split(raw)
+	if err != nil {
+		var oe *dburl.OptionError
+		if errors.As(err, &oe) && oe.Key != "" {
+			return usageError{err}
+		}
+		return err
+	}
+	g.target = clean
+	return g.honour(cmd, opts)
+}
+
+// honour applies the x-* options of the target's URL that map onto
+// guard's, and refuses the ones guard cannot honour: a one-line usage
+// error rather than an option silently ignored.
+func (g *globals) honour(cmd *cobra.Command, o dburl.Options) error {
+	if o.Has(dburl.KeyMigrationsTable) {
+		name := o.MigrationsTable
+		if !o.MigrationsTableQuoted && strings.HasPrefix(name, `"`) {
+			return usageError{&hintError{err: fmt.Errorf("database URL option x-migrations-table %s is quoted but x-migrations-table-quoted is not true: golang-migrate would create a table with quotes in its name", name),
+				hint: "add x-migrations-table-quoted=true to the URL, or remove the quotes"}}
+		}
+		t, err := source.ParseTable(name, o.MigrationsTableQuoted)
+		if err != nil {
+			return usageError{&hintError{err: fmt.Errorf("database URL option x-migrations-table: %w", err), hint: "give a table name of at most 63 bytes"}}
+		}
+		if cmd.Flags().Changed("migrations-table") && t != g.table {
+			return usageError{&hintError{err: fmt.Errorf("--migrations-table %s and the database URL's x-migrations-table %s name different tables", g.table, t),
+				hint: "give the table once: in the URL (x-migrations-table) or with --migrations-table"}}
+		}
+		g.table = t
+	}
+	if o.StatementTimeout > 0 {
+		return usageError{&hintError{err: fmt.Errorf("database URL option x-statement-timeout=%d: guard cannot bound each migration statement", o.StatementTimeout.Milliseconds()),
+			hint: "remove it from the URL (or set it to 0); guard's --lock-timeout bounds the waits for locks, which are what hang a migration"}}
+	}
+	if o.MultiStatement {
+		return usageError{&hintError{err: errors.New("database URL option x-multi-statement=true: guard runs each file as one batch, as golang-migrate does without it, and cannot split files on semicolons"),
+			hint: "remove it from the URL (x-multi-statement-max-size then has no effect, as in golang-migrate)"}}
+	}
+	if o.LockStrategy == "table" {
+		return usageError{&hintError{err: errors.New("database URL option x-lock-strategy=table: guard takes advisory locks only"),
+			hint: "remove x-lock-strategy (and x-lock-table) from the URL: guard's own advisory lock lets one migrator run at a time"}}
+	}
+	return nil
+}
+
+// connString returns the target's connection string without golang-
+// migrate's x-* options; "" when the PG* environment alone is the target
+// (pgx reads it); errNoDatabaseURL (with a hint) when there is none.
+func (g *globals) connString() (string, error) {
+	if g.target != "" || g.fromEnv {
+		return g.target, nil
+	}
+	return "", &hintError{err: errNoDatabaseURL,
+		hint: "pass --database-url postgres://USER@HOST/DB, or set GUARD_DATABASE_URL, DATABASE_URL or the PG* variables (PGHOST, PGDATABASE, …)"}
 }
 
 // targetConfig parses the target's connection string.
@@ -33,8 +121,18 @@ func (g *globals) targetConfig() (*pgx.ConnConfig, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s == "" {
+		cfg, err := dburl.ParseEnv()
+		if err != nil {
+			return nil, &hintError{err: err, hint: "check the PG* variables, or pass --database-url"}
+		}
+		return cfg, nil
+	}
 	cfg, err := dburl.Parse(s)
 	if err != nil {
+		if h := hintOf(err); h != "" {
+			return nil, err
+		}
 		return nil, &hintError{err: err, hint: "use postgres://USER:PASSWORD@HOST:PORT/DB or key=value pairs (host=… dbname=…)"}
 	}
 	return cfg, nil

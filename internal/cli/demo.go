@@ -135,20 +135,26 @@ func runDemo(ctx context.Context, g *globals) (err error) {
 func (d *demo) database(ctx context.Context) (cleanup func() error, err error) {
 	p := d.g.printer()
 	name := "guard_demo_" + randomSuffix()
-	admin, _ := d.g.connString()
+	// No URL and no PG* variable naming a server: the embedded default. A
+	// PG* variable set means the user pointed at a server, as for psql.
+	admin, err := d.g.connString()
 	var cluster *pgcluster.Cluster
-	if admin == "" {
+	if errors.Is(err, errNoDatabaseURL) {
 		p.Printf("No database URL given: starting an ephemeral PostgreSQL from the server binaries on this machine…\n")
 		if cluster, err = pgcluster.Start(ctx); err != nil {
 			return nil, err
 		}
 		admin = cluster.URL("postgres")
 	} else {
-		cfg, err := dburl.Parse(admin)
+		cfg, err := d.g.targetConfig()
 		if err != nil {
 			return nil, err
 		}
-		p.Printf("Using the server of %s for a throwaway database %s.\n", dburl.Describe(cfg), name)
+		from := ""
+		if admin == "" {
+			from = " (from the PG* environment)"
+		}
+		p.Printf("Using the server of %s%s for a throwaway database %s.\n", dburl.Describe(cfg), from, name)
 	}
 	stop := func() error {
 		if cluster != nil {

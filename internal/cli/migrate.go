@@ -48,6 +48,7 @@ guard_history. The version table stays golang-migrate's own.`,
 	cmd.AddCommand(
 		newMigratePlanCmd(g, mf), newMigrateUpCmd(g, mf), newMigrateDownCmd(g, mf), newMigrateGotoCmd(g, mf),
 		newMigrateStatusCmd(g, mf), newMigrateForceCmd(g, mf), newMigrateRecoverCmd(g, mf), newMigrateCreateCmd(g), newMigrateHashCmd(g),
+		newMigrateVersionCmd(g, mf), newMigrateHistoryCmd(g, mf),
 	)
 	return cmd
 }

@@ -412,10 +412,7 @@ func TestSIGTERMCancelsTheMigrationOnTheServer(t *testing.T) {
 }
 
 // mgClearEnv keeps database URLs of the environment out of in-process runs.
-func mgClearEnv(t *testing.T) {
-	t.Setenv("GUARD_DATABASE_URL", "")
-	t.Setenv("DATABASE_URL", "")
-}
+func mgClearEnv(t *testing.T) { clearEnv(t) }
 
 func TestMigrateBadInputChangesNothing(t *testing.T) {
 	mgClearEnv(t)

@@ -53,7 +53,7 @@ check failed, 3 only the contract blocks.`,
 			default:
 				return usageError{fmt.Errorf("unknown --format %q (want text, json or github)", format)}
 			}
-			err := g.validate()
+			err := g.validate(cmd)
 			g.format = format
 			return err
 		},

@@ -188,6 +188,9 @@ func TestVerifyCIExampleCommand(t *testing.T) {
 		}
 	}
 	assert.NotZero(t, len(args), "the workflow runs guard verify")
+	// Each job builds guard from a checkout, as the README says.
+	assert.Equal(t, 2, strings.Count(string(wf), "go install ./cmd/guard"), "both jobs install guard from a checkout")
+	assert.NotContains(t, string(wf), "@latest")
 	assert.Contains(t, strings.Join(args, " "), "--format github")
 
 	clean, err := filepath.Abs(filepath.Join("..", "..", "verify", "testdata", "clean"))
