@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS trigger_set_updated_at();

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS audit_row_change();

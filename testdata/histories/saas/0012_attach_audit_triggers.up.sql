@@ -1,0 +1,11 @@
+CREATE TRIGGER audit_memberships
+  AFTER INSERT OR UPDATE OR DELETE ON memberships
+  FOR EACH ROW EXECUTE FUNCTION audit_row_change();
+
+CREATE TRIGGER audit_api_keys
+  AFTER INSERT OR UPDATE OR DELETE ON api_keys
+  FOR EACH ROW EXECUTE FUNCTION audit_row_change();
+
+CREATE TRIGGER audit_invitations
+  AFTER INSERT OR UPDATE OR DELETE ON invitations
+  FOR EACH ROW EXECUTE FUNCTION audit_row_change();

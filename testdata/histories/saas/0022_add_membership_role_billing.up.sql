@@ -1,0 +1,2 @@
+-- billing managers see invoices but cannot manage members
+ALTER TYPE membership_role ADD VALUE IF NOT EXISTS 'billing' AFTER 'admin';

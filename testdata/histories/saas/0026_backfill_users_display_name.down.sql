@@ -1,0 +1,2 @@
+-- data only: nothing to undo (0025's down drops the column)
+SELECT 1;

@@ -1,0 +1,1 @@
+ALTER TABLE organizations RENAME COLUMN display_name TO name;

@@ -1,0 +1,1 @@
+ALTER TABLE organizations RENAME COLUMN name TO display_name;

@@ -1,0 +1,1 @@
+ALTER TABLE invoice_lines RENAME TO invoice_line_items;

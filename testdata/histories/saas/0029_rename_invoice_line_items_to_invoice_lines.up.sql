@@ -1,0 +1,1 @@
+ALTER TABLE invoice_line_items RENAME TO invoice_lines;

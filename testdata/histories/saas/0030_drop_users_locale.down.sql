@@ -1,0 +1,2 @@
+ALTER TABLE users DROP CONSTRAINT IF EXISTS users_locale_check;
+ALTER TABLE users DROP COLUMN IF EXISTS locale;

@@ -1,0 +1,1 @@
+DROP MATERIALIZED VIEW IF EXISTS org_activity_daily;

@@ -1,0 +1,13 @@
+-- Refreshed nightly by the scheduler (REFRESH MATERIALIZED VIEW CONCURRENTLY
+-- needs the unique index below).
+CREATE MATERIALIZED VIEW org_activity_daily AS
+SELECT org_id,
+       date_trunc('day', occurred_at)::date AS day,
+       count(*)                            AS events,
+       count(DISTINCT actor_id)            AS actors
+  FROM audit_events
+ WHERE org_id IS NOT NULL
+ GROUP BY org_id, date_trunc('day', occurred_at)::date
+WITH NO DATA;
+
+CREATE UNIQUE INDEX org_activity_daily_org_day_idx ON org_activity_daily (org_id, day);

@@ -1,0 +1,4 @@
+BEGIN;
+DROP TABLE team_members;
+DROP TABLE teams;
+COMMIT;

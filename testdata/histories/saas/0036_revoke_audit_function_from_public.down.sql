@@ -1,0 +1,1 @@
+GRANT EXECUTE ON FUNCTION audit_row_change() TO PUBLIC;

@@ -1,0 +1,1 @@
+ALTER TABLE invitations DROP CONSTRAINT IF EXISTS invitations_expiry_check;

@@ -1,0 +1,2 @@
+DROP TABLE organization_feature_flags;
+DROP TABLE feature_flags;

@@ -1,0 +1,1 @@
+DELETE FROM feature_flags WHERE key IN ('sso', 'audit_export', 'new_billing_page');

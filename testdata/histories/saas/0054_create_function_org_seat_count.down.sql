@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS org_seat_count(uuid);

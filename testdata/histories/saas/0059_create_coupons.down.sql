@@ -1,0 +1,2 @@
+ALTER TABLE subscriptions DROP COLUMN coupon_code;
+DROP TABLE coupons;

@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE user_preferences DROP COLUMN locale;
+COMMIT;

@@ -1,0 +1,2 @@
+DROP TABLE data_exports;
+DROP TYPE export_status;

@@ -1,0 +1,1 @@
+ALTER TABLE organizations DROP COLUMN trial_ends_at;

@@ -1,0 +1,1 @@
+ALTER TABLE organizations ADD COLUMN trial_ends_at timestamptz;

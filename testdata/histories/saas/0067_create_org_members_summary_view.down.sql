@@ -1,0 +1,1 @@
+DROP VIEW IF EXISTS org_members_summary;

@@ -1,0 +1,1 @@
+ALTER TABLE webhook_endpoints ALTER COLUMN description TYPE varchar(200);
