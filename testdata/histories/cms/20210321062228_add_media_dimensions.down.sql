@@ -1,0 +1,3 @@
+ALTER TABLE media
+    DROP COLUMN height,
+    DROP COLUMN width;

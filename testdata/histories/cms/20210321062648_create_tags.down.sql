@@ -1,0 +1,2 @@
+DROP TABLE page_tags;
+DROP TABLE tags;

@@ -1,0 +1,1 @@
+UPDATE pages SET search_vector = NULL WHERE search_vector IS NOT NULL;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS pages_search_vector_idx;

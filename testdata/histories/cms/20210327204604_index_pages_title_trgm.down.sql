@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY pages_title_trgm_idx;

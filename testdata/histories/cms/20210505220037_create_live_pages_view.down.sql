@@ -1,0 +1,1 @@
+DROP VIEW live_pages;

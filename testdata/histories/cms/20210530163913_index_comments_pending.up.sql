@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY comments_pending_idx ON comments (created_at) WHERE status = 'pending';

@@ -1,0 +1,2 @@
+ALTER TABLE media DROP COLUMN kind;
+DROP TYPE media_kind;

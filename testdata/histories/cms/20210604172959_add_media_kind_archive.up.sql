@@ -1,0 +1,2 @@
+-- zip uploads (theme packs)
+ALTER TYPE media_kind ADD VALUE IF NOT EXISTS 'archive';

@@ -1,0 +1,2 @@
+ALTER TABLE pages DROP COLUMN number;
+DROP SEQUENCE IF EXISTS page_number_seq;

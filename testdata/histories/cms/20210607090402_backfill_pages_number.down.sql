@@ -1,0 +1,1 @@
+SELECT 1; -- numbers stay; the column goes with the previous down

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX CONCURRENTLY pages_number_key ON pages (number);

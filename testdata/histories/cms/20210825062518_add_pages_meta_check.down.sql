@@ -1,0 +1,1 @@
+ALTER TABLE pages DROP CONSTRAINT pages_meta_is_object;

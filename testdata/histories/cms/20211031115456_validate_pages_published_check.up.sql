@@ -1,0 +1,1 @@
+ALTER TABLE pages VALIDATE CONSTRAINT pages_published_has_date;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS pages_site_published_idx;

@@ -1,0 +1,1 @@
+DROP PROCEDURE publish_due_pages();

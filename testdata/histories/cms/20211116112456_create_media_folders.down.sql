@@ -1,0 +1,2 @@
+ALTER TABLE media DROP COLUMN folder_id;
+DROP TABLE media_folders;

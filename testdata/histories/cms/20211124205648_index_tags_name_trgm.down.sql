@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY tags_name_trgm_idx;

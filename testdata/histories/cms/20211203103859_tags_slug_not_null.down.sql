@@ -1,0 +1,2 @@
+DROP INDEX tags_site_slug_key;
+ALTER TABLE tags ALTER COLUMN slug DROP NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE comments ADD COLUMN user_id bigint REFERENCES users ON DELETE SET NULL;

@@ -1,0 +1,1 @@
+DROP VIEW sitemap_entries;

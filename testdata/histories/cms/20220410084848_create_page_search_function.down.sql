@@ -1,0 +1,1 @@
+DROP FUNCTION search_pages(bigint, text, integer);

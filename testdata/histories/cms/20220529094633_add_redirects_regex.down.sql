@@ -1,0 +1,1 @@
+ALTER TABLE redirects DROP COLUMN is_regex;

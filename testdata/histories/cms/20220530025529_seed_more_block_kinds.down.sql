@@ -1,0 +1,1 @@
+DELETE FROM block_kinds WHERE kind IN ('gallery', 'code', 'table', 'form');

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY page_revisions_page_created_idx;

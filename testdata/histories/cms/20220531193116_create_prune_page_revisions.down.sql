@@ -1,0 +1,1 @@
+DROP PROCEDURE prune_page_revisions(integer);

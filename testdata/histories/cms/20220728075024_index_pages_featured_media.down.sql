@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY pages_featured_media_id_idx;

@@ -1,0 +1,2 @@
+UPDATE sites SET settings = jsonb_set(settings, '{moderation}', '"manual"', true)
+ WHERE settings -> 'moderation' IS NULL;

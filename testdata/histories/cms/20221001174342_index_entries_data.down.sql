@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY entries_data_idx;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY entries_search_text_idx;

@@ -1,0 +1,2 @@
+REVOKE SELECT ON tag_counts FROM PUBLIC;
+REVOKE SELECT ON sitemap_entries FROM PUBLIC;

@@ -1,0 +1,1 @@
+ALTER TABLE api_tokens ADD COLUMN site_id bigint REFERENCES sites ON DELETE CASCADE;

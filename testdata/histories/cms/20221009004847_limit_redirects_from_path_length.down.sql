@@ -1,0 +1,1 @@
+ALTER TABLE redirects DROP CONSTRAINT redirects_from_path_length;

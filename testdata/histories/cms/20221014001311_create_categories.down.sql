@@ -1,0 +1,2 @@
+ALTER TABLE pages DROP COLUMN category_id;
+DROP TABLE categories;

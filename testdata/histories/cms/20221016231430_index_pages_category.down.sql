@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY pages_category_id_idx;

@@ -1,0 +1,2 @@
+DROP INDEX pages_legacy_id_idx;
+ALTER TABLE pages DROP COLUMN legacy_id;

@@ -1,0 +1,1 @@
+DROP FUNCTION site_stats(bigint);

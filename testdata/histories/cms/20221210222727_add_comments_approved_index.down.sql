@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY comments_page_approved_idx;

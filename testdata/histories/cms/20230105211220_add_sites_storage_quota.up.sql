@@ -1,0 +1,1 @@
+ALTER TABLE sites ADD COLUMN storage_quota_bytes bigint NOT NULL DEFAULT 1073741824;

@@ -1,0 +1,1 @@
+DROP PROCEDURE purge_deleted_media(interval);

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY search_queries_query_trgm_idx;
