@@ -1,0 +1,2 @@
+DROP TRIGGER journal_lines_frozen ON journal_lines;
+DROP FUNCTION forbid_posted_changes();
