@@ -130,6 +130,9 @@ func TestGolangMigrateURLOptionsAreHonoured(t *testing.T) {
 			r = run(t, "--database-url", given, "--migrations-table", name, "--source", filepath.Join(dir, "migrations"), "--contract", filepath.Join(dir, "c.json"), "migrate", "up")
 			assert.Equal(t, 0, r.code, r.stderr)
 			assert.Equal(t, 2, mgQuery[int](t, url, `SELECT version FROM `+tc.table))
+			// Readiness reads the URL's table too (there is no schema_migrations).
+			r = run(t, "--database-url", given, "--source", filepath.Join(dir, "migrations"), "check", "--missing-table-not-ready")
+			assert.Equal(t, 0, r.code, r.stdout+r.stderr)
 		})
 	}
 }

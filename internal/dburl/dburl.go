@@ -113,12 +113,43 @@ func splitURL(s string) (scheme, userinfo, rest string, ok bool) {
 	if first < 0 {
 		return scheme, "", rest, false
 	}
+	if q := strings.Index(rest, "?"); q >= 0 && q < first && plainAuthority(rest[:q]) {
+		return scheme, "", rest, false // an "@" in the query only: application_name=me@host
+	}
 	region := rest
 	if q := strings.Index(rest[first:], "?"); q >= 0 {
 		region = rest[:first+q]
 	}
 	at := strings.LastIndex(region, "@")
 	return scheme, rest[:at], rest[at+1:], true
+}
+
+// plainAuthority reports whether s reads as hosts, numeric ports and a
+// path, with no userinfo: "h1:5432,h2/db". It needs the path, so that a
+// password cut short by an unencoded "?" ("u:pa?ss@h/db") never passes
+// for a host and port.
+func plainAuthority(s string) bool {
+	auth, _, hasPath := strings.Cut(s, "/")
+	if !hasPath || auth == "" {
+		return false
+	}
+	for _, h := range strings.Split(auth, ",") {
+		if strings.HasPrefix(h, "[") { // [ipv6]:port
+			end := strings.Index(h, "]")
+			if end < 0 {
+				return false
+			}
+			h = "x" + h[end+1:]
+		}
+		host, port, hasPort := strings.Cut(h, ":")
+		if host == "" || strings.ContainsAny(host, "@:/?#") {
+			return false
+		}
+		if hasPort && strings.Trim(port, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // checkUserinfo refuses a URL whose user name or password holds a

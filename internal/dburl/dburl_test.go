@@ -104,6 +104,8 @@ func TestUnencodedPasswordsAreRefusedUnseen(t *testing.T) {
 		{"postgres://postgres:se/cret@127.0.0.1:5432/db", []string{"se/cret", "cret", ":se"}},
 		{"postgres://postgres:s3:cr/et@127.0.0.1:5432/db", []string{"s3:cr", "cr/et", "et@"}},
 		{"postgres://postgres:pa?ss@127.0.0.1:5432/db", []string{"pa?ss", "ss@", ":pa"}},
+		{"postgres://postgres:12?ss@127.0.0.1:5432/db", []string{"12?ss", "ss@", ":12"}},
+		{"postgres://postgres:pa/s?s@127.0.0.1:5432/db", []string{"pa/s", "s?s", ":pa"}},
 		{"postgres://postgres:pa#ss@127.0.0.1:5432/db?sslmode=disable", []string{"pa#ss", "#ss", ":pa"}},
 		{"pgx5://postgres:in@PW@127.0.0.1:5432/db?x-migrations-table=m", []string{"in@PW", "PW"}},
 	} {
@@ -129,11 +131,18 @@ func TestUnencodedPasswordsAreRefusedUnseen(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, "a:b:c", cfg.Password)
 	assert.Equal(t, "127.0.0.1", cfg.Host)
-	// An "@" in a query value is no password.
-	cfg, err = dburl.Parse("postgres://alice@h/app?application_name=me@laptop")
-	assert.NoError(t, err)
-	assert.Equal(t, "h", cfg.Host)
-	assert.Equal(t, "me@laptop", cfg.RuntimeParams["application_name"])
+	// An "@" in a query value is no password, with or without a user.
+	for _, s := range []string{
+		"postgres://alice@h/app?application_name=me@laptop",
+		"postgres://h/app?application_name=me@laptop",
+		"postgres://h:5432,[::1]:5433/app?application_name=me@laptop",
+	} {
+		cfg, err = dburl.Parse(s)
+		assert.NoError(t, err, s)
+		assert.Equal(t, "h", cfg.Host)
+		assert.Equal(t, "me@laptop", cfg.RuntimeParams["application_name"])
+		assert.Equal(t, s, dburl.Redact(s))
+	}
 }
 
 func TestRedactKeyValueDSNs(t *testing.T) {
