@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -142,21 +143,53 @@ func (r *Runner) autoRecover(h heal) heal {
 // A file holding a statement that must run outside a transaction (concurrent
 // true) gets WithConcurrentLockTimeout's lock_timeout instead: CREATE INDEX
 // CONCURRENTLY waits for every older transaction, under lock_timeout.
-func (r *Runner) migrationConfig(server int, concurrent bool) *pgx.ConnConfig {
-	cfg := r.cfg.Copy()
-	if cfg.RuntimeParams == nil {
-		cfg.RuntimeParams = map[string]string{}
-	}
+//
+// Behind a transaction pooler no startup parameter reaches the server
+// (see pooledConfig): the same settings are made with SET LOCAL in each
+// file's transaction instead (migrator.WithTransactionPooler), and a file
+// that must run outside a transaction is bounded as a whole by its lock
+// timeout, as nothing else can reach its server session.
+func (r *Runner) migrationConfig(s *session, concurrent bool) (*pgx.ConnConfig, []migrator.Option, error) {
 	timeout := r.c.lockTimeout
 	if concurrent {
 		timeout = r.c.concTimeout
 	}
-	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10) + "ms"
-	if server >= 140000 {
-		cfg.RuntimeParams["client_connection_check_interval"] = "1000ms"
+	settings := map[string]string{"lock_timeout": strconv.FormatInt(timeout.Milliseconds(), 10) + "ms"}
+	if s.server >= 140000 {
+		settings["client_connection_check_interval"] = "1000ms"
+	}
+	opts := []migrator.Option{migrator.WithLogger(r.log)}
+	if s.pooled {
+		cfg, err := pooledConfig(r.cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		maps.Copy(settings, poolerFileSettings(r.cfg))
+		return cfg, append(opts, migrator.WithTransactionPooler(settings, timeout)), nil
+	}
+	cfg := r.cfg.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	maps.Copy(cfg.RuntimeParams, settings)
+	if s.server >= 140000 {
 		cfg.RuntimeParams["idle_session_timeout"] = "0"
 	}
-	return cfg
+	return cfg, opts, nil
+}
+
+// openMigrator opens the adapter that runs files on the target (see
+// migrationConfig).
+func (r *Runner) openMigrator(ctx context.Context, s *session, concurrent bool, opts ...migrator.Option) (*migrator.DB, error) {
+	cfg, mopts, err := r.migrationConfig(s, concurrent)
+	if err != nil {
+		return nil, err
+	}
+	d, err := migrator.OpenDB(ctx, cfg, s.src, s.table, append(mopts, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("open %s for migrating: %w", r.describe(), err)
+	}
+	return d, nil
 }
 
 // apply runs a plan's steps on the target, one at a time, in order.
@@ -167,11 +200,7 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 	// golang-migrate's own lock, held by a plain migrate process, is waited
 	// for within guard's lock wait.
 	open := func(concurrent bool) (*migrator.DB, error) {
-		d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server, concurrent), s.src, s.table, migrator.WithLogger(r.log), migrator.WithLockTimeout(r.c.lockWait))
-		if err != nil {
-			return nil, fmt.Errorf("open %s for migrating: %w", r.describe(), err)
-		}
-		return d, nil
+		return r.openMigrator(ctx, s, concurrent, migrator.WithLockTimeout(r.c.lockWait))
 	}
 	d, err := open(false)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/source"
-	"github.com/schemaguard/guard/internal/migrator"
 	"github.com/schemaguard/guard/internal/sqltext"
 )
 
@@ -378,9 +377,9 @@ func (r *Runner) Force(ctx context.Context, version source.Version) (_ *ForceRes
 }
 
 func (r *Runner) force(ctx context.Context, s *session, version source.Version) (err error) {
-	d, err := migrator.OpenDB(ctx, r.migrationConfig(s.server, false), s.src, s.table, migrator.WithLogger(r.log))
+	d, err := r.openMigrator(ctx, s, false)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", r.describe(), err)
+		return err
 	}
 	defer func() { err = errors.Join(err, d.Close()) }()
 	if err := d.Force(ctx, version); err != nil {

@@ -380,6 +380,9 @@ func (e *ConnectError) Hint() string {
 		case pgerrcode.InvalidCatalogName:
 			return "create the database first, or fix the database name in the URL"
 		}
+		if strings.HasPrefix(pgErr.Message, "unsupported startup parameter") {
+			return "a connection pooler (PgBouncer) passes no such parameter: remove it from the URL and set it on the role (ALTER ROLE … SET), or list it in the pooler's ignore_startup_parameters"
+		}
 		return "see the server's message above"
 	}
 	return "check that the server is running and reachable, and the URL's host and port"
@@ -402,4 +405,19 @@ func pluralWord(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// PoolerParamError is a startup parameter of the URL that cannot reach the
+// server through a transaction pooler.
+type PoolerParamError struct {
+	Param string
+}
+
+func (e *PoolerParamError) Error() string {
+	return fmt.Sprintf("the database URL sets %s, which a transaction pooler does not pass to the server", e.Param)
+}
+
+// Hint returns what to do about the error.
+func (e *PoolerParamError) Hint() string {
+	return fmt.Sprintf("set it on the role or database instead (ALTER ROLE … SET %s = …), or connect to the server directly (--pooler none if it is not a pooler)", e.Param)
 }

@@ -47,6 +47,7 @@ type lockSession struct {
 	mu       sync.Mutex
 	conn     *pgx.Conn
 	key      int64
+	xact     bool          // a transaction-scoped lock, held by an open transaction (behind a pooler)
 	interval time.Duration // of the keep-alive pings when the lock was taken
 	lost     error         // why the lock is taken to be lost, once it is
 	stop     chan struct{} // closed to stop the keeper
@@ -66,16 +67,22 @@ func keepAlive(idle time.Duration) time.Duration {
 // pg_try_advisory_lock: a waiting guard never queues in pg_locks. It gives
 // up after the lock wait with a *LockWaitError naming the holder. Once it
 // holds the lock, a keeper pings the lock session until close.
+//
+// Behind a transaction pooler a session lock would stay with whichever
+// server session ran the statement, handed to other clients next: the lock
+// is pg_try_advisory_xact_lock instead, in a transaction that stays open
+// (and so keeps its server session) until release. A transaction that did
+// not get the lock is rolled back before the next poll.
 func (s *session) lock(ctx context.Context, conn *pgx.Conn) error {
-	l := &lockSession{conn: conn, key: s.key, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &lockSession{conn: conn, key: s.key, xact: s.pooled, stop: make(chan struct{}), done: make(chan struct{})}
 	idle, err := l.idleTimeout(ctx)
 	if err != nil {
-		return errors.Join(fmt.Errorf("read idle_session_timeout: %w", s.r.scrub(err)), conn.Close(ctx))
+		return errors.Join(fmt.Errorf("read %s: %w", l.idleSetting(), s.r.scrub(err)), conn.Close(ctx))
 	}
 	l.interval = keepAlive(idle)
 	err = s.await(ctx, lockGuard, s.key, time.Now(), l.interval, func(ctx context.Context) (bool, error) {
-		var ok bool
-		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, once, s.key).Scan(&ok); err != nil {
+		ok, err := l.try(ctx)
+		if err != nil {
 			return false, fmt.Errorf("take guard's migration lock: %w", err)
 		}
 		return ok, nil
@@ -159,13 +166,40 @@ func (s *session) golangMigrateHolder(ctx context.Context) (*LockHolder, error) 
 	return s.holder(ctx, id, lockGolangMigrate)
 }
 
-// idleTimeout reads the session's idle_session_timeout (0: none, or a
-// server before PostgreSQL 14).
+// try takes the lock if no other session holds it, and tells whether it
+// did.
+func (l *lockSession) try(ctx context.Context) (bool, error) {
+	var ok bool
+	if !l.xact {
+		err := l.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, once, l.key).Scan(&ok)
+		return ok, err
+	}
+	if _, err := l.conn.Exec(ctx, `BEGIN`, once); err != nil {
+		return false, err
+	}
+	if err := l.conn.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, once, l.key).Scan(&ok); err != nil || !ok {
+		_, rerr := l.conn.Exec(ctx, `ROLLBACK`, once)
+		return false, errors.Join(err, rerr)
+	}
+	return true, nil
+}
+
+// idleSetting is the server setting that ends the lock session when it
+// idles: idle_in_transaction_session_timeout for a lock held by an open
+// transaction.
+func (l *lockSession) idleSetting() string {
+	if l.xact {
+		return "idle_in_transaction_session_timeout"
+	}
+	return "idle_session_timeout"
+}
+
+// idleTimeout reads the session's idleSetting (0: none).
 func (l *lockSession) idleTimeout(ctx context.Context) (time.Duration, error) {
 	// current_setting, not pg_settings: the view lists every setting, a
 	// millisecond and a half of the server's time per ping.
 	var v string
-	if err := l.conn.QueryRow(ctx, `SELECT current_setting('idle_session_timeout', true)`, once).Scan(&v); err != nil {
+	if err := l.conn.QueryRow(ctx, `SELECT current_setting($1, true)`, once, l.idleSetting()).Scan(&v); err != nil {
 		return 0, err
 	}
 	return parseTimeSetting(v)
@@ -259,7 +293,8 @@ func (l *lockSession) check(ctx context.Context) error {
 	return l.lost
 }
 
-// release stops the keeper, releases the lock and closes the lock session.
+// release stops the keeper, releases the lock (a transaction-scoped one
+// by ending its transaction) and closes the lock session.
 func (l *lockSession) release(ctx context.Context) error {
 	close(l.stop)
 	<-l.done
@@ -267,7 +302,13 @@ func (l *lockSession) release(ctx context.Context) error {
 	defer l.mu.Unlock()
 	var errs []error
 	if !l.conn.IsClosed() {
-		if _, err := l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, once, l.key); err != nil && l.lost == nil {
+		var err error
+		if l.xact {
+			_, err = l.conn.Exec(ctx, `ROLLBACK`, once)
+		} else {
+			_, err = l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, once, l.key)
+		}
+		if err != nil && l.lost == nil {
 			errs = append(errs, fmt.Errorf("release guard's lock: %w", err))
 		}
 	}

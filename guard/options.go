@@ -45,6 +45,7 @@ type config struct {
 	allowEdited   bool
 	allowDataLoss bool
 	noAutoRecover bool
+	pooler        Pooler
 	progress      func(Event)
 	clock         func() time.Time
 }
@@ -220,6 +221,54 @@ func WithNoAutoRecover() Option {
 // columns (without it they fail with *DataLossError, before any change).
 func WithAllowDataLoss() Option {
 	return func(c *config) error { c.allowDataLoss = true; return nil }
+}
+
+// Pooler says how guard reaches the target's server: directly, or through a
+// connection pooler that hands each transaction to any server session
+// (PgBouncer in transaction mode). Behind such a pooler nothing that lives
+// in a session survives a transaction: a session advisory lock, a setting
+// made with SET or sent as a startup parameter, a prepared statement.
+type Pooler string
+
+// The ways to reach the server (WithPooler; guard's --pooler).
+const (
+	// PoolerAuto, the default, tells by looking: a session whose client
+	// sees a backend key (the pid and cancel key a server sends at
+	// startup) that is not the key of the server session answering it is
+	// reached through a pooler, which answers the startup itself.
+	PoolerAuto Pooler = "auto"
+	// PoolerNone: the server is reached directly (or through a plain TCP
+	// proxy); guard uses session advisory locks and startup parameters.
+	PoolerNone Pooler = "none"
+	// PoolerTransaction: through a transaction pooler. guard's lock is a
+	// transaction-scoped advisory lock held by an open transaction for the
+	// whole run, golang-migrate's session lock is not taken (guard's lock
+	// excludes every other guard), lock_timeout is set with SET LOCAL in
+	// each file's transaction, and queries use no named prepared
+	// statements.
+	PoolerTransaction Pooler = "transaction"
+)
+
+// ParsePooler reads a Pooler as the CLI's --pooler takes it.
+func ParsePooler(s string) (Pooler, error) {
+	switch p := Pooler(strings.ToLower(strings.TrimSpace(s))); p {
+	case PoolerAuto, PoolerNone, PoolerTransaction:
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown pooler %q: want auto, none or transaction", s)
+}
+
+// WithPooler says whether the target is reached through a transaction
+// pooler (PoolerTransaction), directly (PoolerNone), or tells by looking
+// (PoolerAuto, the default).
+func WithPooler(p Pooler) Option {
+	return func(c *config) error {
+		if _, err := ParsePooler(string(p)); err != nil {
+			return fmt.Errorf("WithPooler: %w", err)
+		}
+		c.pooler = p
+		return nil
+	}
 }
 
 // WithProgress sets a function called as the runner goes: waiting for the

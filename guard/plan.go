@@ -117,9 +117,16 @@ func (r *Runner) prepare(ctx context.Context, s *session, sel selector, dir Dire
 // provider places shadows as the options say.
 func (r *Runner) provider(ctx context.Context, s *session) (*shadow.Provider, error) {
 	opts := []shadow.Option{
-		shadow.WithTarget(r.cfg), shadow.WithLogger(r.log),
+		shadow.WithLogger(r.log),
 		shadow.WithInspection(r.c.schemas, []string{r.c.table.String()}),
 		shadow.WithVersionTable(s.table),
+	}
+	target, err := r.shadowTarget(s)
+	if err != nil {
+		return nil, err
+	}
+	if target != nil {
+		opts = append(opts, shadow.WithTarget(target))
 	}
 	if r.c.shadowURL != "" {
 		// The session tells who the target is: no connection more.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,6 +52,7 @@ func New(cfg *pgx.ConnConfig, src *source.Source, opts ...Option) (*Runner, erro
 		lockRetries:  DefaultLockRetries,
 		retryBackoff: time.Second,
 		clock:        time.Now,
+		pooler:       PoolerAuto,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -112,6 +114,7 @@ type session struct {
 	table  source.Table // the version table, its schema resolved
 	server int          // server_version_num
 	key    int64        // guard's lock key
+	pooled bool         // the server is reached through a transaction pooler
 	lk     *lockSession // nil unless locked
 }
 
@@ -126,22 +129,20 @@ func appName() string {
 	return name
 }
 
-// connect opens a connection of guard's to the target.
-//
-// A session that holds no lock (idle true) but sits idle while files run
-// (here or in a shadow) has idle_session_timeout turned off at startup: it
-// is guard's, not forgotten. The lock session keeps the server's setting
-// and is pinged instead, so that a guard cut off from the server loses its
-// lock as the setting says.
-func (r *Runner) connect(ctx context.Context, idle bool) (*pgx.Conn, error) {
+// connect opens a connection of guard's to the target, configured for a
+// transaction pooler when pooled (see pooledConfig).
+func (r *Runner) connect(ctx context.Context, pooled bool) (*pgx.Conn, error) {
 	cfg := r.cfg.Copy()
+	if pooled {
+		var err error
+		if cfg, err = pooledConfig(cfg); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["application_name"] = appName()
-	if _, set := cfg.RuntimeParams["idle_session_timeout"]; idle && !set {
-		cfg.RuntimeParams["idle_session_timeout"] = "0"
-	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
@@ -155,16 +156,52 @@ func (r *Runner) connect(ctx context.Context, idle bool) (*pgx.Conn, error) {
 	return conn, nil
 }
 
+// connectFirst opens guard's first connection of a call: configured for a
+// transaction pooler when told so (PoolerTransaction), and otherwise as
+// the URL says, unless a pooler refuses a startup parameter of the URL
+// (PgBouncer refuses any it does not know), which tells that there is one:
+// then it is opened again, configured for it, and refused is true.
+func (r *Runner) connectFirst(ctx context.Context) (_ *pgx.Conn, refused bool, _ error) {
+	conn, err := r.connect(ctx, r.c.pooler == PoolerTransaction)
+	var pgErr *pgconn.PgError
+	if err == nil || r.c.pooler != PoolerAuto || !errors.As(err, &pgErr) || !strings.HasPrefix(pgErr.Message, "unsupported startup parameter") {
+		return conn, false, err
+	}
+	r.log.Debug("a pooler refused a startup parameter: connecting as to a transaction pooler", "err", pgErr.Message)
+	conn, err = r.connect(ctx, true)
+	return conn, err == nil, err
+}
+
+// keepIdle turns idle_session_timeout off on conn, guard's session to a
+// server reached directly: it holds no lock but sits idle while files run
+// (here or in a shadow), and is guard's, not forgotten. (The lock session
+// keeps the server's setting and is pinged instead, so that a guard cut
+// off from the server loses its lock as the setting says. Behind a
+// transaction pooler no session setting is made: the pooler's server
+// sessions are shared.) A setting of the URL's is kept.
+func (r *Runner) keepIdle(ctx context.Context, conn *pgx.Conn) error {
+	if _, set := r.cfg.RuntimeParams["idle_session_timeout"]; set {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, `SET idle_session_timeout = 0`, once); err != nil {
+		return fmt.Errorf("set idle_session_timeout of %s: %w", r.describe(), r.scrub(err))
+	}
+	return nil
+}
+
 // open connects guard's session and, when lock is true, takes guard's lock.
 //
 // The lock session connects meanwhile: a connection costs the server a new
-// process, the slowest part of opening.
+// process, the slowest part of opening. The first query tells whether the
+// server is reached through a transaction pooler (see PoolerAuto); if so,
+// the session is opened again, fit for one (a pooler's connection is
+// cheap), and the lock is one that a pooler keeps.
 func (r *Runner) open(ctx context.Context, lock bool) (_ *session, err error) {
 	var lockConn chan connected
 	if lock {
 		lockConn = make(chan connected, 1)
 		go func() {
-			c, err := r.connect(ctx, false)
+			c, _, err := r.connectFirst(ctx)
 			lockConn <- connected{c, err}
 		}()
 		defer func() {
@@ -176,15 +213,35 @@ func (r *Runner) open(ctx context.Context, lock bool) (_ *session, err error) {
 			}
 		}()
 	}
-	conn, err := r.connect(ctx, true)
+	conn, refused, err := r.connectFirst(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s := &session{r: r, src: r.src, conn: conn}
+	s := &session{r: r, src: r.src, conn: conn, pooled: refused}
 	var schemaName *string
-	err = conn.QueryRow(ctx, `SELECT current_database(), current_schema(), current_setting('server_version_num')::int`, once).Scan(&s.dbName, &schemaName, &s.server)
+	var backend uint32
+	err = conn.QueryRow(ctx, `SELECT current_database(), current_schema(), current_setting('server_version_num')::int, pg_backend_pid()`, once).Scan(&s.dbName, &schemaName, &s.server, &backend)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("read settings of %s: %w", r.describe(), r.scrub(err)), s.close(ctx))
+	}
+	switch r.c.pooler {
+	case PoolerTransaction:
+		s.pooled = true
+	case PoolerAuto:
+		s.pooled = s.pooled || conn.PgConn().PID() != backend
+	}
+	switch {
+	case s.pooled && r.c.pooler == PoolerAuto && !refused:
+		r.log.Info("the target is reached through a connection pooler: guard holds a transaction-scoped lock and sets lock_timeout in each file's transaction", "database", r.describe())
+		_ = conn.Close(ctx)
+		if s.conn, err = r.connect(ctx, true); err != nil {
+			s.conn = conn // closed: closing it again does nothing
+			return nil, errors.Join(err, s.close(ctx))
+		}
+	case !s.pooled:
+		if err := r.keepIdle(ctx, conn); err != nil {
+			return nil, errors.Join(err, s.close(ctx))
+		}
 	}
 	if schemaName == nil && r.c.table.Schema == "" {
 		return nil, errors.Join(fmt.Errorf("open %s: no current schema (check search_path) to hold the %s table", r.describe(), r.c.table), s.close(ctx))
@@ -195,7 +252,7 @@ func (r *Runner) open(ctx context.Context, lock bool) (_ *session, err error) {
 		s.table = r.c.table
 	}
 	s.key = lockKey(s.dbName, s.table.Schema, r.c.table.Name)
-	r.log.Debug("connected", "database", r.describe())
+	r.log.Debug("connected", "database", r.describe(), "pooled", s.pooled)
 	if lock {
 		c := <-lockConn
 		lockConn = nil
@@ -224,9 +281,14 @@ func (s *session) reconnect(ctx context.Context) error {
 		return nil
 	}
 	s.r.log.Warn("guard's session ended: reconnecting")
-	conn, err := s.r.connect(ctx, true)
+	conn, err := s.r.connect(ctx, s.pooled)
 	if err != nil {
 		return err
+	}
+	if !s.pooled {
+		if err := s.r.keepIdle(ctx, conn); err != nil {
+			return errors.Join(err, conn.Close(ctx))
+		}
 	}
 	_ = s.conn.Close(ctx)
 	s.conn = conn

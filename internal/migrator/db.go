@@ -42,6 +42,9 @@ type options struct {
 	statementTimeout time.Duration
 	lockTimeout      time.Duration
 	logger           *slog.Logger
+	pooled           bool              // behind a transaction pooler (WithTransactionPooler)
+	settings         map[string]string // set with SET LOCAL in each file's transaction, when pooled
+	outsideLockWait  time.Duration     // of a file run outside a transaction, when pooled
 }
 
 // WithStatementTimeout bounds each migration file, like golang-migrate's

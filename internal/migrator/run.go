@@ -213,6 +213,10 @@ func (d *DB) ensure(ctx context.Context) error {
 	var drv database.Driver
 	err = d.guard(ctx, func() error {
 		var err error
+		if d.opts.pooled {
+			drv, err = newPooledDriver(ctx, d)
+			return err
+		}
 		drv, err = pgxmigrate.WithInstance(d.sqlDB, &pgxmigrate.Config{
 			MigrationsTable:       d.table.String(),
 			MigrationsTableQuoted: true,

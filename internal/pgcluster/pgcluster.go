@@ -113,7 +113,7 @@ func Start(ctx context.Context, opts ...Option) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start ephemeral cluster: %w", err)
 	}
-	cred, err := credential()
+	cred, err := Credential()
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -290,9 +290,9 @@ func recentlyModified(path string, within time.Duration) bool {
 	return err == nil && time.Since(st.ModTime()) < within
 }
 
-// credential returns the postgres system user's credential when running as
+// Credential returns the postgres system user's credential when running as
 // root, nil otherwise.
-func credential() (*syscall.Credential, error) {
+func Credential() (*syscall.Credential, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
