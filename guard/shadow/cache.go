@@ -1,6 +1,7 @@
 package shadow
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -10,7 +11,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,15 +29,36 @@ import (
 const TemplatePrefix = "guard_template_"
 
 // Template cache limits: a template unused for templateMaxAge is dropped, and
-// at most templateKeep templates of one history are kept on a server (the
-// least recently used go first). Templates of other histories (other
-// projects, other runs' test histories) never crowd each other out.
+// at most the budget (WithTemplateBudget) of templates of one history are
+// kept on a server (the least recently used go first). Templates of other
+// histories (other projects, other runs' test histories) never crowd each
+// other out.
 const (
 	templateMaxAge = 7 * 24 * time.Hour
-	templateKeep   = 8
 	// templateTouch: a template's last use is recorded at most this often.
 	templateTouch = time.Hour
 )
+
+// DefaultTemplateBudget is how many cached templates of one history (one
+// project's migrations, by their first file, the replaying user and the
+// session settings) a provider keeps on its server by default.
+const DefaultTemplateBudget = 8
+
+// WithTemplateBudget sets how many cached templates of one history are
+// kept on the server (default DefaultTemplateBudget, at least 1): when a
+// provider caches one more, it drops the least recently used of that
+// history beyond n. Templates of other histories are never counted nor
+// dropped for it, however many there are: a shadow server is often shared.
+// Any provider also drops templates of any history unused for a week.
+func WithTemplateBudget(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("template budget must be at least 1, got %d", n)
+		}
+		o.templateBudget = n
+		return nil
+	}
+}
 
 // WithTemplateCache turns the template cache on or off. It is on by default
 // on a shadow URL's server, off on the target's own server (opt in: the
@@ -338,7 +360,9 @@ const templateCommentPrefix = "guard template"
 var templateCommentRegex = regexp.MustCompile(`^` + templateCommentPrefix + ` version=([0-9]+) used=(\S+)(?: history=([0-9a-f]+))?$`)
 
 func templateComment(version uint64, used time.Time, history string) string {
-	return fmt.Sprintf("%s version=%d used=%s history=%s", templateCommentPrefix, version, used.UTC().Format(time.RFC3339), history)
+	// Sub-second: templates of one history built in one second must still
+	// be told apart by their last use. (RFC 3339 parsing reads it too.)
+	return fmt.Sprintf("%s version=%d used=%s history=%s", templateCommentPrefix, version, used.UTC().Format(time.RFC3339Nano), history)
 }
 
 // lastUsed returns when a template was last used, from its comment.
@@ -349,6 +373,17 @@ func (t template) lastUsed() (time.Time, bool) {
 	}
 	at, err := time.Parse(time.RFC3339, m[2])
 	return at, err == nil
+}
+
+// version returns the version of the history a template holds, from its
+// comment: 0 when it does not say.
+func (t template) version() uint64 {
+	m := templateCommentRegex.FindStringSubmatch(t.Comment)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseUint(m[1], 10, 64)
+	return v
 }
 
 // history returns the history a template belongs to, from its comment: ""
@@ -521,7 +556,8 @@ func (p *Provider) readCached(ctx context.Context, s *Shadow) {
 }
 
 // collectTemplates drops templates unused for templateMaxAge, then the least
-// recently used of history beyond templateKeep, sparing keep. It never
+// recently used of history beyond the budget (keep, the one just made, and
+// the budget less one others), sparing keep and every other history's. It never
 // fails: a template it cannot drop (one being copied right now) is left for
 // later.
 func (p *Provider) collectTemplates(ctx context.Context, keep, history string) {
@@ -531,8 +567,9 @@ func (p *Provider) collectTemplates(ctx context.Context, keep, history string) {
 		return
 	}
 	type aged struct {
-		name string
-		used time.Time
+		name    string
+		used    time.Time
+		version uint64
 	}
 	var list []aged
 	var drop []string
@@ -547,11 +584,16 @@ func (p *Provider) collectTemplates(ctx context.Context, keep, history string) {
 		case t.Now.Sub(used) > templateMaxAge:
 			drop = append(drop, t.Name)
 		case t.history() == history:
-			list = append(list, aged{t.Name, used})
+			list = append(list, aged{t.Name, used, t.version()})
 		}
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].used.After(list[j].used) })
-	for i := templateKeep - 1; i < len(list); i++ {
+	// Most recently used first; of templates used at the same time, the
+	// longer history first, so that eviction never depends on the order
+	// the server listed them.
+	slices.SortFunc(list, func(a, b aged) int {
+		return cmp.Or(b.used.Compare(a.used), cmp.Compare(b.version, a.version), strings.Compare(a.name, b.name))
+	})
+	for i := p.opts.templateBudget - 1; i < len(list); i++ {
 		drop = append(drop, list[i].name)
 	}
 	p.mu.Lock()

@@ -19,3 +19,13 @@ func TemplateNames(p *Provider, src *source.Source, version source.Version) ([]s
 
 // Creator is how the comment of a shadow database names this process.
 var Creator = fmt.Sprintf("pid=%d host=%s", pid, hostHash)
+
+// HostHash is how the comment of a shadow database names this host.
+var HostHash = hostHash
+
+// ProcessStart returns when process pid started, as shadow comments record
+// it (0 when it cannot be read).
+func ProcessStart(pid int) uint64 {
+	v, _ := processStart(pid)
+	return v
+}

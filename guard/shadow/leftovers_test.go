@@ -14,22 +14,42 @@ import (
 )
 
 func TestCommentRoundTrip(t *testing.T) {
-	c := comment{PID: 4242, Host: "0123456789ab", Created: time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC)}
+	c := comment{PID: 4242, Host: "0123456789ab", Created: time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC), Start: 987654}
 	got, ok := parseComment(c.String())
 	assert.True(t, ok)
 	assert.Equal(t, c, got)
-	for _, bad := range []string{"", "hello", "guard shadow database pid=x host=ab created=2024-01-01T00:00:00Z", "guard shadow database pid=1 host=ab created=yesterday"} {
+	// Written before comments recorded the creator's start time.
+	got, ok = parseComment("guard shadow database pid=4242 host=0123456789ab created=2024-05-06T07:08:09.123456Z")
+	assert.True(t, ok)
+	c.Start = 0
+	assert.Equal(t, c, got)
+	for _, bad := range []string{"", "hello", "guard shadow database pid=x host=ab created=2024-01-01T00:00:00Z", "guard shadow database pid=1 host=ab created=yesterday",
+		"guard shadow database pid=1 host=ab created=2024-01-01T00:00:00Z start=soon"} {
 		_, ok := parseComment(bad)
 		assert.False(t, ok, bad)
 	}
 }
 
+func TestProcessStart(t *testing.T) {
+	a, ok := processStart(pid)
+	if !ok {
+		t.Skip("no /proc here: the start time is not recorded")
+	}
+	assert.Equal(t, selfStart, a)
+	assert.True(t, processAlive(pid, selfStart))
+	assert.True(t, processAlive(pid, 0), "start unknown: the pid tells")
+	assert.False(t, processAlive(pid, selfStart+1), "the pid now names another process")
+	assert.False(t, processAlive(deadPID(t), 0))
+}
+
 func TestCollectable(t *testing.T) {
 	now := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
-	alive := func(pid int) bool { return pid == 1 }
+	alive := func(pid int, start uint64) bool { return pid == 1 && (start == 0 || start == 100) }
 	mk := func(pid int, host string, age time.Duration, conns int) leftover {
-		return leftover{Name: Prefix + "x", Comment: comment{PID: pid, Host: host, Created: now.Add(-age)}.String(), Conns: conns, Now: now}
+		return leftover{Name: Prefix + "x", Comment: comment{PID: pid, Host: host, Created: now.Add(-age), Start: 100}.String(), Conns: conns, Now: now}
 	}
+	reused := mk(1, "aaaa", time.Second, 0)
+	reused.Comment = comment{PID: 1, Host: "aaaa", Created: now, Start: 99}.String()
 	for _, tc := range []struct {
 		name string
 		l    leftover
@@ -37,13 +57,16 @@ func TestCollectable(t *testing.T) {
 	}{
 		{"creator on this host gone", mk(2, "aaaa", time.Second, 0), true},
 		{"creator on this host alive", mk(1, "aaaa", time.Second, 0), false},
-		{"creator alive but long unused", mk(1, "aaaa", time.Hour, 0), true},
+		{"creator on this host alive, however old", mk(1, "aaaa", 30*24*time.Hour, 0), false},
+		{"pid of the creator reused", reused, true},
 		{"other host, fresh", mk(2, "bbbb", time.Minute, 0), false},
-		{"other host, old", mk(2, "bbbb", time.Hour, 0), true},
+		{"other host, an hour", mk(2, "bbbb", time.Hour, 0), false},
+		{"other host, past the grace", mk(2, "bbbb", 25*time.Hour, 0), true},
 		{"in use", mk(2, "aaaa", time.Hour, 1), false},
+		{"in use, other host, old", mk(2, "bbbb", 48*time.Hour, 1), false},
 		{"no comment", leftover{Name: Prefix + "x", Now: now}, false},
 	} {
-		_, got := collectable(tc.l, 5*time.Minute, "aaaa", alive)
+		_, got := collectable(tc.l, DefaultLeftoverGrace, "aaaa", alive)
 		assert.Equal(t, tc.want, got, tc.name)
 	}
 }
@@ -97,9 +120,13 @@ func TestLeftoversCollected(t *testing.T) {
 		return name
 	}
 	killed := create(&comment{PID: deadPID(t), Host: hostHash, Created: now})
-	oldElsewhere := create(&comment{PID: 1, Host: "ffffffffffff", Created: now.Add(-time.Hour)})
+	reused := create(&comment{PID: pid, Host: hostHash, Created: now, Start: selfStart + 1})
+	oldElsewhere := create(&comment{PID: 1, Host: "ffffffffffff", Created: now.Add(-25 * time.Hour)})
+	// (Comments with the creator's start time, as guard writes them: a guard
+	// built before it knew them, running on the same server, leaves them be.)
+	hourElsewhere := create(&comment{PID: 1, Host: "ffffffffffff", Created: now.Add(-time.Hour), Start: 1})
 	freshElsewhere := create(&comment{PID: 1, Host: "ffffffffffff", Created: now})
-	live := create(&comment{PID: pid, Host: hostHash, Created: now})
+	live := create(&comment{PID: pid, Host: hostHash, Created: now.Add(-time.Hour), Start: selfStart})
 	uncommented := create(nil)
 	inUse := create(&comment{PID: deadPID(t), Host: hostHash, Created: now.Add(-time.Hour)})
 	u, err := dburl.WithDatabase(admin, inUse)
@@ -119,9 +146,13 @@ func TestLeftoversCollected(t *testing.T) {
 		return ok
 	}
 	assert.False(t, exists(killed), "a killed run's shadow is collected")
-	assert.False(t, exists(oldElsewhere), "an old unused shadow of another host is collected")
+	if selfStart != 0 {
+		assert.False(t, exists(reused), "a shadow whose creator's pid now names another process is collected")
+	}
+	assert.False(t, exists(oldElsewhere), "an unused shadow of another host older than the grace is collected")
+	assert.True(t, exists(hourElsewhere), "another host's shadow within the grace is kept")
 	assert.True(t, exists(freshElsewhere), "another host's fresh shadow is kept")
-	assert.True(t, exists(live), "a live process's shadow is kept")
+	assert.True(t, exists(live), "a live process's shadow is kept, however old")
 	assert.True(t, exists(uncommented), "a database without guard's comment is kept")
 	assert.True(t, exists(inUse), "a shadow with a connection is kept")
 }

@@ -27,10 +27,12 @@ import (
 // Prefix starts the name of every shadow database; leftovers are found by it.
 const Prefix = "guard_shadow_"
 
-// DefaultLeftoverGrace is how old a shadow database with no connection must
-// be before another run collects it, when its creator cannot be seen to be
-// gone.
-const DefaultLeftoverGrace = 5 * time.Minute
+// DefaultLeftoverGrace is how old a shadow database with no connection,
+// made by a guard on another host, must be before another run collects it:
+// that guard cannot be seen to be gone, and a shadow server is often
+// shared, so the wait is long. A shadow made on this host is collected as
+// soon as its creator is gone, and never while it runs.
+const DefaultLeftoverGrace = 24 * time.Hour
 
 // cleanupTimeout bounds dropping shadows, which runs even after the
 // caller's context ended.
@@ -64,6 +66,9 @@ type options struct {
 	// versionTable is golang-migrate's version table, created in every
 	// new shadow database (see WithVersionTable).
 	versionTable source.Table
+	// templateBudget is how many templates of one history are kept (see
+	// WithTemplateBudget).
+	templateBudget int
 }
 
 // WithVersionTable names golang-migrate's version table (default
@@ -134,8 +139,8 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithLeftoverGrace sets how old an unused shadow of an unknown creator must
-// be before it is collected (default DefaultLeftoverGrace).
+// WithLeftoverGrace sets how old an unused shadow made on another host
+// must be before it is collected (default DefaultLeftoverGrace).
 func WithLeftoverGrace(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {
@@ -176,7 +181,7 @@ type Provider struct {
 // identity is checked when the provider first connects there, before
 // anything runs), and with *UnavailableError when no place works.
 func NewProvider(ctx context.Context, opts ...Option) (*Provider, error) {
-	o := options{grace: DefaultLeftoverGrace, versionTable: source.DefaultTable()}
+	o := options{grace: DefaultLeftoverGrace, versionTable: source.DefaultTable(), templateBudget: DefaultTemplateBudget}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, fmt.Errorf("shadow: %w", err)
@@ -393,7 +398,7 @@ func (p *Provider) stamp(ctx context.Context, conn *pgx.Conn, name string) error
 	if err := conn.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
 		return err
 	}
-	c := comment{PID: pid, Host: hostHash, Created: now}
+	c := comment{PID: pid, Host: hostHash, Created: now, Start: selfStart}
 	_, err := conn.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{name}.Sanitize()+` IS `+quoteLiteral(c.String()))
 	return err
 }
