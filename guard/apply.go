@@ -158,7 +158,7 @@ func (r *Runner) migrationConfig(s *session, concurrent bool) (*pgx.ConnConfig, 
 	if s.server >= 140000 {
 		settings["client_connection_check_interval"] = "1000ms"
 	}
-	opts := []migrator.Option{migrator.WithLogger(r.log)}
+	opts := []migrator.Option{migrator.WithLogger(r.log), migrator.WithStatementTimeout(r.c.stmtTimeout)}
 	if s.pooled {
 		cfg, err := pooledConfig(r.cfg)
 		if err != nil {

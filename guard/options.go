@@ -46,6 +46,7 @@ type config struct {
 	allowDataLoss bool
 	noAutoRecover bool
 	pooler        Pooler
+	stmtTimeout   time.Duration // golang-migrate's x-statement-timeout: bounds each file; 0: none
 	progress      func(Event)
 	clock         func() time.Time
 }
@@ -267,6 +268,19 @@ func WithPooler(p Pooler) Option {
 			return fmt.Errorf("WithPooler: %w", err)
 		}
 		c.pooler = p
+		return nil
+	}
+}
+
+// WithStatementTimeout bounds each migration file as golang-migrate's
+// x-statement-timeout does: a file still running after d is cancelled on
+// the server. Zero, the default, is no bound.
+func WithStatementTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("WithStatementTimeout: negative timeout %v", d)
+		}
+		c.stmtTimeout = d
 		return nil
 	}
 }

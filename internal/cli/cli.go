@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -120,6 +121,8 @@ type globals struct {
 	target  string
 	fromEnv bool
 	src     *source.Source // --source, read once by openSource
+	// stmtTimeout is the URL's x-statement-timeout (0: none).
+	stmtTimeout time.Duration
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

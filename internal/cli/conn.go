@@ -89,10 +89,7 @@ func (g *globals) honour(cmd *cobra.Command, o dburl.Options) error {
 		}
 		g.table = t
 	}
-	if o.StatementTimeout > 0 {
-		return usageError{&hintError{err: fmt.Errorf("database URL option x-statement-timeout=%d: guard cannot bound each migration statement", o.StatementTimeout.Milliseconds()),
-			hint: "remove it from the URL (or set it to 0); guard's --lock-timeout bounds the waits for locks, which are what hang a migration"}}
-	}
+	g.stmtTimeout = o.StatementTimeout
 	if o.MultiStatement {
 		return usageError{&hintError{err: errors.New("database URL option x-multi-statement=true: guard runs each file as one batch, as golang-migrate does without it, and cannot split files on semicolons"),
 			hint: "remove it from the URL (x-multi-statement-max-size then has no effect, as in golang-migrate)"}}

@@ -24,6 +24,7 @@ type migrateFlags struct {
 	shadowCache   bool
 	noAutoRecover bool
 	yes           bool
+	pooler        string
 }
 
 func newMigrateCmd(g *globals) *cobra.Command {
@@ -44,6 +45,7 @@ guard_history. The version table stays golang-migrate's own.`,
 	f.IntVar(&mf.lockRetries, "lock-retries", guard.DefaultLockRetries, "retries (with backoff) of a migration that hit lock_timeout")
 	f.BoolVar(&mf.allowBreaking, "allow-breaking", false, "apply even what the contract blocks (says so loudly)")
 	f.BoolVar(&mf.allowEdited, "allow-edited", false, "apply even when an applied migration file changed since")
+	f.StringVar(&mf.pooler, "pooler", string(guard.PoolerAuto), "how the database URL reaches the server: auto (tell by looking), none (directly), transaction (through a transaction pooler such as PgBouncer in transaction mode)")
 	f.BoolVar(&mf.shadowCache, "shadow-cache", false, "cache replayed histories as template databases (default on with --shadow-url; opt-in on the target's server)")
 	cmd.AddCommand(
 		newMigratePlanCmd(g, mf), newMigrateUpCmd(g, mf), newMigrateDownCmd(g, mf), newMigrateGotoCmd(g, mf),
@@ -85,6 +87,11 @@ func (mf *migrateFlags) runner(cmd *cobra.Command, g *globals, p *printer) (*gua
 	if mf.lockRetries < 0 {
 		return nil, usageError{errors.New("--lock-retries must not be negative")}
 	}
+	pooler, err := guard.ParsePooler(mf.pooler)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--pooler: %w", err)}
+	}
+	opts = append(opts, guard.WithPooler(pooler), guard.WithStatementTimeout(g.stmtTimeout))
 	if g.shadowURL != "" {
 		opts = append(opts, guard.WithShadowURL(g.shadowURL))
 	}

@@ -2,13 +2,13 @@ package cli_test
 
 import (
 	"bytes"
-	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/alecthomas/assert/v2"
 
+	"github.com/schemaguard/guard/internal/cli"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -57,7 +57,7 @@ func TestTenConcurrentUpsThroughPgBouncerApplyEachMigrationOnce(t *testing.T) {
 	// The pool's server sessions are still open: none holds an advisory lock.
 	assert.Equal(t, 0, mgQuery[int](t, url, `SELECT count(*)::int FROM pg_locks
 		WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`),
-		fmt.Sprint("advisory locks left"))
+		"advisory locks left")
 
 	// The other commands work through the pooler too.
 	r := mgRun(t, dir, pooled, "migrate", "status")
@@ -67,4 +67,21 @@ func TestTenConcurrentUpsThroughPgBouncerApplyEachMigrationOnce(t *testing.T) {
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, 7, mgQuery[int](t, url, `SELECT version FROM schema_migrations`))
 	assert.Equal(t, map[int]int{1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1}, sideEffects(t, url))
+}
+
+// --pooler says how the URL reaches the server; a value it does not know
+// is a usage error that changes nothing.
+func TestPoolerFlag(t *testing.T) {
+	url := pgtest.DB(t)
+	pooled := pgtest.PgBouncer(t, url)
+	dir := mgProject(t, sideEffectHistory("")...)
+	r := mgRun(t, dir, pooled, "migrate", "up", "--pooler", "sometimes")
+	assert.Equal(t, cli.ExitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "--pooler")
+	assert.Equal(t, 1, strings.Count(strings.TrimSpace(strings.Split(r.stderr, "hint:")[0]), "\n")+1, r.stderr)
+	assert.False(t, mgQuery[bool](t, url, `SELECT to_regclass('schema_migrations') IS NOT NULL`))
+
+	r = mgRun(t, dir, pooled, "migrate", "up", "--pooler", "transaction")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, map[int]int{1: 1, 2: 1, 3: 1, 4: 1, 5: 1}, sideEffects(t, url))
 }
