@@ -134,3 +134,26 @@ func TestUpAndDownFilesWithDifferentTitles(t *testing.T) {
 	v, _ = version(t, url)
 	assert.Equal(t, int64(3), v)
 }
+
+// With several bad files, guard migrate up names the same one (the lowest
+// version) on every run, byte for byte, and changes nothing.
+func TestSeveralBadFilesNameTheLowestEveryRun(t *testing.T) {
+	url := pgtest.DB(t)
+	dir := project(t,
+		"1_users.up.sql", "CREATE TABLE users (id bigint PRIMARY KEY);",
+		"10_a.up.sql", "SELECT 1;", "10_b.up.sql", "SELECT 1;",
+		"7_stray.down.sql", "SELECT 1;", "5_stray.down.sql", "SELECT 1;",
+		"6_bad-name.sql", "SELECT 1;",
+		"03_x.up.sql", "SELECT 1;", "3_y.up.sql", "SELECT 1;",
+	)
+	first := guardCLI(t, dir, url, "migrate", "up")
+	assert.Equal(t, 1, first.code, first.stdout+first.stderr)
+	assert.Contains(t, first.stderr, "3_y.up.sql: duplicate migration version")
+	for range 5 {
+		again := guardCLI(t, dir, url, "migrate", "up")
+		assert.Equal(t, first, again)
+	}
+	_, ok := version(t, url)
+	assert.False(t, ok, "nothing applied")
+	assert.Equal(t, 0, query[int](t, url, `SELECT count(*) FROM pg_tables WHERE tablename = 'users'`))
+}
