@@ -130,6 +130,11 @@ func Parse(path string, b []byte) (*Contract, error) {
 	if _, err := ParseMode(string(c.Mode)); err != nil {
 		return nil, &FileError{Path: path, Err: err, Advice: "mode must be none, auto or strict"}
 	}
+	// Snapshots written by an earlier guard are read as this one would
+	// write them.
+	for i := range c.Tables {
+		c.Tables[i].Snapshot.UpgradeLegacy()
+	}
 	seen := map[string]bool{}
 	for _, lt := range c.Tables {
 		if lt.Mode != "" {

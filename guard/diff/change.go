@@ -102,6 +102,13 @@ const (
 	// became invalid (pg_index.indisvalid or indisready false, as a failed
 	// or interrupted CREATE INDEX CONCURRENTLY leaves it) or valid.
 	IndexValidityChanged Kind = "index_validity_changed"
+	// ExclusionAdded, ExclusionRemoved, ExclusionChanged: an EXCLUDE
+	// constraint was added, removed, or replaced under the same name by
+	// one of another definition (elements, operators, method, predicate or
+	// deferrability).
+	ExclusionAdded   Kind = "exclusion_added"
+	ExclusionRemoved Kind = "exclusion_removed"
+	ExclusionChanged Kind = "exclusion_changed"
 )
 
 // Change is one difference between two schemas, classified.

@@ -55,6 +55,21 @@ CREATE TABLE posts (
 );
 CREATE INDEX posts_user_id_idx ON posts (user_id);`
 
+const bookings = `
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE TABLE bookings (
+    id        int PRIMARY KEY,
+    room      text NOT NULL,
+    starts_on date NOT NULL,
+    ends_on   date NOT NULL,
+    cancelled boolean NOT NULL DEFAULT false,
+    during    tstzrange
+);`
+
+const bookingsExcl = bookings + `
+ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap
+    EXCLUDE USING gist (room WITH =, daterange(starts_on, ends_on, '[]') WITH &&) WHERE (NOT cancelled);`
+
 var classifyCases = []classifyCase{
 	// Tables.
 	{"table added", usersTable, `CREATE TABLE tags (id int PRIMARY KEY, name text NOT NULL)`,
@@ -246,6 +261,44 @@ var classifyCases = []classifyCase{
 		`ALTER TABLE users RENAME CONSTRAINT users_age_check TO age_not_negative`,
 		nil},
 
+	// Exclusion constraints.
+	{"exclusion added", bookings, `ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room WITH =, during WITH &&)`,
+		[]kind{{diff.ExclusionAdded, risky}}},
+	{"exclusion with an expression key added", bookings, `
+		ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap
+		EXCLUDE USING gist (room WITH =, daterange(starts_on, ends_on, '[]') WITH &&) WHERE (NOT cancelled)`,
+		[]kind{{diff.ExclusionAdded, risky}}},
+	{"exclusion removed", bookingsExcl, `ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap`,
+		[]kind{{diff.ExclusionRemoved, safe}}},
+	{"exclusion changed", bookingsExcl, `
+		ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap;
+		ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap
+		EXCLUDE USING gist (room WITH =, daterange(starts_on, ends_on, '[)') WITH &&) WHERE (NOT cancelled)`,
+		[]kind{{diff.ExclusionChanged, risky}}},
+	{"exclusion predicate changed", bookingsExcl, `
+		ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap;
+		ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap
+		EXCLUDE USING gist (room WITH =, daterange(starts_on, ends_on, '[]') WITH &&)`,
+		[]kind{{diff.ExclusionChanged, risky}}},
+	{"exclusion made deferrable", bookingsExcl, `
+		ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap;
+		ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap
+		EXCLUDE USING gist (room WITH =, daterange(starts_on, ends_on, '[]') WITH &&) WHERE (NOT cancelled) DEFERRABLE`,
+		[]kind{{diff.ExclusionChanged, risky}}},
+	{"exclusion renamed", bookingsExcl, `ALTER TABLE bookings RENAME CONSTRAINT bookings_no_overlap TO bookings_excl`,
+		nil},
+	{"exclusion recreated identically under another name", bookingsExcl, `
+		ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap;
+		ALTER TABLE bookings ADD CONSTRAINT bookings_excl
+		EXCLUDE USING gist (room WITH =, daterange(starts_on, ends_on, '[]') WITH &&) WHERE (NOT cancelled)`,
+		nil},
+	{"column of an exclusion's expression renamed", bookingsExcl, `ALTER TABLE bookings RENAME COLUMN ends_on TO until`,
+		[]kind{{diff.ColumnRenamed, breaking}}},
+	{"exclusion replaced by one under another name", bookingsExcl, `
+		ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap;
+		ALTER TABLE bookings ADD CONSTRAINT bookings_excl EXCLUDE USING gist (room WITH =, daterange(starts_on, ends_on) WITH &&)`,
+		[]kind{{diff.ExclusionRemoved, safe}, {diff.ExclusionAdded, risky}}},
+
 	// Foreign keys.
 	{"foreign key added", usersTable + `CREATE TABLE posts (id int, user_id bigint)`,
 		`ALTER TABLE posts ADD FOREIGN KEY (user_id) REFERENCES users (id)`,
@@ -410,5 +463,5 @@ var allKinds = []diff.Kind{
 	diff.ColumnIdentityAdded, diff.ColumnIdentityRemoved, diff.ColumnIdentityChanged,
 	diff.ColumnGeneratedAdded, diff.ColumnGeneratedRemoved, diff.ColumnGeneratedChanged, diff.ColumnCollationChanged,
 	diff.EnumValueRenamed, diff.EnumValuesReordered, diff.ViewColumnAdded, diff.ViewDefinitionChanged,
-	diff.IndexValidityChanged,
+	diff.IndexValidityChanged, diff.ExclusionAdded, diff.ExclusionRemoved, diff.ExclusionChanged,
 }

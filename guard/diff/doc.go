@@ -75,6 +75,9 @@
 //	check_removed             safe
 //	foreign_key_added         risky
 //	foreign_key_removed       safe
+//	exclusion_added           risky      old writes of conflicting rows now fail
+//	exclusion_removed         safe       loosens
+//	exclusion_changed         risky      same name, another definition (elements, operators, predicate, deferrability)
 //	index_added               safe       non-unique; performance only
 //	index_removed             safe       non-unique; performance only
 //	enum_added                safe

@@ -58,6 +58,7 @@ func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	d.primaryKey(q, before.PrimaryKey, after.PrimaryKey, own)
 	d.uniques(q, before, after, own)
 	d.checks(q, before.Checks, after.Checks, own)
+	d.exclusions(q, before.Exclusions, after.Exclusions, own)
 	d.foreignKeys(q, before.ForeignKeys, after.ForeignKeys, own)
 	d.indexes(q, before.Indexes, after.Indexes, own)
 }
@@ -188,6 +189,52 @@ func (d *differ) checks(table string, before, after []schema.Check, renames map[
 			Message: fmt.Sprintf("check constraint %s was added: %s", quoteIdent(c.Name), c.Expression),
 			Hint:    "ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a separate step, once no code writes rows that fail it"})
 	}
+}
+
+// exclusionKey is an exclusion constraint's definition, which names every
+// element, operator class, operator, the method, the predicate and
+// deferrability.
+func exclusionKey(x schema.Exclusion, renames map[string]string) string {
+	return renameIdents(x.Definition, renames)
+}
+
+// exclusions reports EXCLUDE constraints, matched by definition: one removed
+// and one added under the same name are one exclusion_changed.
+func (d *differ) exclusions(table string, before, after []schema.Exclusion, renames map[string]string) {
+	if slices.EqualFunc(before, after, exclusionEqual) {
+		return
+	}
+	removed, added := matchKeyedSides(before, after,
+		func(x schema.Exclusion) string { return exclusionKey(x, renames) },
+		func(x schema.Exclusion) string { return exclusionKey(x, nil) })
+	const hint = "an exclusion constraint is built with a full scan under a lock that blocks writes; make sure no code writes conflicting rows, and add it in a quiet window"
+	gone := make(map[string]schema.Exclusion, len(removed))
+	for _, x := range removed {
+		gone[x.Name] = x
+	}
+	for _, x := range added {
+		if b, ok := gone[x.Name]; ok {
+			delete(gone, x.Name)
+			d.add(Change{Kind: ExclusionChanged, Impact: Risky, Table: table, Object: sub(table, x.Name),
+				Message: fmt.Sprintf("exclusion constraint %s changed from %s to %s", quoteIdent(x.Name), b.Definition, x.Definition),
+				Hint:    hint})
+			continue
+		}
+		d.add(Change{Kind: ExclusionAdded, Impact: Risky, Table: table, Object: sub(table, x.Name),
+			Message: fmt.Sprintf("exclusion constraint %s was added: %s", quoteIdent(x.Name), x.Definition),
+			Hint:    hint})
+	}
+	for _, x := range removed {
+		if _, ok := gone[x.Name]; !ok {
+			continue
+		}
+		d.add(Change{Kind: ExclusionRemoved, Impact: Safe, Table: table, Object: sub(table, x.Name),
+			Message: fmt.Sprintf("exclusion constraint %s was removed: %s", quoteIdent(x.Name), x.Definition)})
+	}
+}
+
+func exclusionEqual(a, b schema.Exclusion) bool {
+	return a.Name == b.Name && a.Definition == b.Definition
 }
 
 func (d *differ) fkKey(fk schema.ForeignKey, own map[string]string, mapRefs bool) string {

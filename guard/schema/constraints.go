@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -19,6 +20,12 @@ type constraintRow struct {
 	OnDelete          string  `db:"on_delete"`
 	OnUpdate          string  `db:"on_update"`
 	Definition        string  `db:"definition"`
+	// Of an exclusion constraint (see constraints.sql):
+	ExclusionMethod    string   `db:"exclusion_method"`
+	ExclusionElements  []string `db:"exclusion_elements"`
+	ExclusionOperators []string `db:"exclusion_operators"`
+	ExclusionWhere     string   `db:"exclusion_where"`
+	ExclusionAttnums   []int16  `db:"exclusion_attnums"`
 }
 
 // fkActions spells out the letters of pg_constraint.confdeltype and
@@ -43,6 +50,14 @@ func readConstraints(crs []*constraintRow, s *Schema, tabs tableIndex) ([]pendin
 			continue // a table left out
 		}
 		t := &s.Tables[e.index]
+		if cr.Kind == "x" {
+			x, err := exclusion(cr, e)
+			if err != nil {
+				return nil, fmt.Errorf("constraint %s on %s: %w", QuoteIdent(cr.Name), t.QualifiedName(), err)
+			}
+			t.Exclusions = append(t.Exclusions, x)
+			continue
+		}
 		cols, ok := e.columnNames(cr.Attnums)
 		if !ok {
 			return nil, fmt.Errorf("constraint %s on %s: key column not found", QuoteIdent(cr.Name), t.QualifiedName())
@@ -75,13 +90,42 @@ func readConstraints(crs []*constraintRow, s *Schema, tabs tableIndex) ([]pendin
 				OnDelete:          fkActions[cr.OnDelete],
 				OnUpdate:          fkActions[cr.OnUpdate],
 			})
-		case "c", "x":
-			// An exclusion constraint, like a check, limits which rows may be
-			// written; its definition reads "EXCLUDE USING gist (...)".
+		case "c":
 			t.Checks = append(t.Checks, Check{Name: cr.Name, Expression: cr.Definition})
 		}
 	}
 	return pending, nil
+}
+
+// exclusion maps the row of an exclusion constraint: its key (conkey)
+// holds the attnum of each element, 0 for an expression.
+func exclusion(cr *constraintRow, e *tableEntry) (Exclusion, error) {
+	n := len(cr.Attnums)
+	if len(cr.ExclusionElements) != n || len(cr.ExclusionOperators) != n {
+		return Exclusion{}, fmt.Errorf("%d key columns, %d elements and %d operators", n, len(cr.ExclusionElements), len(cr.ExclusionOperators))
+	}
+	cols, ok := e.columnNames(cr.ExclusionAttnums)
+	if !ok {
+		return Exclusion{}, errors.New("referenced column not found")
+	}
+	x := Exclusion{
+		Name: cr.Name, Method: cr.ExclusionMethod, Where: cr.ExclusionWhere,
+		Elements: make([]ExclusionElement, n), Columns: cols, Definition: cr.Definition,
+	}
+	for k, attnum := range cr.Attnums {
+		el := &x.Elements[k]
+		el.Operator = cr.ExclusionOperators[k]
+		if attnum == 0 {
+			el.Expression = cr.ExclusionElements[k]
+			continue
+		}
+		name, ok := e.columnNames([]int16{attnum})
+		if !ok {
+			return Exclusion{}, errors.New("key column not found")
+		}
+		el.Column = name[0]
+	}
+	return x, nil
 }
 
 // resolveForeignKeys fills in the referenced table and columns of the

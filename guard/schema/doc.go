@@ -33,11 +33,13 @@
 //   - Ordinary and partitioned tables. A partition is left out: its
 //     partitioned parent stands for it, with the parent's columns,
 //     constraints and (partitioned) indexes. Foreign tables are left out.
-//   - Exclusion constraints are reported among the checks (Table.Checks),
-//     with their pg_get_constraintdef, "EXCLUDE USING gist (...)": like a
-//     check, they limit which rows may be written. Their index is not
-//     reported again among the indexes, nor are the indexes of primary keys
-//     and unique constraints.
+//   - Exclusion constraints (Table.Exclusions) with their index method,
+//     their elements as written (a column or an expression, and its
+//     operator), their WHERE predicate, the columns they refer to, and
+//     their pg_get_constraintdef, "EXCLUDE USING gist (...)". Their index is
+//     not reported again among the indexes, nor are the indexes of primary
+//     keys and unique constraints. (Earlier releases recorded them among the
+//     checks; Table.UpgradeLegacy reads such a snapshot.)
 //   - Objects that belong to an extension (a table, enum or view an
 //     extension created, or one added with ALTER EXTENSION ... ADD) are left
 //     out; columns of an extension's type (citext, say) are reported.

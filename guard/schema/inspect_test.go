@@ -46,6 +46,7 @@ CREATE SCHEMA app;
 CREATE SCHEMA "Ünïcode Schema";
 CREATE SCHEMA other;
 CREATE EXTENSION citext;
+CREATE EXTENSION btree_gist;
 
 CREATE TYPE app.mood AS ENUM ('sad', 'ok', 'happy');
 ALTER TYPE app.mood ADD VALUE 'meh' BEFORE 'ok';
@@ -80,7 +81,10 @@ CREATE TABLE app.posts (
     PRIMARY KEY (user_id, seq),
     UNIQUE (slug, user_id),
     FOREIGN KEY (user_id) REFERENCES app.users (id) ON DELETE CASCADE ON UPDATE RESTRICT,
-    EXCLUDE USING gist (during WITH &&)
+    EXCLUDE USING gist (during WITH &&),
+    CONSTRAINT posts_window_excl EXCLUDE USING gist (
+        tstzrange(lower(during), upper(during), '[]') WITH &&, user_id WITH =
+    ) WHERE (title <> '') DEFERRABLE
 );
 CREATE INDEX posts_title_idx ON app.posts (title);
 CREATE UNIQUE INDEX posts_lower_title_idx ON app.posts (lower(title)) WHERE title <> '';
@@ -140,7 +144,27 @@ func representativeSchema() *schema.Schema {
 					ReferencedSchema: "app", ReferencedTable: "users", ReferencedColumns: []string{"id"},
 					OnDelete: "CASCADE", OnUpdate: "RESTRICT",
 				}},
-				Checks: []schema.Check{{Name: "posts_during_excl", Expression: "EXCLUDE USING gist (during WITH &&)"}},
+				Exclusions: []schema.Exclusion{
+					{
+						Name: "posts_during_excl", Method: "gist",
+						Elements:   []schema.ExclusionElement{{Column: "during", Operator: "&&"}},
+						Columns:    []string{"during"},
+						Definition: "EXCLUDE USING gist (during WITH &&)",
+					},
+					{
+						// An expression in the key (attnum 0), a plain column
+						// (= under gist, with btree_gist) and a predicate on a
+						// third column.
+						Name: "posts_window_excl", Method: "gist",
+						Elements: []schema.ExclusionElement{
+							{Expression: "tstzrange(lower(during), upper(during), '[]'::text)", Operator: "&&"},
+							{Column: "user_id", Operator: "="},
+						},
+						Where:      "(title <> ''::text)",
+						Columns:    []string{"user_id", "title", "during"},
+						Definition: "EXCLUDE USING gist (tstzrange(lower(during), upper(during), '[]'::text) WITH &&, user_id WITH =) WHERE ((title <> ''::text)) DEFERRABLE",
+					},
+				},
 				Indexes: []schema.Index{
 					{
 						Name:       "posts_lower_title_idx",

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"slices"
+	"strings"
 )
 
 // Schema is the part of a database guard reasons about: the tables, enums and
@@ -33,6 +34,7 @@ type Table struct {
 	Uniques     []Unique     `json:"uniques,omitempty"`
 	ForeignKeys []ForeignKey `json:"foreign_keys,omitempty"`
 	Checks      []Check      `json:"checks,omitempty"`
+	Exclusions  []Exclusion  `json:"exclusions,omitempty"`
 	Indexes     []Index      `json:"indexes,omitempty"` // indexes not backing a constraint
 }
 
@@ -75,6 +77,31 @@ type ForeignKey struct {
 type Check struct {
 	Name       string `json:"name"`
 	Expression string `json:"expression"` // pg_get_constraintdef, e.g. "CHECK ((price > 0))"
+}
+
+// Exclusion is an EXCLUDE constraint: no two rows may have every element
+// compare true under its operator (with the predicate true for both, when it
+// has one).
+type Exclusion struct {
+	Name     string             `json:"name"`
+	Method   string             `json:"method"`          // the index access method, e.g. "gist"
+	Elements []ExclusionElement `json:"elements"`        // in key order
+	Where    string             `json:"where,omitempty"` // pg_get_expr of the predicate, e.g. "(NOT closed)"; empty for none
+	// Columns are the table's columns the constraint refers to, in its
+	// elements or predicate, in position order.
+	Columns []string `json:"columns"`
+	// Definition is pg_get_constraintdef, e.g. "EXCLUDE USING gist (room
+	// WITH =, during WITH &&)": with operator classes, ordering, INCLUDE and
+	// DEFERRABLE, it is what two constraints are compared by.
+	Definition string `json:"definition"`
+}
+
+// ExclusionElement is one element of an exclusion constraint: a column or an
+// expression, and the operator its values are compared with.
+type ExclusionElement struct {
+	Column     string `json:"column,omitempty"`     // a plain column, or
+	Expression string `json:"expression,omitempty"` // an expression, e.g. "daterange(starts_on, ends_on, '[]'::text)"
+	Operator   string `json:"operator"`             // e.g. "&&", or "OPERATOR(app.===)" outside pg_catalog
 }
 
 // Index is an index that does not back a constraint.
@@ -187,6 +214,7 @@ func (t *Table) canonical() {
 	slices.SortFunc(t.Uniques, func(a, b Unique) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.ForeignKeys, func(a, b ForeignKey) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Checks, func(a, b Check) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.Exclusions, func(a, b Exclusion) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Indexes, func(a, b Index) int { return cmp.Compare(a.Name, b.Name) })
 	if t.Columns == nil {
 		t.Columns = []Column{}
@@ -278,4 +306,74 @@ func (s *Schema) Hash() string {
 		panic("schema: canonical JSON of a schema cannot fail: " + err.Error())
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// UpgradeLegacy brings a table snapshot written by an earlier guard up to
+// date, and reports whether it changed anything: earlier releases of guard
+// recorded an exclusion constraint among the checks (Check.Expression "EXCLUDE USING
+// gist (...)"); it is moved to Exclusions, its method and elements read from
+// the definition. A snapshot read from a file (a contract) goes through it
+// so that comparing it with a live table finds no change where there is
+// none.
+func (t *Table) UpgradeLegacy() bool {
+	changed := false
+	t.Checks = slices.DeleteFunc(t.Checks, func(c Check) bool {
+		if !strings.HasPrefix(c.Expression, "EXCLUDE ") {
+			return false
+		}
+		t.Exclusions = append(t.Exclusions, legacyExclusion(t, c))
+		changed = true
+		return true
+	})
+	if len(t.Checks) == 0 {
+		t.Checks = nil
+	}
+	if changed {
+		slices.SortFunc(t.Exclusions, func(a, b Exclusion) int { return cmp.Compare(a.Name, b.Name) })
+	}
+	return changed
+}
+
+// legacyExclusion reads what it can of an exclusion constraint's definition:
+// "EXCLUDE USING gist (room WITH =, during WITH &&) ...". Those guard
+// recorded among the checks had plain columns for keys (an expression made
+// inspection fail); an element it cannot read is left out.
+func legacyExclusion(t *Table, c Check) Exclusion {
+	x := Exclusion{Name: c.Name, Definition: c.Expression, Elements: []ExclusionElement{}, Columns: []string{}}
+	rest, ok := strings.CutPrefix(c.Expression, "EXCLUDE USING ")
+	if !ok {
+		return x
+	}
+	method, rest, ok := strings.Cut(rest, " (")
+	if !ok {
+		return x
+	}
+	x.Method = method
+	end := strings.Index(rest, ")")
+	if end < 0 {
+		return x
+	}
+	used := map[string]bool{}
+	for _, el := range strings.Split(rest[:end], ", ") {
+		col, op, ok := strings.Cut(el, " WITH ")
+		if !ok {
+			continue
+		}
+		if f := strings.Fields(col); len(f) > 0 && !strings.HasPrefix(col, `"`) {
+			col = f[0] // an operator class or ordering may follow
+		}
+		parts, ok := splitIdent(col)
+		if !ok || len(parts) != 1 || t.Column(parts[0]) == nil {
+			continue
+		}
+		name := parts[0]
+		x.Elements = append(x.Elements, ExclusionElement{Column: name, Operator: op})
+		used[name] = true
+	}
+	for _, col := range t.Columns {
+		if used[col.Name] {
+			x.Columns = append(x.Columns, col.Name)
+		}
+	}
+	return x
 }

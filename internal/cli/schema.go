@@ -93,6 +93,9 @@ func printSchema(p *printer, s *schema.Schema) {
 		for _, c := range t.Checks {
 			p.Printf("  check %s %s\n", c.Name, c.Expression)
 		}
+		for _, x := range t.Exclusions {
+			p.Printf("  exclusion %s %s\n", x.Name, x.Definition)
+		}
 		for _, i := range t.Indexes {
 			p.Printf("  index %s\n", i.Definition)
 		}

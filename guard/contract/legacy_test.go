@@ -1,0 +1,94 @@
+package contract_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/alecthomas/assert/v2"
+
+	"github.com/schemaguard/guard/guard/contract"
+	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// legacyBookings is a contract file as the previous guard wrote it, after
+// locking the table of bookingsDDL: its exclusion constraint recorded among
+// the checks.
+const legacyBookings = `{
+  "version": 1,
+  "mode": "auto",
+  "tables": [
+    {
+      "table": "public.bookings",
+      "locked_at": "2026-11-01T12:00:00Z",
+      "snapshot": {
+        "schema": "public",
+        "name": "bookings",
+        "columns": [
+          {"name": "id", "type": "integer", "not_null": true, "position": 1},
+          {"name": "room", "type": "text", "not_null": false, "position": 2},
+          {"name": "during", "type": "tstzrange", "not_null": false, "position": 3}
+        ],
+        "primary_key": {"name": "bookings_pkey", "columns": ["id"]},
+        "checks": [
+          {"name": "bookings_no_overlap", "expression": "EXCLUDE USING gist (during WITH &&)"},
+          {"name": "bookings_room_check", "expression": "CHECK ((room <> ''::text))"}
+        ]
+      }
+    }
+  ]
+}
+`
+
+const bookingsDDL = `CREATE TABLE bookings (
+    id int PRIMARY KEY,
+    room text CHECK (room <> ''),
+    during tstzrange,
+    CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&)
+)`
+
+// A contract written before exclusion constraints had a place of their own
+// still loads, and compares equal to the table it was locked from: no
+// check_removed + exclusion_added to block an auto-mode run.
+func TestLegacyExclusionAmongChecksLoads(t *testing.T) {
+	url := pgtest.DB(t)
+	pgtest.Exec(t, url, bookingsDDL)
+	live, err := schema.Inspect(t.Context(), pgtest.Connect(t, url))
+	assert.NoError(t, err)
+
+	path := filepath.Join(t.TempDir(), contract.DefaultPath)
+	assert.NoError(t, os.WriteFile(path, []byte(legacyBookings), 0o644))
+	c, err := contract.Load(path)
+	assert.NoError(t, err)
+	lt := c.Locked("public.bookings")
+	assert.NotZero(t, lt)
+	assert.Equal(t, []schema.Check{{Name: "bookings_room_check", Expression: "CHECK ((room <> ''::text))"}}, lt.Snapshot.Checks)
+	assert.Equal(t, []schema.Exclusion{{
+		Name: "bookings_no_overlap", Method: "gist",
+		Elements: []schema.ExclusionElement{{Column: "during", Operator: "&&"}},
+		Columns:  []string{"during"}, Definition: "EXCLUDE USING gist (during WITH &&)",
+	}}, lt.Snapshot.Exclusions)
+	assert.Equal(t, live.Table("public", "bookings").Exclusions, lt.Snapshot.Exclusions, "read as Inspect reads it")
+	assert.Equal(t, []diff.Change(nil), diff.Tables(&lt.Snapshot, live.Table("public", "bookings")))
+
+	// Saved again, it is written the new way, and reads back the same.
+	assert.NoError(t, c.Save(path))
+	b, err := os.ReadFile(path)
+	assert.NoError(t, err)
+	var doc struct {
+		Tables []struct {
+			Snapshot map[string]json.RawMessage `json:"snapshot"`
+		} `json:"tables"`
+	}
+	assert.NoError(t, json.Unmarshal(b, &doc))
+	assert.Contains(t, string(doc.Tables[0].Snapshot["exclusions"]), "bookings_no_overlap")
+	assert.NotContains(t, string(doc.Tables[0].Snapshot["checks"]), "EXCLUDE")
+	again, err := contract.Load(path)
+	assert.NoError(t, err)
+	assert.Equal(t, c, again)
+}
