@@ -5,9 +5,12 @@
 // not pull in the migration engine.
 //
 // Files are named the way golang-migrate names them,
-// {version}_{title}.up.{ext} and {version}_{title}.down.{ext}. Unlike
-// golang-migrate, a .sql file whose name does not parse is an error rather
-// than silently skipped, and duplicate versions are reported by file name.
+// {version}_{title}.up.{ext} and {version}_{title}.down.{ext}, and paired
+// the way golang-migrate pairs them, by version and direction: the titles
+// of a version's up and down files may differ. Unlike golang-migrate, a
+// .sql file whose name does not parse is an error rather than silently
+// skipped, and duplicate versions are reported by file name (with several
+// bad files, the one of the lowest version).
 //
 // Usage:
 //
