@@ -13,11 +13,19 @@
 // Ctrl-C and SIGTERM cancel that context (signal.NotifyContext) and defer
 // the drop. When a run is killed outright, the next provider that connects
 // to the same server's maintenance database (to create a database there)
-// drops its leftovers: each shadow's comment names its creating process, and
-// a shadow with no connection whose creator is gone (or that is older than a
-// grace period) is collected. A warm view of a cached template (see
-// Provider.View) creates no database, so it leaves none behind, and it
-// connects to the template only.
+// drops its leftovers, only those provably dead, as a shadow server is
+// often shared: each shadow's comment names its creator (host, pid, start
+// time), and a shadow with no connection is collected when its creator was
+// a process of this host that is gone, or, made on another host, once
+// older than a long grace period (WithLeftoverGrace). A warm view of a
+// cached template (see Provider.View) creates no database, so it leaves
+// none behind, and it connects to the template only. Cached templates are
+// evicted per history, within a budget (WithTemplateBudget), never another
+// history's.
+//
+// Every new shadow database holds golang-migrate's version table, empty,
+// as its pgx/v5 driver creates it before the first file (WithVersionTable):
+// a migration may read or alter it.
 //
 // Usage (the package's Example, which compiles outside the module):
 //
