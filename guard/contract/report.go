@@ -39,6 +39,9 @@ type Item struct {
 	Message string      `json:"message"`
 	Hint    string      `json:"hint,omitempty"`
 	Blocked bool        `json:"blocked"`
+	// DataLoss is true for a change that loses rows or values (see
+	// diff.Change.DataLoss).
+	DataLoss bool `json:"data_loss,omitempty"`
 }
 
 // Blocks reports whether mode blocks a change of the given impact to a
@@ -70,7 +73,7 @@ func (c *Contract) Evaluate(changes []diff.Change) *Report {
 			}
 			groups[group] = tr
 		}
-		it := Item{Kind: ch.Kind, Impact: ch.Impact, Object: ch.Object, Message: ch.Message, Hint: ch.Hint}
+		it := Item{Kind: ch.Kind, Impact: ch.Impact, Object: ch.Object, Message: ch.Message, Hint: ch.Hint, DataLoss: ch.DataLoss}
 		it.Blocked = tr.Locked && Blocks(tr.Mode, ch.Impact)
 		tr.Items = append(tr.Items, it)
 		tr.HasBreaking = tr.HasBreaking || ch.Impact == diff.Breaking

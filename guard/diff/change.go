@@ -109,7 +109,33 @@ const (
 	ExclusionAdded   Kind = "exclusion_added"
 	ExclusionRemoved Kind = "exclusion_removed"
 	ExclusionChanged Kind = "exclusion_changed"
+
+	// Known for sure from the catalog's identities (WithIdentity):
+	// TableRenamed, a table renamed or moved to another schema (the same
+	// oid); TableRecreated, a table dropped and created again under its
+	// name (another oid); ColumnRecreated, a column dropped and added again
+	// under its name (another attnum). The last two lose data.
+	TableRenamed    Kind = "table_renamed"
+	TableRecreated  Kind = "table_recreated"
+	ColumnRecreated Kind = "column_recreated"
+
+	// Data changes, found in the statements of a migration file (see
+	// Statements): DataTruncated, a TRUNCATE of a table that exists;
+	// DataDeleted, a DELETE without WHERE; DataUpdated, an UPDATE without
+	// WHERE. The first two lose data.
+	DataTruncated Kind = "data_truncated"
+	DataDeleted   Kind = "data_deleted"
+	DataUpdated   Kind = "data_updated"
 )
+
+// losesData reports whether a change of kind k loses rows or values.
+func losesData(k Kind) bool {
+	switch k {
+	case TableRemoved, ColumnRemoved, TableRecreated, ColumnRecreated, DataTruncated, DataDeleted:
+		return true
+	}
+	return false
+}
 
 // Change is one difference between two schemas, classified.
 type Change struct {
@@ -120,6 +146,9 @@ type Change struct {
 	Object  string `json:"object"`          // qualified object: table, table.column, constraint, index, enum or view
 	Message string `json:"message"`         // one line, naming the object
 	Hint    string `json:"hint,omitempty"`  // a safer way, where there is one
+	// DataLoss is true for a change that loses rows or values: a table or
+	// column removed or recreated, a TRUNCATE, a DELETE without WHERE.
+	DataLoss bool `json:"data_loss,omitempty"`
 }
 
 // Subject returns the qualified table, view or enum type the change belongs

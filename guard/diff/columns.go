@@ -11,14 +11,118 @@ import (
 
 // columnMatch pairs the columns of two versions of a table.
 type columnMatch struct {
-	pairs   []columnPair // same name, or a probable rename
+	pairs   []columnPair // same name, or a rename
 	removed []*schema.Column
 	added   []*schema.Column
 	renames map[string]string // old name → new name; nil when none
+	certain bool              // matched by identity: renames are certain
 }
 
 type columnPair struct {
 	before, after *schema.Column
+	recreated     bool // dropped and added again under its name (another attnum)
+}
+
+// matchColumnsByName pairs columns by name only, and guesses nothing: for a
+// table created again, whose columns have no identity in common with the
+// old one's.
+func matchColumnsByName(before, after *schema.Table) columnMatch {
+	m := columnMatch{certain: true}
+	afterByName := make(map[string]*schema.Column, len(after.Columns))
+	for i := range after.Columns {
+		afterByName[after.Columns[i].Name] = &after.Columns[i]
+	}
+	paired := make(map[*schema.Column]bool, len(before.Columns))
+	for i := range before.Columns {
+		c := &before.Columns[i]
+		if a := afterByName[c.Name]; a != nil {
+			m.pairs = append(m.pairs, columnPair{before: c, after: a})
+			paired[a] = true
+		} else {
+			m.removed = append(m.removed, c)
+		}
+	}
+	for i := range after.Columns {
+		if c := &after.Columns[i]; !paired[c] {
+			m.added = append(m.added, c)
+		}
+	}
+	return m
+}
+
+// matchColumnsByIdentity pairs the columns of one table (the same oid) at two
+// moments by attnum: a column of another name under the same attnum was
+// renamed; one of the same name under another attnum was dropped and added
+// again; the others were removed or added. It falls back on matchColumns
+// when an attnum is not known.
+func matchColumnsByIdentity(before, after *schema.Table) columnMatch {
+	for _, cols := range [][]schema.Column{before.Columns, after.Columns} {
+		for i := range cols {
+			if cols[i].Attnum == 0 {
+				return matchColumns(before, after)
+			}
+		}
+	}
+	m := columnMatch{certain: true}
+	if len(before.Columns) == len(after.Columns) { // the usual case: nothing changed
+		same := true
+		for i := range before.Columns {
+			if before.Columns[i].Name != after.Columns[i].Name || before.Columns[i].Attnum != after.Columns[i].Attnum {
+				same = false
+				break
+			}
+		}
+		if same {
+			m.pairs = make([]columnPair, len(before.Columns))
+			for i := range before.Columns {
+				m.pairs[i] = columnPair{before: &before.Columns[i], after: &after.Columns[i]}
+			}
+			return m
+		}
+	}
+	afterByAttnum := make(map[schema.ID]*schema.Column, len(after.Columns))
+	afterByName := make(map[string]*schema.Column, len(after.Columns))
+	for i := range after.Columns {
+		c := &after.Columns[i]
+		afterByAttnum[c.Attnum] = c
+		afterByName[c.Name] = c
+	}
+	beforeAttnums := make(map[schema.ID]bool, len(before.Columns))
+	for i := range before.Columns {
+		beforeAttnums[before.Columns[i].Attnum] = true
+	}
+	paired := make(map[*schema.Column]bool, len(after.Columns))
+	for i := range before.Columns {
+		c := &before.Columns[i]
+		if a := afterByAttnum[c.Attnum]; a != nil {
+			m.pairs = append(m.pairs, columnPair{before: c, after: a})
+			paired[a] = true
+			if a.Name != c.Name {
+				if m.renames == nil {
+					m.renames = make(map[string]string)
+				}
+				m.renames[c.Name] = a.Name
+			}
+		}
+	}
+	for i := range before.Columns {
+		c := &before.Columns[i]
+		if afterByAttnum[c.Attnum] != nil {
+			continue
+		}
+		if a := afterByName[c.Name]; a != nil && !paired[a] && !beforeAttnums[a.Attnum] {
+			m.pairs = append(m.pairs, columnPair{before: c, after: a, recreated: true})
+			paired[a] = true
+			continue
+		}
+		m.removed = append(m.removed, c)
+	}
+	for i := range after.Columns {
+		if c := &after.Columns[i]; !paired[c] {
+			m.added = append(m.added, c)
+		}
+	}
+	return m
 }
 
 // matchColumns pairs columns by name, then pairs what is left over as
@@ -39,7 +143,7 @@ func matchColumns(before, after *schema.Table) columnMatch {
 		if same {
 			m.pairs = make([]columnPair, len(before.Columns))
 			for i := range before.Columns {
-				m.pairs[i] = columnPair{&before.Columns[i], &after.Columns[i]}
+				m.pairs[i] = columnPair{before: &before.Columns[i], after: &after.Columns[i]}
 			}
 			return m
 		}
@@ -54,7 +158,7 @@ func matchColumns(before, after *schema.Table) columnMatch {
 		c := &before.Columns[i]
 		beforeNames[c.Name] = true
 		if a := afterByName[c.Name]; a != nil {
-			m.pairs = append(m.pairs, columnPair{c, a})
+			m.pairs = append(m.pairs, columnPair{before: c, after: a})
 		} else {
 			m.removed = append(m.removed, c)
 		}
@@ -106,7 +210,7 @@ func matchColumns(before, after *schema.Table) columnMatch {
 		}
 		usedRemoved[c.removed], usedAdded[c.added] = true, true
 		r, a := m.removed[c.removed], m.added[c.added]
-		m.pairs = append(m.pairs, columnPair{r, a})
+		m.pairs = append(m.pairs, columnPair{before: r, after: a})
 		if m.renames == nil {
 			m.renames = make(map[string]string)
 		}
@@ -153,18 +257,39 @@ func (d *differ) columns(table string, m columnMatch) {
 	}
 	for _, p := range m.pairs {
 		b, a := p.before, p.after
+		// A generated column's values are computed from the row: made
+		// again, it loses nothing that column_generated_added does not say.
+		if p.recreated && a.Generated == "" {
+			d.add(Change{
+				Kind: ColumnRecreated, Impact: Breaking, Table: table, Object: sub(table, a.Name),
+				Message: fmt.Sprintf("column %s was dropped and added again: its values are gone", quoteIdent(a.Name)),
+				Hint:    fmt.Sprintf("change %s in place with ALTER COLUMN (TYPE … USING, SET DEFAULT, …); to move its values, add a new column, backfill it, then drop the old one", quoteIdent(a.Name)),
+			})
+		}
 		if b.Name != a.Name {
+			msg := fmt.Sprintf("column %s was renamed to %s", quoteIdent(b.Name), quoteIdent(a.Name))
+			if !m.certain {
+				msg += " (probable)"
+			}
 			d.add(Change{
 				Kind: ColumnRenamed, Impact: Breaking, Table: table, Object: sub(table, b.Name),
-				Message: fmt.Sprintf("column %s was renamed to %s (probable)", quoteIdent(b.Name), quoteIdent(a.Name)),
+				Message: msg,
 				Hint: fmt.Sprintf("expand/contract: add %s, keep both in sync with a trigger, move readers and writers to it, drop %s in a later release",
 					quoteIdent(a.Name), quoteIdent(b.Name)),
 			})
 		}
-		if *b != *a {
+		if !sameColumn(b, a) {
 			d.column(table, b, a, m.renames)
 		}
 	}
+}
+
+// sameColumn reports whether b and a differ in nothing column reports on
+// (identity and position aside).
+func sameColumn(b, a *schema.Column) bool {
+	bb := *b
+	bb.Attnum, bb.Position = a.Attnum, a.Position
+	return bb == *a
 }
 
 // column reports the attribute changes of one column (b and a may differ in

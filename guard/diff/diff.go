@@ -8,6 +8,26 @@ import (
 	"github.com/schemaguard/guard/guard/schema"
 )
 
+// Option configures Schemas.
+type Option func(*options)
+
+type options struct {
+	identity bool
+}
+
+// WithIdentity says that before and after were read from one database at two
+// moments (or from copies made with CREATE DATABASE … TEMPLATE, which keep
+// the catalog's identities), as a shadow's steps are: tables and columns are
+// then matched by identity (schema.Table.OID, schema.Column.Attnum) where
+// both sides know it, rather than by name and guesses. A renamed table or
+// column is table_renamed or column_renamed for sure; a table or column
+// dropped and created again under its name is table_recreated or
+// column_recreated (its rows or values are gone); a column dropped and
+// another added is a removal and an addition, never a rename. Without it
+// (the live database against a shadow, or a contract locked elsewhere),
+// identities are not comparable and are ignored.
+func WithIdentity() Option { return func(o *options) { o.identity = true } }
+
 // Schemas returns every difference between before and after, classified, in
 // a deterministic order: by Table (the Object for enums), then Object, then
 // Kind. A nil schema counts as an empty one. It returns nil when the schemas
@@ -15,9 +35,16 @@ import (
 //
 // A removed table is one table_removed change, not one per column; within a
 // table, a removed and an added column of the same type are one probable
-// column_renamed, and constraints and indexes are matched by definition, so
-// renaming or recreating one identically is not a change.
-func Schemas(before, after *schema.Schema) []Change {
+// column_renamed (unless WithIdentity tells for sure), and constraints and
+// indexes are matched by definition, so renaming or recreating one
+// identically is not a change.
+func Schemas(before, after *schema.Schema, opts ...Option) []Change {
+	var o options
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
 	if before == nil {
 		before = &schema.Schema{}
 	}
@@ -26,51 +53,101 @@ func Schemas(before, after *schema.Schema) []Change {
 	}
 	d := &differ{}
 
+	type pair struct {
+		before, after *schema.Table
+		recreated     bool
+	}
+	var pairs []pair
+	pairedAfter := make(map[*schema.Table]bool, len(after.Tables))
+	var removed, added []*schema.Table
 	afterTables := make(map[objKey]*schema.Table, len(after.Tables))
 	for i := range after.Tables {
 		t := &after.Tables[i]
 		afterTables[objKey{t.Schema, t.Name}] = t
 	}
-	beforeTables := make(map[objKey]*schema.Table, len(before.Tables))
-	type pair struct {
-		before, after *schema.Table
-		cols          columnMatch
-	}
-	var pairs []pair
-	for i := range before.Tables {
-		t := &before.Tables[i]
-		k := objKey{t.Schema, t.Name}
-		beforeTables[k] = t
-		if a := afterTables[k]; a != nil {
-			m := matchColumns(t, a)
-			if len(m.renames) > 0 {
-				if d.renames == nil {
-					d.renames = make(map[objKey]map[string]string)
-				}
-				d.renames[k] = m.renames
+	var afterByOID, beforeByOID map[schema.ID]*schema.Table
+	if o.identity {
+		afterByOID = make(map[schema.ID]*schema.Table, len(after.Tables))
+		for i := range after.Tables {
+			if t := &after.Tables[i]; t.OID != 0 {
+				afterByOID[t.OID] = t
 			}
-			pairs = append(pairs, pair{t, a, m})
+		}
+		beforeByOID = make(map[schema.ID]*schema.Table, len(before.Tables))
+		for i := range before.Tables {
+			if t := &before.Tables[i]; t.OID != 0 {
+				beforeByOID[t.OID] = t
+			}
 		}
 	}
-	var removed, added []*schema.Table
+	// First by identity, then by name.
+	pairedBefore := make([]bool, len(before.Tables))
 	for i := range before.Tables {
 		t := &before.Tables[i]
-		if afterTables[objKey{t.Schema, t.Name}] == nil {
+		if a := afterByOID[t.OID]; t.OID != 0 && a != nil {
+			pairs = append(pairs, pair{before: t, after: a})
+			pairedAfter[a], pairedBefore[i] = true, true
+		}
+	}
+	for i := range before.Tables {
+		if pairedBefore[i] {
+			continue
+		}
+		t := &before.Tables[i]
+		a := afterTables[objKey{t.Schema, t.Name}]
+		switch {
+		case a == nil || pairedAfter[a]:
+			// Gone, or its name now belongs to another table (renamed to it).
 			removed = append(removed, t)
+		case o.identity && t.OID != 0 && a.OID != 0:
+			pairs = append(pairs, pair{before: t, after: a, recreated: true})
+			pairedAfter[a] = true
+		default:
+			pairs = append(pairs, pair{before: t, after: a})
+			pairedAfter[a] = true
 		}
 	}
 	for i := range after.Tables {
-		t := &after.Tables[i]
-		if beforeTables[objKey{t.Schema, t.Name}] == nil {
+		if t := &after.Tables[i]; !pairedAfter[t] {
 			added = append(added, t)
 			d.tableAdded(t)
 		}
 	}
-	d.tablesRemoved(removed, added)
+	if o.identity {
+		d.tablesRemoved(removed, nil) // none of them was renamed: their oid is gone
+	} else {
+		d.tablesRemoved(removed, added)
+	}
+	matches := make([]columnMatch, len(pairs))
+	for i, p := range pairs {
+		k := objKey{p.before.Schema, p.before.Name}
+		switch {
+		case p.recreated:
+			d.tableRecreated(p.after)
+			matches[i] = matchColumnsByName(p.before, p.after)
+		case o.identity && p.before.OID != 0:
+			matches[i] = matchColumnsByIdentity(p.before, p.after)
+			if p.before.Name != p.after.Name || p.before.Schema != p.after.Schema {
+				d.tableRenamed(p.before, p.after)
+				if d.tableRenames == nil {
+					d.tableRenames = make(map[objKey]objKey)
+				}
+				d.tableRenames[k] = objKey{p.after.Schema, p.after.Name}
+			}
+		default:
+			matches[i] = matchColumns(p.before, p.after)
+		}
+		if len(matches[i].renames) > 0 {
+			if d.renames == nil {
+				d.renames = make(map[objKey]map[string]string)
+			}
+			d.renames[k] = matches[i].renames
+		}
+	}
 	// Renames are all known now, so foreign keys to a table whose column was
 	// renamed compare equal.
-	for _, p := range pairs {
-		d.table(p.before, p.after, p.cols)
+	for i, p := range pairs {
+		d.table(p.before, p.after, matches[i])
 	}
 
 	pairByName(before.Enums, after.Enums, func(e *schema.Enum) objKey { return objKey{e.Schema, e.Name} }, d.enum)
@@ -140,10 +217,16 @@ type differ struct {
 	// renames holds, per table (by its name in both versions), the probable
 	// column renames: old name → new name.
 	renames map[objKey]map[string]string
-	out     []Change
+	// tableRenames holds the tables renamed for sure (WithIdentity): old
+	// name → new name.
+	tableRenames map[objKey]objKey
+	out          []Change
 }
 
-func (d *differ) add(c Change) { d.out = append(d.out, c) }
+func (d *differ) add(c Change) {
+	c.DataLoss = losesData(c.Kind)
+	d.out = append(d.out, c)
+}
 
 // sorted orders the changes by table (object for enums), object, kind.
 // Generation order breaks the remaining ties, so the result is deterministic.

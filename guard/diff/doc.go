@@ -34,17 +34,40 @@
 // column renames. A constraint whose definition changed is a removal plus an
 // addition.
 //
+// # Identity
+//
+// With WithIdentity (before and after read from one database at two moments,
+// as a shadow's steps are: Step uses it), tables are matched by oid and
+// columns by attnum first: a rename is certain (table_renamed, and
+// column_renamed without "(probable)"), a table or column dropped and created
+// again under its name is table_recreated or column_recreated, and a column
+// dropped and another added is a removal and an addition, never a rename.
+// Objects whose identity is not known (a contract's snapshot) are matched
+// as above.
+//
+// # Data changes
+//
+// DataChanges (and Step) read a migration file's statements for what they do
+// to the rows of tables that exist: TRUNCATE, DELETE without WHERE, UPDATE
+// without WHERE. Change.DataLoss marks every change that loses rows or
+// values.
+//
 // # Kinds
 //
 // Every Kind is a stable identifier. Its impact:
 //
 //	kind                      impact     when
 //	table_added               safe
-//	table_removed             breaking   also a table rename (reported as removed + added)
+//	table_removed             breaking   also a table rename when identities are not known (reported as removed + added); data loss
+//	table_renamed             breaking   the same oid under another name (WithIdentity)
+//	table_recreated           breaking   dropped and created again under its name, another oid (WithIdentity): its rows are gone; data loss
 //	column_added              safe       nullable, or with a default, identity or generation expression
 //	                          breaking   NOT NULL without a default: old inserts that omit it fail
-//	column_removed            breaking
-//	column_renamed            breaking   a removed + an added column of the same type, "(probable)"
+//	column_removed            breaking   data loss
+//	column_renamed            breaking   the same attnum under another name (WithIdentity); without identities,
+//	                                     a removed + an added column of the same type, "(probable)"
+//	column_recreated          breaking   dropped and added again under its name, another attnum (WithIdentity),
+//	                                     unless it is generated: its values are gone; data loss
 //	column_type_changed       risky      widening: varchar(n)→varchar(m>n)/varchar/text, char(n)→varchar(m>=n)/text,
 //	                                     text↔varchar, smallint→integer→bigint, integer→numeric with room,
 //	                                     numeric(p,s)→numeric(p2,s2) keeping integer digits and scale, numeric(p,s)→numeric,
@@ -93,6 +116,10 @@
 //	                          risky      a view column's type widened (same rule as columns)
 //	view_definition_changed   risky      same columns, another query (or materialized changed): old reads
 //	                                     work but may return other rows; not reported when columns changed
+//	data_truncated            breaking   TRUNCATE of a table that exists; data loss
+//	data_deleted              breaking   DELETE without WHERE of a table that exists; data loss
+//	data_updated              risky      UPDATE without WHERE of a table that exists, setting existing columns
+//	                          safe       setting only columns the table did not have (a backfill)
 //
 // Column positions are not compared (a column keeps its place when renamed,
 // and SELECT * order is not a contract).

@@ -13,6 +13,28 @@ func (d *differ) tableAdded(t *schema.Table) {
 	d.add(Change{Kind: TableAdded, Impact: Safe, Table: q, Object: q, Message: fmt.Sprintf("table %s was added", quoteName(q))})
 }
 
+// tableRecreated reports a table dropped and created again under its name
+// (another oid, WithIdentity): whatever its shape, its rows are gone.
+func (d *differ) tableRecreated(t *schema.Table) {
+	q := t.QualifiedName()
+	d.add(Change{
+		Kind: TableRecreated, Impact: Breaking, Table: q, Object: q,
+		Message: fmt.Sprintf("table %s was dropped and created again: its rows are gone", quoteName(q)),
+		Hint:    "change the table in place with ALTER TABLE; to rebuild it, copy the rows into the new table before dropping the old one (or empty it on purpose with TRUNCATE, reviewed as such)",
+	})
+}
+
+// tableRenamed reports a table renamed or moved to another schema, for sure
+// (the same oid, WithIdentity).
+func (d *differ) tableRenamed(before, after *schema.Table) {
+	from, to := before.QualifiedName(), after.QualifiedName()
+	d.add(Change{
+		Kind: TableRenamed, Impact: Breaking, Table: to, Object: to,
+		Message: fmt.Sprintf("table %s was renamed to %s", quoteName(from), quoteName(to)),
+		Hint:    "deploy code that uses the new name first, or keep a view under the old name until readers and writers move",
+	})
+}
+
 // tablesRemoved reports removed tables. A removed table whose columns (names
 // and types) match an added one's was probably renamed; the message says so.
 func (d *differ) tablesRemoved(removed, added []*schema.Table) {
@@ -239,11 +261,15 @@ func exclusionEqual(a, b schema.Exclusion) bool {
 
 func (d *differ) fkKey(fk schema.ForeignKey, own map[string]string, mapRefs bool) string {
 	cols, refs := fk.Columns, fk.ReferencedColumns
+	ref := objKey{fk.ReferencedSchema, fk.ReferencedTable}
 	if mapRefs {
 		cols = mapNames(cols, own)
-		refs = mapNames(refs, d.renames[objKey{fk.ReferencedSchema, fk.ReferencedTable}])
+		refs = mapNames(refs, d.renames[ref])
+		if to, ok := d.tableRenames[ref]; ok {
+			ref = to
+		}
 	}
-	return strings.Join(cols, "\x00") + "\x01" + fk.ReferencedSchema + "\x00" + fk.ReferencedTable + "\x01" +
+	return strings.Join(cols, "\x00") + "\x01" + ref.schema + "\x00" + ref.name + "\x01" +
 		strings.Join(refs, "\x00") + "\x01" + fk.OnDelete + "\x01" + fk.OnUpdate
 }
 

@@ -2,12 +2,15 @@ package schema_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/alecthomas/assert/v2"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -34,7 +37,7 @@ func inspect(t *testing.T, url string, opts ...schema.Option) *schema.Schema {
 
 func assertSchema(t *testing.T, want, got *schema.Schema) {
 	t.Helper()
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreTypes(schema.ID(0))); diff != "" {
 		t.Fatalf("schema mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -339,11 +342,61 @@ func TestInspectDroppedColumns(t *testing.T) {
 	`)
 	tab := inspect(t, url).Table("public", "t")
 	assert.Equal(t, []schema.Column{
-		{Name: "b", Type: "integer", Position: 1},
-		{Name: "e", Type: "integer", Position: 2},
-		{Name: "f", Type: "integer", Position: 3},
+		{Attnum: 2, Name: "b", Type: "integer", Position: 1},
+		{Attnum: 5, Name: "e", Type: "integer", Position: 2},
+		{Attnum: 6, Name: "f", Type: "integer", Position: 3},
 	}, tab.Columns)
 	assert.Equal(t, []schema.Unique{{Name: "t_f_e_key", Columns: []string{"f", "e"}}}, tab.Uniques)
+	// Positions close up; attnums are the catalog's.
+	var attnums []schema.ID
+	for _, c := range tab.Columns {
+		attnums = append(attnums, c.Attnum)
+	}
+	assert.True(t, slices.Equal([]schema.ID{2, 5, 6}, attnums), "attnums %d", attnums)
+}
+
+// Inspect reads each table's oid and each column's attnum: a rename keeps
+// them, a drop and create gives new ones. They survive json.Marshal and
+// json.Unmarshal, and stay out of canonical JSON and the hash.
+func TestInspectIdentity(t *testing.T) {
+	url := pgtest.DB(t)
+	pgtest.Exec(t, url, `CREATE TABLE t (a int, b text); CREATE TABLE u (id int)`)
+	conn := pgtest.Connect(t, url)
+	oid := func(name string) schema.ID {
+		var oid uint32
+		assert.NoError(t, conn.QueryRow(t.Context(), "SELECT $1::regclass::oid", name).Scan(&oid))
+		return schema.ID(oid)
+	}
+	first := inspect(t, url)
+	ft := first.Table("public", "t")
+	assert.True(t, ft.OID == oid("t") && ft.OID != 0, "oid %d", ft.OID)
+	assert.True(t, ft.Columns[0].Attnum == 1 && ft.Columns[1].Attnum == 2)
+
+	pgtest.Exec(t, url, `ALTER TABLE t RENAME TO t2; ALTER TABLE t2 RENAME COLUMN a TO a2;
+		ALTER TABLE t2 DROP COLUMN b; ALTER TABLE t2 ADD COLUMN b text;
+		DROP TABLE u; CREATE TABLE u (id int)`)
+	second := inspect(t, url)
+	st := second.Table("public", "t2")
+	assert.True(t, st.OID == ft.OID, "a renamed table keeps its oid")
+	assert.True(t, st.Columns[0].Name == "a2" && st.Columns[0].Attnum == 1, "a renamed column keeps its attnum")
+	assert.True(t, st.Columns[1].Name == "b" && st.Columns[1].Attnum == 3, "a column added again gets a new attnum")
+	assert.True(t, second.Table("public", "u").OID != first.Table("public", "u").OID, "a table created again gets a new oid")
+
+	doc, err := json.Marshal(second)
+	assert.NoError(t, err)
+	var back schema.Schema
+	assert.NoError(t, json.Unmarshal(doc, &back))
+	bt := back.Table("public", "t2")
+	assert.True(t, bt.OID == st.OID && bt.Columns[1].Attnum == 3, "identities survive JSON")
+
+	canonical, err := second.CanonicalJSON()
+	assert.NoError(t, err)
+	assert.NotContains(t, string(canonical), "identity")
+	assert.NotContains(t, string(canonical), "oid")
+	pgtest.Exec(t, url, `DROP TABLE t2; CREATE TABLE t2 (a2 int, b text); DROP TABLE u; CREATE TABLE u (id int)`)
+	again := inspect(t, url)
+	assert.True(t, again.Table("public", "t2").OID != st.OID)
+	assert.Equal(t, second.Hash(), again.Hash(), "the same shape under other identities hashes the same")
 }
 
 // The same objects created in another order give the same bytes.

@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -27,6 +29,9 @@ type Schema struct {
 
 // Table is an ordinary or partitioned table.
 type Table struct {
+	// OID is the table's pg_class oid as Inspect read it; zero when not
+	// known (a snapshot read from a contract). See ID.
+	OID         ID           `json:"-"`
 	Schema      string       `json:"schema"`
 	Name        string       `json:"name"`
 	Columns     []Column     `json:"columns"` // in position order
@@ -40,6 +45,9 @@ type Table struct {
 
 // Column is a table column.
 type Column struct {
+	// Attnum is the column's pg_attribute.attnum as Inspect read it; zero
+	// when not known. See ID.
+	Attnum    ID     `json:"-"`
 	Name      string `json:"name"`
 	Type      string `json:"type"` // format_type(atttypid, atttypmod), e.g. "character varying(20)"
 	NotNull   bool   `json:"not_null"`
@@ -49,6 +57,20 @@ type Column struct {
 	Collation string `json:"collation,omitempty"` // only when it differs from the type's default
 	Position  int    `json:"position"`            // 1-based among the live (not dropped) columns
 }
+
+// ID is the identity the catalogs give an object (a table's oid, a
+// column's attnum): what tells a renamed object from one dropped and created
+// again, in one database between two moments. It is not part of a schema's
+// shape: two databases built by the same migrations give their objects
+// other identities. So canonical JSON, Hash and contract snapshots leave it
+// out, and it prints as "schema.ID(…)" whatever its value (GoString), so
+// that printed schemas compare by shape. A schema's JSON (json.Marshal)
+// keeps it, under "identity", to be read back by json.Unmarshal. Zero is
+// unknown.
+type ID int64
+
+// GoString hides the value: see ID.
+func (ID) GoString() string { return "schema.ID(…)" }
 
 // PrimaryKey is a table's primary key constraint.
 type PrimaryKey struct {
@@ -297,6 +319,73 @@ func (e *errWriter) value(v any, prefix string) {
 		return
 	}
 	_, e.err = e.w.Write(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
+}
+
+// schemaJSON is a Schema as json.Marshal writes it: its canonical fields,
+// and the identities of its tables and columns (see ID).
+type schemaJSON struct {
+	Schemas  []string `json:"schemas"`
+	Tables   []Table  `json:"tables"`
+	Enums    []Enum   `json:"enums"`
+	Views    []View   `json:"views"`
+	Identity [][]ID   `json:"identity,omitempty"` // per table, in order: its OID, then its columns' attnums in order
+}
+
+// MarshalJSON writes s with the identities of its tables and columns, which
+// canonical JSON leaves out, so that json.Unmarshal gives back the same
+// Schema.
+func (s Schema) MarshalJSON() ([]byte, error) {
+	doc := schemaJSON{Schemas: s.Schemas, Tables: s.Tables, Enums: s.Enums, Views: s.Views}
+	known := false
+	for _, t := range s.Tables {
+		if t.OID != 0 {
+			known = true
+			break
+		}
+	}
+	if known {
+		doc.Identity = make([][]ID, len(s.Tables))
+		for i, t := range s.Tables {
+			ids := make([]ID, 1+len(t.Columns))
+			ids[0] = t.OID
+			for j, c := range t.Columns {
+				ids[1+j] = c.Attnum
+			}
+			doc.Identity[i] = ids
+		}
+	}
+	// Unescaped: the caller's encoder escapes HTML, or not, as it was told.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and canonical JSON (with no
+// identities).
+func (s *Schema) UnmarshalJSON(b []byte) error {
+	var doc schemaJSON
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return err
+	}
+	if doc.Identity != nil && len(doc.Identity) != len(doc.Tables) {
+		return errors.New("schema: identities for another number of tables")
+	}
+	for i, ids := range doc.Identity {
+		t := &doc.Tables[i]
+		if len(ids) != 1+len(t.Columns) {
+			return fmt.Errorf("schema: identities of table %s for another number of columns", t.QualifiedName())
+		}
+		t.OID = ids[0]
+		for j := range t.Columns {
+			t.Columns[j].Attnum = ids[1+j]
+		}
+	}
+	*s = Schema{Schemas: doc.Schemas, Tables: doc.Tables, Enums: doc.Enums, Views: doc.Views}
+	return nil
 }
 
 // Hash returns the hex sha256 of s's canonical JSON.

@@ -80,6 +80,7 @@ func (r *tableReader) add(tr *tableRow) error {
 	cols := make([]Column, n)
 	for j := range n {
 		cols[j] = Column{
+			Attnum:   ID(tr.ColumnAttnums[j]),
 			Name:     tr.ColumnNames[j],
 			NotNull:  tr.ColumnNotNulls[j],
 			Identity: tr.ColumnIdentities[j],
@@ -109,6 +110,6 @@ func (r *tableReader) add(tr *tableRow) error {
 	e.index = len(r.s.Tables)
 	e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
 	r.tabs[tr.OID] = e
-	r.s.Tables = append(r.s.Tables, Table{Schema: tr.Schema, Name: tr.Name, Columns: cols})
+	r.s.Tables = append(r.s.Tables, Table{OID: ID(tr.OID), Schema: tr.Schema, Name: tr.Name, Columns: cols})
 	return nil
 }
