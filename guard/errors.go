@@ -421,3 +421,45 @@ func (e *PoolerParamError) Error() string {
 func (e *PoolerParamError) Hint() string {
 	return fmt.Sprintf("set it on the role or database instead (ALTER ROLE … SET %s = …), or connect to the server directly (--pooler none if it is not a pooler)", e.Param)
 }
+
+// DriftError is history drift refused by WithFailOnDrift: the live schema
+// is not what its applied migrations produce. Nothing was applied.
+type DriftError struct {
+	Changes []diff.Change // from the replayed history to the live schema
+}
+
+func (e *DriftError) Error() string {
+	first := ""
+	if len(e.Changes) > 0 {
+		first = ": " + e.Changes[0].Message
+	}
+	return fmt.Sprintf("history drift: the live schema differs from what the applied migrations produce (%s)%s", plural(len(e.Changes), "difference"), first)
+}
+
+// Hint returns what to do about the error.
+func (e *DriftError) Hint() string {
+	return "see guard migrate plan for every difference; bring the database back in line (or write a migration that does), or run without --fail-on-drift to plan on a copy of the live schema"
+}
+
+// UncopiedError is a pending file that failed on the replayed history for
+// want of an object the applied migrations do not create, where the live
+// schema, which may hold it, could not be copied to plan on.
+type UncopiedError struct {
+	Replay error // the file's failure on the replayed history
+	Copy   error // why the live schema could not be copied
+}
+
+func (e *UncopiedError) Error() string {
+	return fmt.Sprintf("%v; the live schema, which may hold it, could not be copied to plan on: %v", e.Replay, e.Copy)
+}
+
+func (e *UncopiedError) Unwrap() []error { return []error{e.Replay, e.Copy} }
+
+// Hint returns what to do about the error: the copy's.
+func (e *UncopiedError) Hint() string {
+	var h interface{ Hint() string }
+	if errors.As(e.Copy, &h) {
+		return h.Hint()
+	}
+	return "create the object in a migration, or run where the live schema can be copied"
+}

@@ -47,6 +47,7 @@ type config struct {
 	noAutoRecover bool
 	pooler        Pooler
 	stmtTimeout   time.Duration // golang-migrate's x-statement-timeout: bounds each file; 0: none
+	failOnDrift   bool
 	progress      func(Event)
 	clock         func() time.Time
 }
@@ -268,6 +269,17 @@ func WithPooler(p Pooler) Option {
 			return fmt.Errorf("WithPooler: %w", err)
 		}
 		c.pooler = p
+		return nil
+	}
+}
+
+// WithFailOnDrift makes history drift (a live schema that is not what its
+// applied migrations produce) an error, a *DriftError, before anything is
+// applied; by default it is a warning, and the dry-run starts from a copy
+// of the live schema.
+func WithFailOnDrift() Option {
+	return func(c *config) error {
+		c.failOnDrift = true
 		return nil
 	}
 }

@@ -185,6 +185,7 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 	// cancelled on it is a needless risk.
 	var live *schema.Schema
 	var rep *replayed
+	var repErr error
 	var g errgroup.Group
 	g.Go(func() error {
 		var err error
@@ -193,31 +194,40 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 		return err
 	})
 	g.Go(func() error {
-		var err error
-		rep, err = r.replay(ctx, prov, s.src, mv)
-		return err
+		rep, repErr = r.replay(ctx, prov, s.src, mv)
+		return nil
 	})
 	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if repErr != nil && (rep == nil || !missingObject(repErr)) {
+		return nil, repErr
+	}
+	p.HistoryDrift = changesOf(rep.schemas[0], live)
+	if n := len(p.HistoryDrift); n > 0 {
+		if r.c.failOnDrift {
+			return nil, &DriftError{Changes: p.HistoryDrift}
+		}
+		p.Warnings = append(p.Warnings, fmt.Sprintf("history drift: the live schema differs from what the applied migrations produce (%s)", plural(n, "difference")))
+	}
+	if rep, err = r.fromLive(ctx, prov, s, mv, p, rep, repErr); err != nil {
 		return nil, err
 	}
 	p.Shadow = &rep.info
 	r.emit(Event{Kind: EventShadow, Duration: time.Duration(p.Shadow.BuildMS * float64(time.Millisecond)), Warm: p.Shadow.Warm})
 
 	pl := &planned{plan: p, mv: mv, c: c, schemas: rep.schemas}
-	p.HistoryDrift = changesOf(rep.schemas[0], live)
-	if n := len(p.HistoryDrift); n > 0 {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("history drift: the live schema differs from what the applied migrations produce (%s)", plural(n, "difference")))
-	}
+	stepChanges := make([][]diff.Change, len(mv.steps))
 	for i, st := range mv.steps {
-		changes := diff.Schemas(rep.schemas[i], rep.schemas[i+1])
+		body, _ := s.src.Read(st.File) // read ahead: it was replayed
+		changes := diff.Step(rep.schemas[i], rep.schemas[i+1], string(body))
 		for _, ch := range changes {
-			if ch.Kind == diff.TableRemoved || ch.Kind == diff.ColumnRemoved {
-				p.DataLoss = true
-			}
+			p.DataLoss = p.DataLoss || ch.DataLoss
 		}
+		stepChanges[i] = changes
 		p.Steps = append(p.Steps, PlannedStep{Step: st, Changes: c.Evaluate(changes)})
 	}
-	p.Contract = c.Evaluate(c.Drift(rep.schemas[len(mv.steps)]))
+	p.Contract = c.Judge(rep.schemas[len(mv.steps)], stepChanges)
 	p.Blocked = p.Contract.Blocked
 	return pl, nil
 }
@@ -253,38 +263,48 @@ func (r *Runner) replayIn(ctx context.Context, prov *shadow.Provider, src *sourc
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
-	rep := &replayed{info: ShadowInfo{Placement: string(sh.Placement()), Warm: warm, View: sh.View(), BuildMS: ms(time.Since(start))}}
+	rep := &replayed{info: ShadowInfo{Placement: string(sh.Placement()), Warm: warm, View: sh.View(), BuildMS: ms(time.Since(start)), Start: StartHistory}}
 	base, err := sh.Schema(ctx)
 	if err != nil {
 		return nil, err
 	}
 	r.log.Debug("shadow schema read")
 	rep.schemas = append(rep.schemas, base)
-	for _, st := range mv.steps {
-		if err := sh.Step(ctx, src, st); err != nil {
-			if sh.View() {
-				return nil, fmt.Errorf("plan: %w: %w", errInView, err)
-			}
-			return nil, fmt.Errorf("plan: %w", err)
-		}
-		r.log.Debug("replayed in the shadow", "file", st.File)
-		after, err := sh.Schema(ctx)
-		if err != nil {
-			return nil, err
-		}
-		r.log.Debug("shadow schema inspected", "after", st.File)
-		rep.schemas = append(rep.schemas, after)
+	if err := r.stepThrough(ctx, sh, src, mv, rep); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }
 
-// removals lists the table and column removals of a plan.
+// stepThrough runs the move's files in sh, one at a time, reading its
+// schema after each into rep. A file that fails is a *shadow.MigrationError
+// (in a view: also errInView), rep holding the schemas before it.
+func (r *Runner) stepThrough(ctx context.Context, sh *shadow.Shadow, src *source.Source, mv move, rep *replayed) error {
+	for _, st := range mv.steps {
+		if err := sh.Step(ctx, src, st); err != nil {
+			if sh.View() {
+				return fmt.Errorf("plan: %w: %w", errInView, err)
+			}
+			return fmt.Errorf("plan: %w", err)
+		}
+		r.log.Debug("replayed in the shadow", "file", st.File)
+		after, err := sh.Schema(ctx)
+		if err != nil {
+			return err
+		}
+		r.log.Debug("shadow schema inspected", "after", st.File)
+		rep.schemas = append(rep.schemas, after)
+	}
+	return nil
+}
+
+// removals lists the changes of a plan that lose data.
 func removals(p *Plan) []diff.Change {
 	var out []diff.Change
 	for _, st := range p.Steps {
 		for _, tr := range st.Changes.Tables {
 			for _, it := range tr.Items {
-				if it.Kind == diff.TableRemoved || it.Kind == diff.ColumnRemoved {
+				if it.DataLoss {
 					out = append(out, diff.Change{Kind: it.Kind, Impact: it.Impact, Table: tr.Table, Object: it.Object, Message: it.Message})
 				}
 			}

@@ -191,3 +191,33 @@ func TestPoolerLockIsHeldForTheRun(t *testing.T) {
 	assert.Equal(t, 0, query[int](t, url, `SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory'
 		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`))
 }
+
+// Behind a transaction pooler the live schema is not copied (pg_dump's
+// session settings would reach other clients): history drift is planned
+// on the replayed history, with a warning that says why; a pending file
+// that needs a hand-made object fails with the reason and a hint.
+func TestPoolerDoesNotCopyTheLiveSchema(t *testing.T) {
+	url := pgtest.DB(t)
+	pooled := pgtest.PgBouncer(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	fsys := files("1_t.up.sql", "CREATE TABLE t (a int);", "2_u.up.sql", "CREATE TABLE u (a int);", "3_legacy.up.sql", "ALTER TABLE legacy ADD COLUMN b int;")
+	r := runner(t, pooled, fsys)
+	_, err := r.Up(ctx, 1)
+	assert.NoError(t, err)
+	pgtest.Exec(t, url, `CREATE TABLE legacy (id int)`)
+
+	res, err := r.Up(ctx, 1)
+	assert.NoError(t, err)
+	assert.Equal(t, guard.StartHistory, res.Plan.Shadow.Start)
+	assert.Contains(t, res.Plan.Shadow.StartReason, "transaction pooler")
+	p, err := r.Plan(ctx)
+	assert.Error(t, err)
+	assert.True(t, p == nil)
+	assert.Contains(t, err.Error(), "transaction pooler")
+	var h interface{ Hint() string }
+	assert.True(t, errors.As(err, &h), "%T", err)
+	assert.Contains(t, h.Hint(), "directly")
+	v, _ := version(t, url)
+	assert.Equal(t, int64(2), v)
+}

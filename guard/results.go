@@ -47,7 +47,20 @@ type ShadowInfo struct {
 	// cached template, rolled back afterwards, rather than in a copy.
 	View    bool    `json:"view"`
 	BuildMS float64 `json:"build_ms"` // time to have the shadow at the current version
+	// Start is where the dry-run started from: "history" (the applied
+	// migrations, replayed) or "live-copy" (a schema-only copy of the live
+	// database, when the live schema is not what its history produces, or
+	// a pending file needs an object the history does not create);
+	// StartReason says why a copy was used, or why it could not be.
+	Start       string `json:"start"`
+	StartReason string `json:"start_reason,omitempty"`
 }
+
+// Where a dry-run starts from (ShadowInfo.Start).
+const (
+	StartHistory  = "history"
+	StartLiveCopy = "live-copy"
+)
 
 // Plan is what applying the pending migrations (or reverting some) would do,
 // found out in a shadow database without touching the target.

@@ -81,3 +81,15 @@ func (e *connectError) Unwrap() error {
 	}
 	return e.pg
 }
+
+// CopyError is a live schema that could not be copied into a shadow (see
+// Provider.Copy): why, and what to do. Nothing was left behind.
+type CopyError struct {
+	Reason string
+	Fix    string // what to do
+}
+
+func (e *CopyError) Error() string { return "shadow: copy the live schema: " + e.Reason }
+
+// Hint returns what to do about the error.
+func (e *CopyError) Hint() string { return e.Fix }

@@ -536,6 +536,10 @@ type Shadow struct {
 	// from, while nothing has run in it since (see Schema).
 	cached *schema.Schema
 
+	// standIns are the NOLOGIN roles made for a copy of a live schema
+	// (see Provider.Copy), dropped with the shadow.
+	standIns []string
+
 	dropOnce sync.Once
 	dropErr  error
 }
@@ -608,6 +612,9 @@ func (s *Shadow) Drop(ctx context.Context) error {
 			cancel()
 		}
 		errs = append(errs, s.p.dropDatabase(ctx, s.name))
+		if len(errs) > 0 && errs[len(errs)-1] == nil {
+			errs = append(errs, s.p.dropStandIns(ctx, s))
+		}
 		if s.owned {
 			errs = append(errs, s.p.Close(ctx))
 		}

@@ -25,6 +25,7 @@ type migrateFlags struct {
 	noAutoRecover bool
 	yes           bool
 	pooler        string
+	failOnDrift   bool
 }
 
 func newMigrateCmd(g *globals) *cobra.Command {
@@ -45,6 +46,7 @@ guard_history. The version table stays golang-migrate's own.`,
 	f.IntVar(&mf.lockRetries, "lock-retries", guard.DefaultLockRetries, "retries (with backoff) of a migration that hit lock_timeout")
 	f.BoolVar(&mf.allowBreaking, "allow-breaking", false, "apply even what the contract blocks (says so loudly)")
 	f.BoolVar(&mf.allowEdited, "allow-edited", false, "apply even when an applied migration file changed since")
+	f.BoolVar(&mf.failOnDrift, "fail-on-drift", false, "make history drift (a live schema that is not what its applied migrations produce) an error, exit 1; by default it is a warning and the dry-run starts from a copy of the live schema")
 	f.StringVar(&mf.pooler, "pooler", string(guard.PoolerAuto), "how the database URL reaches the server: auto (tell by looking), none (directly), transaction (through a transaction pooler such as PgBouncer in transaction mode)")
 	f.BoolVar(&mf.shadowCache, "shadow-cache", false, "cache replayed histories as template databases (default on with --shadow-url; opt-in on the target's server)")
 	cmd.AddCommand(
@@ -109,6 +111,9 @@ func (mf *migrateFlags) runner(cmd *cobra.Command, g *globals, p *printer) (*gua
 	}
 	if mf.noAutoRecover {
 		opts = append(opts, guard.WithNoAutoRecover())
+	}
+	if mf.failOnDrift {
+		opts = append(opts, guard.WithFailOnDrift())
 	}
 	return guard.New(cfg, src, opts...)
 }

@@ -179,7 +179,17 @@ func (p *printer) plan(pl *guard.Plan) {
 		if s.Warm {
 			how = "copied from the cache"
 		}
-		p.Printf("Shadow database (%s): history %s in %s\n", s.Placement, how, durText(time.Duration(s.BuildMS*float64(time.Millisecond))))
+		took := durText(time.Duration(s.BuildMS * float64(time.Millisecond)))
+		switch {
+		case s.Start == guard.StartLiveCopy:
+			why := strings.TrimSuffix(s.StartReason, ": planned on a copy of the live schema")
+			p.Printf("Shadow database (%s): planned on a copy of the live schema (%s), made in %s\n", s.Placement, why, took)
+		default:
+			p.Printf("Shadow database (%s): history %s in %s\n", s.Placement, how, took)
+			if s.StartReason != "" {
+				p.Printf("%s %s\n", p.paint(yellow, "warning:"), s.StartReason)
+			}
+		}
 	}
 	p.Printf("\n")
 	if len(pl.HistoryDrift) == 0 {
