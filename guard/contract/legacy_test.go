@@ -92,3 +92,24 @@ func TestLegacyExclusionAmongChecksLoads(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, c, again)
 }
+
+// Judge adds what the files lose in locked tables to the drift, once: a
+// table made again with its shape shows no drift, but is blocked.
+func TestJudgeBlocksDataLossTheFinalSchemaHides(t *testing.T) {
+	accounts := users(col("note", "text", false))
+	c := contract.New()
+	_, err := c.Lock(live(accounts), nil, contract.ModeAuto, t0)
+	assert.NoError(t, err)
+	recreated := diff.Change{Kind: diff.TableRecreated, Impact: diff.Breaking, Table: "public.users", Object: "public.users", Message: "m", DataLoss: true}
+	other := diff.Change{Kind: diff.DataTruncated, Impact: diff.Breaking, Table: "public.other", Object: "public.other", Message: "m", DataLoss: true}
+	renamed := diff.Change{Kind: diff.ColumnRenamed, Impact: diff.Breaking, Table: "public.users", Object: "public.users.a", Message: "m"}
+
+	r := c.Judge(live(accounts), [][]diff.Change{{recreated, other, renamed}, {recreated}})
+	assert.True(t, r.Blocked)
+	assert.Equal(t, 1, len(r.Tables), "tables not locked, and changes that lose nothing, are left to the steps")
+	assert.Equal(t, []diff.Kind{diff.TableRecreated}, []diff.Kind{r.Tables[0].Items[0].Kind})
+	assert.Equal(t, 1, len(r.Tables[0].Items))
+	assert.True(t, r.Tables[0].Items[0].DataLoss)
+
+	assert.False(t, c.Judge(live(accounts), nil).Blocked, "no steps: the drift alone")
+}

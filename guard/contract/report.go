@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/schema"
 )
 
 // Report is a set of changes judged against the contract: what each change
@@ -134,4 +135,32 @@ func (r *Report) Filter(tables []string) *Report {
 		}
 	}
 	return out
+}
+
+// Judge returns the report that gates a plan of migration files: Evaluate of
+// the drift from the contract to final (the schema after the last file, see
+// Drift), plus the changes of the files (steps, one list per file) that lose
+// data in a locked table, which the final schema may not show: a table
+// dropped and made again with its shape, a TRUNCATE. A change the drift
+// already holds (the same kind and object) is listed once.
+func (c *Contract) Judge(final *schema.Schema, steps [][]diff.Change) *Report {
+	changes := c.Drift(final)
+	seen := make(map[[2]string]bool, len(changes))
+	for _, ch := range changes {
+		seen[[2]string{string(ch.Kind), ch.Object}] = true
+	}
+	for _, step := range steps {
+		for _, ch := range step {
+			k := [2]string{string(ch.Kind), ch.Object}
+			if !ch.DataLoss || seen[k] {
+				continue
+			}
+			if subject, kind := ch.Subject(); kind != "table" || c.Locked(subject) == nil {
+				continue
+			}
+			seen[k] = true
+			changes = append(changes, ch)
+		}
+	}
+	return c.Evaluate(changes)
 }
