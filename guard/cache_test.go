@@ -33,8 +33,9 @@ func TestWarmPlanRunsInAViewOfTheCachedHistory(t *testing.T) {
 	res, err := r.Up(ctx, 0)
 	assert.NoError(t, err)
 	assert.Equal(t, 1, len(res.Applied))
-	st, err := r.Status(ctx)
+	st, err := r.Status(ctx, guard.CheckDrift())
 	assert.NoError(t, err)
+	assert.True(t, st.DriftChecked)
 	assert.Equal(t, 0, len(st.HistoryDrift))
 }
 

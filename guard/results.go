@@ -120,8 +120,11 @@ type Status struct {
 	// a migration is in progress.
 	Running *LockHolder `json:"running,omitempty"`
 	// Diagnosis says what a dirty database's schema matches.
-	Diagnosis    *Diagnosis       `json:"diagnosis,omitempty"`
+	Diagnosis *Diagnosis `json:"diagnosis,omitempty"`
+	// HistoryDrift is reported when DriftChecked (Status with CheckDrift):
+	// building the history's schema takes a shadow database.
 	HistoryDrift []diff.Change    `json:"history_drift"`
+	DriftChecked bool             `json:"drift_checked"`
 	Contract     *contract.Report `json:"contract"` // the contract's drift of the live schema
 	Edited       []EditedFile     `json:"edited"`   // applied files changed since
 	LastApplied  *HistoryEntry    `json:"last_applied,omitempty"`

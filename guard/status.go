@@ -10,14 +10,30 @@ import (
 	"github.com/schemaguard/guard/guard/source"
 )
 
+// StatusOption configures one Status call.
+type StatusOption func(*statusOptions)
+
+type statusOptions struct{ drift bool }
+
+// CheckDrift makes Status report history drift too (guard migrate status
+// --drift): how the live schema differs from what the applied migrations
+// produce, built in a shadow database at the current version (a second
+// or two without a cached template). Without it Status reads the target
+// only, and DriftChecked is false.
+func CheckDrift() StatusOption { return func(o *statusOptions) { o.drift = true } }
+
 // Status reports the database's state against the source: version, dirty
-// flag (with a diagnosis), pending migrations, history drift (built in a
-// shadow database at the current version), the contract's drift of the live
-// schema, and applied files edited since. It changes nothing and takes no
-// lock: when a migration is running, Running names its session. A database
-// newer than the source's head is not an error (Ahead, with a warning); a
-// version the source lacks below its head is an *UnknownVersionError.
-func (r *Runner) Status(ctx context.Context) (_ *Status, err error) {
+// flag (with a diagnosis), pending migrations, the contract's drift of the
+// live schema, applied files edited since, and, with CheckDrift, history
+// drift. It changes nothing and takes no lock: when a migration is
+// running, Running names its session. A database newer than the source's
+// head is not an error (Ahead, with a warning); a version the source lacks
+// below its head is an *UnknownVersionError.
+func (r *Runner) Status(ctx context.Context, opts ...StatusOption) (_ *Status, err error) {
+	var o statusOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	s, err := r.open(ctx, false)
 	if err != nil {
 		return nil, err
@@ -79,10 +95,14 @@ func (r *Runner) Status(ctx context.Context) (_ *Status, err error) {
 		out.Diagnosis = diag
 	default:
 		out.Pending = append(out.Pending, src.Upto(st.version, src.Head())...)
+		if !o.drift {
+			break
+		}
 		base, err := r.historySchema(ctx, s, st.version)
 		if err != nil {
 			return nil, err
 		}
+		out.DriftChecked = true
 		out.HistoryDrift = append(out.HistoryDrift, diff.Schemas(base, live)...)
 	}
 	return out, nil

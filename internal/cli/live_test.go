@@ -24,6 +24,14 @@ func TestPlanOnACopyOfTheLiveSchema(t *testing.T) {
 	assert.Equal(t, 0, r.code, r.stderr)
 	pgtest.Exec(t, url, `CREATE TABLE legacy (id int PRIMARY KEY, body text)`)
 
+	// status reads the target only, unless asked for drift.
+	r = mgRun(t, dir, url, "migrate", "status")
+	assert.Equal(t, cli.ExitNotReady, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "History drift: not checked")
+	r = mgRun(t, dir, url, "migrate", "status", "--drift")
+	assert.Equal(t, cli.ExitNotReady, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `table_added: table "public.legacy" was added`)
+
 	r = mgRun(t, dir, url, "migrate", "plan")
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "planned on a copy of the live schema (history drift)")

@@ -231,7 +231,8 @@ func newMigrateGotoCmd(g *globals, mf *migrateFlags) *cobra.Command {
 }
 
 func newMigrateStatusCmd(g *globals, mf *migrateFlags) *cobra.Command {
-	return &cobra.Command{
+	var drift bool
+	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Version, dirty flag, pending files, history and contract drift (exit 0 up to date or ahead, 5 pending, 4 dirty)",
 		Args:  noArgs,
@@ -241,7 +242,11 @@ func newMigrateStatusCmd(g *globals, mf *migrateFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := r.Status(cmd.Context())
+			var opts []guard.StatusOption
+			if drift {
+				opts = append(opts, guard.CheckDrift())
+			}
+			st, err := r.Status(cmd.Context(), opts...)
 			if err != nil {
 				return err
 			}
@@ -263,6 +268,8 @@ func newMigrateStatusCmd(g *globals, mf *migrateFlags) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&drift, "drift", false, "check history drift too: build the applied history's schema in a shadow database and compare it with the live one")
+	return cmd
 }
 
 func newMigrateForceCmd(g *globals, mf *migrateFlags) *cobra.Command {

@@ -286,9 +286,12 @@ func (p *printer) status(st *guard.Status) {
 				p.Printf("  %s\n", strings.TrimSuffix(m.Up, ".up.sql"))
 			}
 		}
-		if len(st.HistoryDrift) == 0 {
+		switch {
+		case !st.DriftChecked:
+			p.Printf("History drift: not checked (--drift builds a shadow database to check it)\n")
+		case len(st.HistoryDrift) == 0:
 			p.Printf("History drift: none\n")
-		} else {
+		default:
 			p.Printf("%s the live schema differs from what the applied migrations produce:\n", p.paint(yellow, "History drift:"))
 			p.changes(st.HistoryDrift, "  ")
 		}
