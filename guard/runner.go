@@ -172,19 +172,25 @@ func (r *Runner) connectFirst(ctx context.Context) (_ *pgx.Conn, refused bool, _
 	return conn, err == nil, err
 }
 
-// keepIdle turns idle_session_timeout off on conn, guard's session to a
-// server reached directly: it holds no lock but sits idle while files run
-// (here or in a shadow), and is guard's, not forgotten. (The lock session
-// keeps the server's setting and is pinged instead, so that a guard cut
-// off from the server loses its lock as the setting says. Behind a
-// transaction pooler no session setting is made: the pooler's server
-// sessions are shared.) A setting of the URL's is kept.
+// keepIdle makes the settings of conn, guard's session to a server reached
+// directly. idle_session_timeout is off: the session holds no lock but
+// sits idle while files run (here or in a shadow), and is guard's, not
+// forgotten. (The lock session keeps the server's setting and is pinged
+// instead, so that a guard cut off from the server loses its lock as the
+// setting says.) synchronous_commit is off: the session's writes are
+// guard's history rows, and a row a server crash loses (within the WAL
+// writer's delay) is recovered by the next run (recoverHistory), while
+// waiting for the disk on each costs a file's worth of time. A setting of
+// the URL's is kept. Behind a transaction pooler no session setting is
+// made: the pooler's server sessions are shared.
 func (r *Runner) keepIdle(ctx context.Context, conn *pgx.Conn) error {
-	if _, set := r.cfg.RuntimeParams["idle_session_timeout"]; set {
-		return nil
-	}
-	if _, err := conn.Exec(ctx, `SET idle_session_timeout = 0`, once); err != nil {
-		return fmt.Errorf("set idle_session_timeout of %s: %w", r.describe(), r.scrub(err))
+	for _, set := range []struct{ name, value string }{{"idle_session_timeout", "0"}, {"synchronous_commit", "off"}} {
+		if _, given := r.cfg.RuntimeParams[set.name]; given {
+			continue
+		}
+		if _, err := conn.Exec(ctx, `SET `+set.name+` = `+set.value, once); err != nil {
+			return fmt.Errorf("set %s of %s: %w", set.name, r.describe(), r.scrub(err))
+		}
 	}
 	return nil
 }

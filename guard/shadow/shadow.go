@@ -632,6 +632,7 @@ func (s *Shadow) Drop(ctx context.Context) error {
 const (
 	idleTimeoutParam   = "idle_session_timeout"
 	checkIntervalParam = "client_connection_check_interval"
+	syncCommitParam    = "synchronous_commit"
 	checkInterval      = "1000ms"
 	checkIntervalSince = 14
 )
@@ -662,6 +663,16 @@ func serverMajor(conn *pgx.Conn) int {
 // the session sets client_connection_check_interval once connected, on
 // PostgreSQL 14+.
 func (p *Provider) connectShadow(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
+	// A shadow is thrown away: its commits need not wait for the disk
+	// (a replay commits once per file, which on a server with fsync on
+	// costs more than most files).
+	if _, set := cfg.RuntimeParams[syncCommitParam]; !set {
+		cfg = cfg.Copy()
+		if cfg.RuntimeParams == nil {
+			cfg.RuntimeParams = map[string]string{}
+		}
+		cfg.RuntimeParams[syncCommitParam] = "off"
+	}
 	conn, err := connect(ctx, cfg)
 	if err != nil {
 		return nil, err

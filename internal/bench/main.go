@@ -38,6 +38,7 @@ var sections = []section{
 	{"readiness", benchReadiness},
 	{"verify", benchVerify},
 	{"migrate", benchMigrate},
+	{"up", benchUp},
 }
 
 // env is what sections share.

@@ -350,7 +350,9 @@ func dropTemplates(ctx context.Context, admin, target, hist string) {
 		fmt.Fprintln(os.Stderr, "bench: drop templates:", err)
 		return
 	}
-	p, err := shadow.NewProvider(ctx, shadow.WithShadowURL(admin), shadow.WithTarget(cfg))
+	// As guard's runner names it: the version table is part of a
+	// template's name.
+	p, err := shadow.NewProvider(ctx, shadow.WithShadowURL(admin), shadow.WithTarget(cfg), shadow.WithVersionTable(source.DefaultTable().In("public")))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench: drop templates:", err)
 		return
