@@ -1,0 +1,1 @@
+DROP TABLE guard_serve.api_keys;
