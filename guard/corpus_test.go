@@ -60,7 +60,7 @@ func TestCorpusHistoriesApplyAsGolangMigrateDoes(t *testing.T) {
 			got, dirty := version(t, ours)
 			assert.Equal(t, want, got)
 			assert.False(t, dirty)
-			pgtest.Exec(t, ours, `DROP VIEW legacy_view; DROP TABLE legacy_reports`)
+			pgtest.Exec(t, ours, `DROP VIEW legacy_view; DROP TABLE legacy_reports; DROP FUNCTION legacy_total()`)
 			a, b := inspect(t, theirs), inspect(t, ours)
 			assert.Equal(t, []diff.Change(nil), diff.Schemas(a, b), "guard's schema is golang-migrate's")
 			rows := scalar[int](t, pgtest.Connect(t, ours), `SELECT count(*) FROM guard_history WHERE direction = 'up'`)

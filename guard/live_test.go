@@ -117,15 +117,16 @@ func TestMissingObjectPlansOnACopyAndFailOnDrift(t *testing.T) {
 	defer cancel()
 	url := pgtest.DB(t)
 	fsys := files(
-		"1_users.up.sql", "CREATE TABLE users (id bigint PRIMARY KEY);",
-		"2_audit.up.sql", "CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION audit_row();",
+		"1_users.up.sql", "CREATE TABLE users (id bigint PRIMARY KEY); CREATE SCHEMA util;",
+		"2_audit.up.sql", "CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION util.audit_row();",
 	)
 	r := runner(t, url, fsys)
 	_, err := r.Up(ctx, 1)
 	assert.NoError(t, err)
-	// A function made by hand: not in guard's schema model, so no drift is
-	// seen, but the pending file fails on the replayed history.
-	pgtest.Exec(t, url, `CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`)
+	// A function made by hand in a schema out of scope: not in the schema
+	// guard reads, so no drift is seen, but the pending file fails on the
+	// replayed history.
+	pgtest.Exec(t, url, `CREATE FUNCTION util.audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`)
 
 	p, err := r.Plan(ctx)
 	assert.NoError(t, err)

@@ -61,7 +61,16 @@ type LockedTable struct {
 	PromotedAt *time.Time    `json:"promoted_at,omitempty"`
 	Snapshot   schema.Table  `json:"snapshot"`
 	Enums      []schema.Enum `json:"enums,omitempty"` // enum types the table's columns use, as locked
+	// Model is the version of the schema model the snapshot was taken
+	// with (SnapshotModel); absent (0) in files of earlier releases, whose
+	// snapshots have no triggers: Drift takes the live table's triggers as
+	// they are for those, until the table is promoted or locked again.
+	Model int `json:"model,omitempty"`
 }
+
+// SnapshotModel is the version of the schema model a snapshot taken now
+// has: 2 since snapshots hold triggers.
+const SnapshotModel = 2
 
 // EffectiveMode returns the table's own mode, or the contract's when the
 // table has none.

@@ -113,3 +113,38 @@ func TestJudgeBlocksDataLossTheFinalSchemaHides(t *testing.T) {
 
 	assert.False(t, c.Judge(live(accounts), nil).Blocked, "no steps: the drift alone")
 }
+
+// A snapshot of an earlier release has no triggers: the live table's are
+// taken as they are, not as added; once promoted, the snapshot holds them
+// and a trigger dropped is seen.
+func TestLegacySnapshotWithoutTriggers(t *testing.T) {
+	url := pgtest.DB(t)
+	pgtest.Exec(t, url, bookingsDDL+`;
+		CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+		CREATE TRIGGER bookings_touch BEFORE UPDATE ON bookings FOR EACH ROW EXECUTE FUNCTION touch()`)
+	conn := pgtest.Connect(t, url)
+	live, err := schema.Inspect(t.Context(), conn)
+	assert.NoError(t, err)
+	assert.Equal(t, 1, len(live.Table("public", "bookings").Triggers))
+
+	path := filepath.Join(t.TempDir(), contract.DefaultPath)
+	assert.NoError(t, os.WriteFile(path, []byte(legacyBookings), 0o644))
+	c, err := contract.Load(path)
+	assert.NoError(t, err)
+	assert.Equal(t, 0, c.Locked("public.bookings").Model)
+	assert.Equal(t, []diff.Change(nil), c.Drift(live))
+
+	_, err = c.Promote(live, nil, t0)
+	assert.NoError(t, err)
+	assert.NoError(t, c.Save(path))
+	c, err = contract.Load(path)
+	assert.NoError(t, err)
+	assert.Equal(t, contract.SnapshotModel, c.Locked("public.bookings").Model)
+	pgtest.Exec(t, url, `DROP TRIGGER bookings_touch ON bookings`)
+	live, err = schema.Inspect(t.Context(), conn)
+	assert.NoError(t, err)
+	drift := c.Drift(live)
+	assert.Equal(t, 1, len(drift))
+	assert.Equal(t, diff.TriggerRemoved, drift[0].Kind)
+	assert.True(t, c.Evaluate(drift).Blocked, "risky: blocked in auto mode")
+}

@@ -43,7 +43,7 @@ func (c *Contract) Lock(live *schema.Schema, names []string, mode Mode, now time
 			res.AlreadyLocked = append(res.AlreadyLocked, q)
 			continue
 		}
-		lt := LockedTable{Table: q, LockedAt: now.UTC(), Snapshot: t, Enums: enumsUsed(live, &t)}
+		lt := LockedTable{Table: q, LockedAt: now.UTC(), Snapshot: t, Enums: enumsUsed(live, &t), Model: SnapshotModel}
 		if mode != "" && len(names) > 0 {
 			lt.Mode = mode
 		}
@@ -105,7 +105,7 @@ func (c *Contract) Promote(live *schema.Schema, names []string, now time.Time) (
 			continue
 		}
 		at := now.UTC()
-		lt.Snapshot, lt.Enums, lt.PromotedAt = *t, enumsUsed(live, t), &at
+		lt.Snapshot, lt.Enums, lt.PromotedAt, lt.Model = *t, enumsUsed(live, t), &at, SnapshotModel
 		res.Promoted = append(res.Promoted, q)
 	}
 	c.Tables = slices.DeleteFunc(c.Tables, func(lt LockedTable) bool { return slices.Contains(res.Removed, lt.Table) })
@@ -143,10 +143,15 @@ func (c *Contract) Drift(live *schema.Schema) []diff.Change {
 	after := &schema.Schema{}
 	seenEnum := map[string]bool{}
 	for _, lt := range c.Tables {
-		before.Tables = append(before.Tables, lt.Snapshot)
-		if t := live.Table(lt.Snapshot.Schema, lt.Snapshot.Name); t != nil {
+		snap := lt.Snapshot
+		t := live.Table(lt.Snapshot.Schema, lt.Snapshot.Name)
+		if t != nil {
 			after.Tables = append(after.Tables, *t)
+			if lt.Model < SnapshotModel {
+				snap.Triggers = t.Triggers // not recorded: taken as they are
+			}
 		}
+		before.Tables = append(before.Tables, snap)
 		for _, e := range lt.Enums {
 			if q := e.QualifiedName(); !seenEnum[q] {
 				seenEnum[q] = true

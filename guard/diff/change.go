@@ -126,6 +126,36 @@ const (
 	DataTruncated Kind = "data_truncated"
 	DataDeleted   Kind = "data_deleted"
 	DataUpdated   Kind = "data_updated"
+
+	// Functions and procedures, matched by signature (schema, name,
+	// argument types): FunctionSignatureChanged is one removed and another
+	// of its name added (or a function become a procedure);
+	// FunctionAttributesChanged is volatility, STRICT or SECURITY DEFINER.
+	FunctionAdded             Kind = "function_added"
+	FunctionRemoved           Kind = "function_removed"
+	FunctionSignatureChanged  Kind = "function_signature_changed"
+	FunctionResultChanged     Kind = "function_result_changed"
+	FunctionArgumentsChanged  Kind = "function_arguments_changed"
+	FunctionBodyChanged       Kind = "function_body_changed"
+	FunctionAttributesChanged Kind = "function_attributes_changed"
+
+	// Triggers of a table that existed before, matched by definition.
+	TriggerAdded          Kind = "trigger_added"
+	TriggerRemoved        Kind = "trigger_removed"
+	TriggerChanged        Kind = "trigger_changed"
+	TriggerEnabledChanged Kind = "trigger_enabled_changed"
+
+	// Sequences (not identity columns'): SequenceNarrowed is a smaller type,
+	// a lower maximum or a higher minimum; SequenceChanged any other option.
+	SequenceAdded    Kind = "sequence_added"
+	SequenceRemoved  Kind = "sequence_removed"
+	SequenceNarrowed Kind = "sequence_narrowed"
+	SequenceChanged  Kind = "sequence_changed"
+
+	// Extensions: ExtensionChanged is another version or schema.
+	ExtensionAdded   Kind = "extension_added"
+	ExtensionRemoved Kind = "extension_removed"
+	ExtensionChanged Kind = "extension_changed"
 )
 
 // losesData reports whether a change of kind k loses rows or values.
@@ -151,14 +181,21 @@ type Change struct {
 	DataLoss bool `json:"data_loss,omitempty"`
 }
 
-// Subject returns the qualified table, view or enum type the change belongs
-// to, and which of the three it is ("table", "view" or "enum").
+// Subject returns the qualified table, view, enum type, function,
+// sequence or extension the change belongs to, and which it is ("table",
+// "view", "enum", "function", "sequence" or "extension").
 func (c Change) Subject() (name, kind string) {
 	switch {
 	case c.Enum != "":
 		return c.Enum, "enum"
 	case strings.HasPrefix(string(c.Kind), "view_"):
 		return c.Table, "view"
+	case c.Table == "":
+		for _, k := range []string{"function", "sequence", "extension"} {
+			if strings.HasPrefix(string(c.Kind), k+"_") {
+				return c.Object, k
+			}
+		}
 	}
 	return c.Table, "table"
 }

@@ -152,6 +152,9 @@ func Schemas(before, after *schema.Schema, opts ...Option) []Change {
 
 	pairByName(before.Enums, after.Enums, func(e *schema.Enum) objKey { return objKey{e.Schema, e.Name} }, d.enum)
 	pairByName(before.Views, after.Views, func(v *schema.View) objKey { return objKey{v.Schema, v.Name} }, d.view)
+	d.functions(before.Functions, after.Functions)
+	d.sequences(before, after)
+	d.extensions(before.Extensions, after.Extensions)
 	return d.sorted()
 }
 

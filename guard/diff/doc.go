@@ -116,6 +116,24 @@
 //	                          risky      a view column's type widened (same rule as columns)
 //	view_definition_changed   risky      same columns, another query (or materialized changed): old reads
 //	                                     work but may return other rows; not reported when columns changed
+//	function_added            safe       a function, procedure or aggregate, matched by signature
+//	function_removed          breaking   callers fail
+//	function_signature_changed breaking  one removed and another of its name added, or a function become a procedure
+//	function_result_changed   breaking   the same signature, another result type
+//	function_arguments_changed risky     argument names or defaults
+//	function_body_changed     risky      the body's hash or language
+//	function_attributes_changed risky    volatility, STRICT, SECURITY DEFINER
+//	trigger_added             risky      on a table that existed: writes may fail, or be rewritten
+//	trigger_removed           risky      what it maintained is no longer maintained
+//	trigger_changed           risky      same name, another definition
+//	trigger_enabled_changed   risky      ENABLE / DISABLE / ENABLE REPLICA / ENABLE ALWAYS
+//	sequence_added            safe
+//	sequence_removed          breaking   risky for a serial's whose column stays; nothing when it went with its column
+//	sequence_narrowed         breaking   smaller type, lower maximum or higher minimum
+//	sequence_changed          safe       increment, start, cycle, wider bounds
+//	extension_added           safe
+//	extension_removed         breaking
+//	extension_changed         risky      another version or schema
 //	data_truncated            breaking   TRUNCATE of a table that exists; data loss
 //	data_deleted              breaking   DELETE without WHERE of a table that exists; data loss
 //	data_updated              risky      UPDATE without WHERE of a table that exists, setting existing columns

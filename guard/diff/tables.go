@@ -83,6 +83,7 @@ func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	d.exclusions(q, before.Exclusions, after.Exclusions, own)
 	d.foreignKeys(q, before.ForeignKeys, after.ForeignKeys, own)
 	d.indexes(q, before.Indexes, after.Indexes, own)
+	d.triggers(q, before.QualifiedName(), before.Triggers, after.Triggers, own)
 }
 
 func mapNames(cols []string, renames map[string]string) []string {

@@ -40,6 +40,14 @@
 //     not reported again among the indexes, nor are the indexes of primary
 //     keys and unique constraints. (Earlier releases recorded them among the
 //     checks; Table.UpgradeLegacy reads such a snapshot.)
+//   - The triggers of each table (Table.Triggers: pg_get_triggerdef, the
+//     function, whether enabled), but the internal ones of foreign keys.
+//   - Functions, procedures and aggregates (signature, kind, arguments,
+//     result, language, volatility, STRICT, SECURITY DEFINER and the sha256
+//     of the body; not the body itself), sequences but identity columns'
+//     (type, bounds, increment, cycle, the column owning one), and the
+//     extensions installed in the database wherever their objects live
+//     (name, version, schema), but plpgsql.
 //   - Objects that belong to an extension (a table, enum or view an
 //     extension created, or one added with ALTER EXTENSION ... ADD) are left
 //     out; columns of an extension's type (citext, say) are reported.

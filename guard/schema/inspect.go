@@ -27,8 +27,9 @@ type savepointStarter interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
-// Inspect reads the schema of the database behind conn: the tables, enums
-// and views of the schemas in scope (default "public"), leaving out objects
+// Inspect reads the schema of the database behind conn: the tables (with
+// their triggers), enums, views, functions and sequences of the schemas in
+// scope (default "public") and the database's extensions, leaving out objects
 // owned by extensions, partitions (their partitioned parent is reported),
 // the migrations table and guard's own tables. The result is canonical
 // (sorted, see Schema.Canonical).
@@ -42,7 +43,7 @@ type savepointStarter interface {
 // connections sharing that snapshot (see WithParallelism). Given a pgx.Tx, it
 // reads in that transaction, inside a savepoint it rolls back, leaving the
 // transaction as it was. Any other Querier runs the queries as they are, with
-// its own search_path. Whatever the size of the schema, Inspect sends six
+// its own search_path. Whatever the size of the schema, Inspect sends ten
 // set-based catalog queries, pipelined, then two small lookups (pipelined)
 // naming the distinct column types and collations, and at most two more: for
 // foreign keys to tables it did not read, and for index definitions it could
@@ -166,6 +167,10 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	if s.Views, err = readViews(rows.side.views); err != nil {
 		return nil, fail("read views", err)
 	}
+	readTriggers(rows.side.triggers, s, tabs)
+	s.Functions = readFunctions(rows.side.functions)
+	s.Sequences = readSequences(rows.side.sequences, tabs)
+	s.Extensions = readExtensions(rows.side.extensions)
 	if err := resolveForeignKeys(ctx, q, s, pendingFKs); err != nil {
 		return nil, fail("read referenced columns", err)
 	}

@@ -2,6 +2,8 @@ package schema_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -115,6 +117,15 @@ CREATE VIEW app.user_names AS SELECT id, name FROM app.users;
 CREATE MATERIALIZED VIEW app.post_counts AS
     SELECT user_id, count(*) AS n FROM app.posts GROUP BY user_id;
 
+CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.title := btrim(NEW.title); RETURN NEW; END $$;
+CREATE TRIGGER posts_touch BEFORE INSERT OR UPDATE OF title ON app.posts FOR EACH ROW EXECUTE FUNCTION app.touch();
+CREATE TRIGGER posts_off AFTER DELETE ON app.posts FOR EACH STATEMENT EXECUTE FUNCTION app.touch();
+ALTER TABLE app.posts DISABLE TRIGGER posts_off;
+CREATE FUNCTION public.add(a integer, b integer DEFAULT 1) RETURNS integer LANGUAGE sql IMMUTABLE STRICT RETURN a + b;
+CREATE PROCEDURE app.purge(days int) LANGUAGE sql SECURITY DEFINER AS 'DELETE FROM app.posts WHERE seq < days';
+CREATE SEQUENCE public.invoice_no AS bigint START 1000 INCREMENT 10 MAXVALUE 999999 CYCLE;
+CREATE SEQUENCE other.hidden_seq;
+
 -- left out: the migrations table, guard's own tables, an extension's objects
 CREATE TABLE public.schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
 CREATE TABLE public.guard_history (id int);
@@ -124,7 +135,14 @@ CREATE VIEW public.ext_view AS SELECT 1 AS one;
 ALTER EXTENSION citext ADD TABLE public.ext_table;
 ALTER EXTENSION citext ADD TYPE public.ext_enum;
 ALTER EXTENSION citext ADD VIEW public.ext_view;
+CREATE FUNCTION public.ext_fn() RETURNS int LANGUAGE sql AS 'SELECT 1';
+ALTER EXTENSION citext ADD FUNCTION public.ext_fn();
 `
+
+func sha256hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
 
 func representativeSchema() *schema.Schema {
 	return &schema.Schema{
@@ -147,6 +165,16 @@ func representativeSchema() *schema.Schema {
 					ReferencedSchema: "app", ReferencedTable: "users", ReferencedColumns: []string{"id"},
 					OnDelete: "CASCADE", OnUpdate: "RESTRICT",
 				}},
+				Triggers: []schema.Trigger{
+					{
+						Name: "posts_off", Function: "app.touch()", Enabled: "disabled",
+						Definition: "CREATE TRIGGER posts_off AFTER DELETE ON app.posts FOR EACH STATEMENT EXECUTE FUNCTION app.touch()",
+					},
+					{
+						Name: "posts_touch", Function: "app.touch()",
+						Definition: "CREATE TRIGGER posts_touch BEFORE INSERT OR UPDATE OF title ON app.posts FOR EACH ROW EXECUTE FUNCTION app.touch()",
+					},
+				},
 				Exclusions: []schema.Exclusion{
 					{
 						Name: "posts_during_excl", Method: "gist",
@@ -258,6 +286,32 @@ func representativeSchema() *schema.Schema {
 				Definition: " SELECT users.id,\n    users.name\n   FROM app.users;",
 			},
 		},
+		Functions: []schema.Function{
+			{
+				Schema: "app", Name: "purge", Signature: "app.purge(integer)", Kind: "procedure", Arguments: "IN days integer",
+				Language: "sql", Volatility: "volatile", SecurityDefiner: true,
+				BodyHash: sha256hex("DELETE FROM app.posts WHERE seq < days"),
+			},
+			{
+				Schema: "app", Name: "touch", Signature: "app.touch()", Kind: "function", Result: "trigger",
+				Language: "plpgsql", Volatility: "volatile",
+				BodyHash: sha256hex(" BEGIN NEW.title := btrim(NEW.title); RETURN NEW; END "),
+			},
+			{
+				Schema: "public", Name: "add", Signature: "public.add(integer,integer)", Kind: "function",
+				Arguments: "a integer, b integer DEFAULT 1", Result: "integer",
+				Language: "sql", Volatility: "immutable", Strict: true,
+				BodyHash: sha256hex("RETURN (a + b)"),
+			},
+		},
+		Sequences: []schema.Sequence{
+			{Schema: "app", Name: "posts_id_seq", Type: "integer", Start: 1, Min: 1, Max: 2147483647, Increment: 1, OwnedBy: "app.posts.id"},
+			{Schema: "public", Name: "invoice_no", Type: "bigint", Start: 1000, Min: 1, Max: 999999, Increment: 10, Cycle: true},
+		},
+		Extensions: []schema.Extension{
+			{Name: "btree_gist", Version: "1.7", Schema: "public"},
+			{Name: "citext", Version: "1.6", Schema: "public"},
+		},
 	}
 }
 
@@ -282,6 +336,11 @@ func TestInspectDefaultsToPublic(t *testing.T) {
 		Tables:  []schema.Table{*want.Table("public", "measurements")},
 		Enums:   []schema.Enum{*want.Enum("public", "status")},
 		Views:   []schema.View{},
+		// Only public's routines and sequences; the extensions wherever
+		// they are.
+		Functions:  want.Functions[2:],
+		Sequences:  want.Sequences[1:],
+		Extensions: want.Extensions,
 	}, got)
 }
 

@@ -14,8 +14,9 @@ import (
 	"strings"
 )
 
-// Schema is the part of a database guard reasons about: the tables, enums and
-// views of the schemas in scope. Objects owned by extensions, guard's own
+// Schema is the part of a database guard reasons about: the tables, enums,
+// views, functions and sequences of the schemas in scope, and the database's
+// extensions. Objects owned by extensions, guard's own
 // tables and the migrations table are left out.
 //
 // Use Canonical to sort it, CanonicalJSON to serialise it and Hash to digest
@@ -25,6 +26,13 @@ type Schema struct {
 	Tables  []Table  `json:"tables"`
 	Enums   []Enum   `json:"enums"`
 	Views   []View   `json:"views"`
+	// Functions, procedures and aggregates; sequences but identity columns'
+	// (whose column stands for them); the extensions installed in the
+	// database (wherever their objects live), but plpgsql. Canonical JSON
+	// writes each only when it is not empty.
+	Functions  []Function  `json:"functions,omitempty"`
+	Sequences  []Sequence  `json:"sequences,omitempty"`
+	Extensions []Extension `json:"extensions,omitempty"`
 }
 
 // Table is an ordinary or partitioned table.
@@ -40,7 +48,8 @@ type Table struct {
 	ForeignKeys []ForeignKey `json:"foreign_keys,omitempty"`
 	Checks      []Check      `json:"checks,omitempty"`
 	Exclusions  []Exclusion  `json:"exclusions,omitempty"`
-	Indexes     []Index      `json:"indexes,omitempty"` // indexes not backing a constraint
+	Indexes     []Index      `json:"indexes,omitempty"`  // indexes not backing a constraint
+	Triggers    []Trigger    `json:"triggers,omitempty"` // but the internal ones (of foreign keys)
 }
 
 // Column is a table column.
@@ -140,6 +149,56 @@ type Index struct {
 	Invalid bool `json:"invalid,omitempty"`
 }
 
+// Trigger is a trigger on a table (not one of the internal triggers that
+// enforce foreign keys).
+type Trigger struct {
+	Name       string `json:"name"`
+	Definition string `json:"definition"` // pg_get_triggerdef: timing, events, level, WHEN, function and arguments
+	Function   string `json:"function"`   // the trigger function's signature, e.g. "public.touch()"
+	// Enabled is "" for a trigger that fires (the default, ENABLE), or
+	// "disabled", "replica" (ENABLE REPLICA) or "always" (ENABLE ALWAYS).
+	Enabled string `json:"enabled,omitempty"`
+}
+
+// Function is a function, procedure or aggregate.
+type Function struct {
+	Schema    string `json:"schema"`
+	Name      string `json:"name"`
+	Signature string `json:"signature"`        // its identity: regprocedure, e.g. "public.f(integer,text)"
+	Kind      string `json:"kind"`             // "function", "procedure", "aggregate" or "window"
+	Arguments string `json:"arguments"`        // pg_get_function_arguments, with names and defaults
+	Result    string `json:"result,omitempty"` // pg_get_function_result, e.g. "integer", "SETOF text", "trigger"; empty for a procedure
+	Language  string `json:"language"`
+	// Volatility is "immutable", "stable" or "volatile".
+	Volatility      string `json:"volatility"`
+	Strict          bool   `json:"strict,omitempty"`           // RETURNS NULL ON NULL INPUT
+	SecurityDefiner bool   `json:"security_definer,omitempty"` // SECURITY DEFINER
+	BodyHash        string `json:"body_hash"`                  // hex sha256 of the body (prosrc, or a SQL-standard body deparsed)
+}
+
+// Sequence is a sequence (not an identity column's).
+type Sequence struct {
+	Schema    string `json:"schema"`
+	Name      string `json:"name"`
+	Type      string `json:"type"` // "smallint", "integer" or "bigint"
+	Start     int64  `json:"start"`
+	Min       int64  `json:"min"`
+	Max       int64  `json:"max"`
+	Increment int64  `json:"increment"`
+	Cycle     bool   `json:"cycle,omitempty"`
+	OwnedBy   string `json:"owned_by,omitempty"` // the column that owns it (a serial's), e.g. "public.users.id"
+}
+
+// Extension is an installed extension.
+type Extension struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Schema  string `json:"schema"` // where its objects are
+}
+
+// QualifiedName returns schema.name as written in SQL, quoting where needed.
+func (s Sequence) QualifiedName() string { return Qualify(s.Schema, s.Name) }
+
 // Enum is an enum type with its values in sort order.
 type Enum struct {
 	Schema string   `json:"schema"`
@@ -213,6 +272,20 @@ func (s *Schema) Canonical() *Schema {
 	slices.SortFunc(s.Tables, func(a, b Table) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
 	slices.SortFunc(s.Enums, func(a, b Enum) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
 	slices.SortFunc(s.Views, func(a, b View) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
+	slices.SortFunc(s.Functions, func(a, b Function) int {
+		return cmp.Or(byQualified(a.Schema, a.Name, b.Schema, b.Name), cmp.Compare(a.Signature, b.Signature))
+	})
+	slices.SortFunc(s.Sequences, func(a, b Sequence) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
+	slices.SortFunc(s.Extensions, func(a, b Extension) int { return cmp.Compare(a.Name, b.Name) })
+	if len(s.Functions) == 0 {
+		s.Functions = nil
+	}
+	if len(s.Sequences) == 0 {
+		s.Sequences = nil
+	}
+	if len(s.Extensions) == 0 {
+		s.Extensions = nil
+	}
 	for i := range s.Tables {
 		s.Tables[i].canonical()
 	}
@@ -238,6 +311,7 @@ func (t *Table) canonical() {
 	slices.SortFunc(t.Checks, func(a, b Check) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Exclusions, func(a, b Exclusion) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Indexes, func(a, b Index) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.Triggers, func(a, b Trigger) int { return cmp.Compare(a.Name, b.Name) })
 	if t.Columns == nil {
 		t.Columns = []Column{}
 	}
@@ -269,6 +343,18 @@ func (s *Schema) WriteCanonicalJSON(w io.Writer) error {
 	writeArray(ew, s.Enums)
 	ew.str(",\n  \"views\": ")
 	writeArray(ew, s.Views)
+	if len(s.Functions) > 0 {
+		ew.str(",\n  \"functions\": ")
+		writeArray(ew, s.Functions)
+	}
+	if len(s.Sequences) > 0 {
+		ew.str(",\n  \"sequences\": ")
+		writeArray(ew, s.Sequences)
+	}
+	if len(s.Extensions) > 0 {
+		ew.str(",\n  \"extensions\": ")
+		writeArray(ew, s.Extensions)
+	}
 	ew.str("\n}\n")
 	if ew.err != nil {
 		return ew.err
@@ -324,18 +410,22 @@ func (e *errWriter) value(v any, prefix string) {
 // schemaJSON is a Schema as json.Marshal writes it: its canonical fields,
 // and the identities of its tables and columns (see ID).
 type schemaJSON struct {
-	Schemas  []string `json:"schemas"`
-	Tables   []Table  `json:"tables"`
-	Enums    []Enum   `json:"enums"`
-	Views    []View   `json:"views"`
-	Identity [][]ID   `json:"identity,omitempty"` // per table, in order: its OID, then its columns' attnums in order
+	Schemas    []string    `json:"schemas"`
+	Tables     []Table     `json:"tables"`
+	Enums      []Enum      `json:"enums"`
+	Views      []View      `json:"views"`
+	Functions  []Function  `json:"functions,omitempty"`
+	Sequences  []Sequence  `json:"sequences,omitempty"`
+	Extensions []Extension `json:"extensions,omitempty"`
+	Identity   [][]ID      `json:"identity,omitempty"` // per table, in order: its OID, then its columns' attnums in order
 }
 
 // MarshalJSON writes s with the identities of its tables and columns, which
 // canonical JSON leaves out, so that json.Unmarshal gives back the same
 // Schema.
 func (s Schema) MarshalJSON() ([]byte, error) {
-	doc := schemaJSON{Schemas: s.Schemas, Tables: s.Tables, Enums: s.Enums, Views: s.Views}
+	doc := schemaJSON{Schemas: s.Schemas, Tables: s.Tables, Enums: s.Enums, Views: s.Views,
+		Functions: s.Functions, Sequences: s.Sequences, Extensions: s.Extensions}
 	known := false
 	for _, t := range s.Tables {
 		if t.OID != 0 {
@@ -384,7 +474,8 @@ func (s *Schema) UnmarshalJSON(b []byte) error {
 			t.Columns[j].Attnum = ids[1+j]
 		}
 	}
-	*s = Schema{Schemas: doc.Schemas, Tables: doc.Tables, Enums: doc.Enums, Views: doc.Views}
+	*s = Schema{Schemas: doc.Schemas, Tables: doc.Tables, Enums: doc.Enums, Views: doc.Views,
+		Functions: doc.Functions, Sequences: doc.Sequences, Extensions: doc.Extensions}
 	return nil
 }
 

@@ -21,6 +21,12 @@ func sample() *schema.Schema {
 			{Schema: "app", Name: "u", Columns: []schema.Column{{Name: "id", Type: "bigint", Position: 1}}},
 		},
 		Enums: []schema.Enum{{Schema: "public", Name: "e", Values: []string{"x", "<y>"}}},
+		Functions: []schema.Function{
+			{Schema: "public", Name: "f", Signature: "public.f(text)", Kind: "function", Arguments: "s text", Result: "boolean", Language: "sql", Volatility: "immutable", BodyHash: "ab"},
+			{Schema: "app", Name: "g", Signature: "app.g()", Kind: "procedure", Language: "plpgsql", Volatility: "volatile", BodyHash: "cd"},
+		},
+		Sequences:  []schema.Sequence{{Schema: "public", Name: "s", Type: "bigint", Start: 1, Min: 1, Max: 9, Increment: 1}},
+		Extensions: []schema.Extension{{Name: "pg_trgm", Version: "1.6", Schema: "public"}, {Name: "citext", Version: "1.6", Schema: "public"}},
 	}
 }
 

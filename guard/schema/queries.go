@@ -22,6 +22,10 @@ var (
 	collationsQuery  = mustQuery("collations.sql")
 	factsQuery       = mustQuery("facts.sql")
 	indexDefsQuery   = mustQuery("indexdefs.sql")
+	functionsQuery   = mustQuery("functions.sql")
+	triggersQuery    = mustQuery("triggers.sql")
+	sequencesQuery   = mustQuery("sequences.sql")
+	extensionsQuery  = mustQuery("extensions.sql")
 )
 
 func mustQuery(name string) string {
@@ -55,6 +59,10 @@ type sideRows struct {
 	indexes     []*indexRow
 	enums       []*enumRow
 	views       []*viewRow
+	functions   []*functionRow
+	triggers    []*triggerRow
+	sequences   []*sequenceRow
+	extensions  []*extensionRow
 }
 
 // catalogQueries returns the catalog queries, in the order Inspect sends
@@ -94,6 +102,22 @@ func catalogQueries(schemas []string, rows *catalogRows) []query {
 		}},
 		{"read views", viewsQuery, inScope, func(r pgx.Rows) (err error) {
 			rows.side.views, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[viewRow])
+			return err
+		}},
+		{"read functions", functionsQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.functions, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[functionRow])
+			return err
+		}},
+		{"read triggers", triggersQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.triggers, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[triggerRow])
+			return err
+		}},
+		{"read sequences", sequencesQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.sequences, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[sequenceRow])
+			return err
+		}},
+		{"read extensions", extensionsQuery, nil, func(r pgx.Rows) (err error) {
+			rows.side.extensions, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[extensionRow])
 			return err
 		}},
 	}

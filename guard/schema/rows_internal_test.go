@@ -30,6 +30,10 @@ func TestRowStructsMatchQueries(t *testing.T) {
 		{collationsQuery, noOIDs, collationRow{}},
 		{columnsQuery, noOIDs, columnRow{}},
 		{indexDefsQuery, noOIDs, indexDefRow{}},
+		{functionsQuery, schemas, functionRow{}},
+		{triggersQuery, schemas, triggerRow{}},
+		{sequencesQuery, schemas, sequenceRow{}},
+		{extensionsQuery, nil, extensionRow{}},
 	} {
 		typ := reflect.TypeOf(tc.row)
 		t.Run(typ.Name(), func(t *testing.T) {

@@ -1,0 +1,259 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/schemaguard/guard/guard/schema"
+)
+
+// functions reports the changes of functions and procedures, matched by
+// signature (schema, name and argument types). A routine removed and
+// another of its schema and name added in its place (one of each) is one
+// function_signature_changed.
+func (d *differ) functions(before, after []schema.Function) {
+	afterBySig := make(map[string]*schema.Function, len(after))
+	for i := range after {
+		afterBySig[after[i].Signature] = &after[i]
+	}
+	beforeBySig := make(map[string]bool, len(before))
+	var removed []*schema.Function
+	for i := range before {
+		b := &before[i]
+		beforeBySig[b.Signature] = true
+		if a := afterBySig[b.Signature]; a != nil {
+			d.function(b, a)
+		} else {
+			removed = append(removed, b)
+		}
+	}
+	var added []*schema.Function
+	for i := range after {
+		if !beforeBySig[after[i].Signature] {
+			added = append(added, &after[i])
+		}
+	}
+	// One removed and one added of a name: the signature changed.
+	count := func(fs []*schema.Function) map[objKey]int {
+		m := map[objKey]int{}
+		for _, f := range fs {
+			m[objKey{f.Schema, f.Name}]++
+		}
+		return m
+	}
+	nr, na := count(removed), count(added)
+	replaced := map[objKey]*schema.Function{}
+	for _, f := range removed {
+		k := objKey{f.Schema, f.Name}
+		if nr[k] == 1 && na[k] == 1 {
+			replaced[k] = f
+			continue
+		}
+		d.add(Change{Kind: FunctionRemoved, Impact: Breaking, Object: f.Signature,
+			Message: fmt.Sprintf("%s %s was removed", f.Kind, f.Signature),
+			Hint:    "deploy code that no longer calls it first, then drop it in a later release"})
+	}
+	for _, f := range added {
+		k := objKey{f.Schema, f.Name}
+		if b := replaced[k]; b != nil {
+			d.add(Change{Kind: FunctionSignatureChanged, Impact: Breaking, Object: f.Signature,
+				Message: fmt.Sprintf("%s %s was replaced by %s", b.Kind, b.Signature, f.Signature),
+				Hint:    "add the new signature beside the old one (an overload), move callers to it, and drop the old one in a later release"})
+			continue
+		}
+		d.add(Change{Kind: FunctionAdded, Impact: Safe, Object: f.Signature,
+			Message: fmt.Sprintf("%s %s was added", f.Kind, f.Signature)})
+	}
+}
+
+// function reports the changes of one routine of the same signature.
+func (d *differ) function(b, a *schema.Function) {
+	obj := a.Signature
+	what := a.Kind + " " + a.Signature
+	switch {
+	case b.Kind != a.Kind:
+		d.add(Change{Kind: FunctionSignatureChanged, Impact: Breaking, Object: obj,
+			Message: fmt.Sprintf("%s %s became a %s", b.Kind, b.Signature, a.Kind),
+			Hint:    "callers call a function with SELECT and a procedure with CALL: keep the old one until they move"})
+		return
+	case b.Result != a.Result:
+		d.add(Change{Kind: FunctionResultChanged, Impact: Breaking, Object: obj,
+			Message: fmt.Sprintf("%s now returns %s (was %s)", what, a.Result, b.Result),
+			Hint:    "add a function of another name with the new result, move callers to it, then drop the old one"})
+	}
+	if b.Arguments != a.Arguments {
+		d.add(Change{Kind: FunctionArgumentsChanged, Impact: Risky, Object: obj,
+			Message: fmt.Sprintf("%s changed its argument names or defaults from (%s) to (%s)", what, b.Arguments, a.Arguments),
+			Hint:    "callers that pass arguments by name, or leave out one that had a default, may fail"})
+	}
+	if b.BodyHash != a.BodyHash || b.Language != a.Language {
+		d.add(Change{Kind: FunctionBodyChanged, Impact: Risky, Object: obj,
+			Message: fmt.Sprintf("%s changed its body", what),
+			Hint:    "the old code calls the new body at once: make sure it returns what the old code expects"})
+	}
+	if b.Volatility != a.Volatility || b.Strict != a.Strict || b.SecurityDefiner != a.SecurityDefiner {
+		var was, now []string
+		for _, x := range []struct {
+			b, a bool
+			name string
+		}{{b.Strict, a.Strict, "STRICT"}, {b.SecurityDefiner, a.SecurityDefiner, "SECURITY DEFINER"}} {
+			if x.b {
+				was = append(was, x.name)
+			}
+			if x.a {
+				now = append(now, x.name)
+			}
+		}
+		d.add(Change{Kind: FunctionAttributesChanged, Impact: Risky, Object: obj,
+			Message: fmt.Sprintf("%s changed from %s to %s", what,
+				strings.Join(append([]string{strings.ToUpper(b.Volatility)}, was...), " "),
+				strings.Join(append([]string{strings.ToUpper(a.Volatility)}, now...), " ")),
+			Hint: "volatility decides where it may be used (an index expression needs IMMUTABLE); STRICT returns NULL for a NULL argument; SECURITY DEFINER runs with its owner's rights"})
+	}
+}
+
+// triggerKey is a trigger's definition without its name and table, with
+// column renames applied: a trigger renamed, or on a renamed table, is the
+// same trigger.
+func triggerKey(table string, tr schema.Trigger, renames map[string]string) string {
+	return triggerDefKey(table, tr, renames) + "\x00" + tr.Enabled
+}
+
+// triggerDefKey is triggerKey without whether the trigger is enabled.
+func triggerDefKey(table string, tr schema.Trigger, renames map[string]string) string {
+	def := strings.TrimPrefix(tr.Definition, "CREATE ")
+	def = strings.TrimPrefix(def, "CONSTRAINT ")
+	def = strings.TrimPrefix(def, "TRIGGER ")
+	if _, end, ok := readIdent(def, 0); ok {
+		def = def[end:]
+	}
+	if i := strings.Index(def, " ON "+table+" "); i >= 0 {
+		def = def[:i] + " ON " + def[i+len(table)+5:]
+	}
+	return renameIdents(def, renames)
+}
+
+// triggers reports the triggers of a table that existed before (a new
+// table's are part of it). Any trigger added, removed or changed is risky:
+// one may reject writes the old code makes, or stop maintaining a column
+// the old code relies on.
+func (d *differ) triggers(table, beforeTable string, before, after []schema.Trigger, renames map[string]string) {
+	if len(before) == 0 && len(after) == 0 {
+		return
+	}
+	removed, added := matchKeyedSides(before, after,
+		func(tr schema.Trigger) string { return triggerKey(beforeTable, tr, renames) },
+		func(tr schema.Trigger) string { return triggerKey(table, tr, nil) })
+	gone := make(map[string]schema.Trigger, len(removed))
+	for _, tr := range removed {
+		gone[tr.Name] = tr
+	}
+	for _, tr := range added {
+		obj := sub(table, tr.Name)
+		if b, ok := gone[tr.Name]; ok {
+			delete(gone, tr.Name)
+			if triggerDefKey(beforeTable, b, renames) == triggerDefKey(table, tr, nil) {
+				d.add(Change{Kind: TriggerEnabledChanged, Impact: Risky, Table: table, Object: obj,
+					Message: fmt.Sprintf("trigger %s is now %s (was %s)", quoteIdent(tr.Name), enabledWord(tr.Enabled), enabledWord(b.Enabled)),
+					Hint:    "a disabled trigger no longer checks or maintains what the old code relies on"})
+				continue
+			}
+			d.add(Change{Kind: TriggerChanged, Impact: Risky, Table: table, Object: obj,
+				Message: fmt.Sprintf("trigger %s changed from %s to %s", quoteIdent(tr.Name), b.Definition, tr.Definition),
+				Hint:    "make sure the old code's writes still pass it, and that what it maintained still is"})
+			continue
+		}
+		d.add(Change{Kind: TriggerAdded, Impact: Risky, Table: table, Object: obj,
+			Message: fmt.Sprintf("trigger %s was added: %s", quoteIdent(tr.Name), tr.Definition),
+			Hint:    "make sure the old code's writes pass it (a trigger may reject or rewrite them)"})
+	}
+	for _, tr := range removed {
+		if _, ok := gone[tr.Name]; !ok {
+			continue
+		}
+		d.add(Change{Kind: TriggerRemoved, Impact: Risky, Table: table, Object: sub(table, tr.Name),
+			Message: fmt.Sprintf("trigger %s was removed: %s", quoteIdent(tr.Name), tr.Definition),
+			Hint:    "what it maintained (an updated_at, an audit row, a search vector) is no longer maintained for the old code's writes"})
+	}
+}
+
+func enabledWord(e string) string {
+	if e == "" {
+		return "enabled"
+	}
+	return e
+}
+
+// sequences reports the changes of sequences, matched by name. A sequence
+// owned by a column that is gone went with it: its removal is the column's.
+func (d *differ) sequences(before, after *schema.Schema) {
+	columnGone := func(owner string) bool {
+		for _, t := range after.Tables {
+			prefix := t.QualifiedName() + "."
+			if rest, ok := strings.CutPrefix(owner, prefix); ok {
+				for _, c := range t.Columns {
+					if schema.QuoteIdent(c.Name) == rest {
+						return false
+					}
+				}
+			}
+		}
+		return true
+	}
+	pairByName(before.Sequences, after.Sequences, func(s *schema.Sequence) objKey { return objKey{s.Schema, s.Name} }, func(b, a *schema.Sequence) {
+		switch {
+		case b == nil:
+			q := a.QualifiedName()
+			d.add(Change{Kind: SequenceAdded, Impact: Safe, Object: q, Message: fmt.Sprintf("sequence %s was added", quoteName(q))})
+		case a == nil:
+			if b.OwnedBy != "" && columnGone(b.OwnedBy) {
+				return
+			}
+			q := b.QualifiedName()
+			c := Change{Kind: SequenceRemoved, Impact: Breaking, Object: q, Message: fmt.Sprintf("sequence %s was removed", quoteName(q)),
+				Hint: "deploy code that no longer calls nextval on it (or a default that uses it) first"}
+			if b.OwnedBy != "" {
+				// A serial's: what used it was its column's default,
+				// reported with the column.
+				c.Impact = Risky
+				c.Message = fmt.Sprintf("sequence %s of column %s was removed", quoteName(q), b.OwnedBy)
+			}
+			d.add(c)
+		case *b != *a:
+			q := a.QualifiedName()
+			if narrowed(b, a) {
+				d.add(Change{Kind: SequenceNarrowed, Impact: Breaking, Object: q,
+					Message: fmt.Sprintf("sequence %s was narrowed: %s %d..%d (was %s %d..%d)", quoteName(q), a.Type, a.Min, a.Max, b.Type, b.Min, b.Max),
+					Hint:    "nextval fails once the sequence reaches its new bound: widen it, or make sure it never gets there"})
+				return
+			}
+			d.add(Change{Kind: SequenceChanged, Impact: Safe, Object: q,
+				Message: fmt.Sprintf("sequence %s changed its options", quoteName(q))})
+		}
+	})
+}
+
+var seqTypeRank = map[string]int{"smallint": 1, "integer": 2, "bigint": 3}
+
+func narrowed(b, a *schema.Sequence) bool {
+	return seqTypeRank[a.Type] < seqTypeRank[b.Type] || a.Max < b.Max || a.Min > b.Min
+}
+
+// extensions reports the extensions installed, removed, updated or moved.
+func (d *differ) extensions(before, after []schema.Extension) {
+	pairByName(before, after, func(e *schema.Extension) objKey { return objKey{"", e.Name} }, func(b, a *schema.Extension) {
+		switch {
+		case b == nil:
+			d.add(Change{Kind: ExtensionAdded, Impact: Safe, Object: a.Name,
+				Message: fmt.Sprintf("extension %s %s was installed in %s", a.Name, a.Version, schema.QuoteIdent(a.Schema))})
+		case a == nil:
+			d.add(Change{Kind: ExtensionRemoved, Impact: Breaking, Object: b.Name,
+				Message: fmt.Sprintf("extension %s was removed", b.Name),
+				Hint:    "the old code may use its types, functions or operators: remove it once nothing does"})
+		case *b != *a:
+			d.add(Change{Kind: ExtensionChanged, Impact: Risky, Object: a.Name,
+				Message: fmt.Sprintf("extension %s changed from %s in %s to %s in %s", a.Name, b.Version, schema.QuoteIdent(b.Schema), a.Version, schema.QuoteIdent(a.Schema)),
+				Hint:    "check the extension's release notes for what its update changes"})
+		}
+	})
+}

@@ -1,0 +1,95 @@
+package schema
+
+// functionRow is a row of functions.sql.
+type functionRow struct {
+	Schema          string `db:"schema"`
+	Name            string `db:"name"`
+	Signature       string `db:"signature"`
+	Kind            string `db:"kind"`
+	Arguments       string `db:"arguments"`
+	Result          string `db:"result"`
+	Language        string `db:"language"`
+	Volatility      string `db:"volatility"`
+	Strict          bool   `db:"strict"`
+	SecurityDefiner bool   `db:"security_definer"`
+	BodyHash        string `db:"body_hash"`
+}
+
+func readFunctions(frs []*functionRow) []Function {
+	out := make([]Function, len(frs))
+	for i, fr := range frs {
+		out[i] = Function(*fr)
+	}
+	return out
+}
+
+// triggerRow is a row of triggers.sql.
+type triggerRow struct {
+	TableOID   uint32 `db:"table_oid"`
+	Name       string `db:"name"`
+	Definition string `db:"definition"`
+	Function   string `db:"function"`
+	Enabled    string `db:"enabled"`
+}
+
+// triggerEnabled spells out pg_trigger.tgenabled; "O", a trigger that
+// fires, is the zero value.
+var triggerEnabled = map[string]string{"O": "", "D": "disabled", "R": "replica", "A": "always"}
+
+func readTriggers(trs []*triggerRow, s *Schema, tabs tableIndex) {
+	for _, tr := range trs {
+		e, ok := tabs[tr.TableOID]
+		if !ok || e.index < 0 {
+			continue // a table left out
+		}
+		t := &s.Tables[e.index]
+		t.Triggers = append(t.Triggers, Trigger{Name: tr.Name, Definition: tr.Definition, Function: tr.Function, Enabled: triggerEnabled[tr.Enabled]})
+	}
+}
+
+// sequenceRow is a row of sequences.sql.
+type sequenceRow struct {
+	Schema      string `db:"schema"`
+	Name        string `db:"name"`
+	Type        string `db:"type"`
+	Start       int64  `db:"start"`
+	Min         int64  `db:"min"`
+	Max         int64  `db:"max"`
+	Increment   int64  `db:"increment"`
+	Cycle       bool   `db:"cycle"`
+	OwnerOID    uint32 `db:"owner_oid"`
+	OwnerAttnum int16  `db:"owner_attnum"`
+}
+
+// readSequences maps the sequences; the column that owns one is named from
+// the tables read (all of them, left out or not, but partitions and tables
+// in other schemas).
+func readSequences(srs []*sequenceRow, tabs tableIndex) []Sequence {
+	out := make([]Sequence, len(srs))
+	for i, sr := range srs {
+		sq := Sequence{Schema: sr.Schema, Name: sr.Name, Type: sr.Type, Start: sr.Start, Min: sr.Min, Max: sr.Max,
+			Increment: sr.Increment, Cycle: sr.Cycle}
+		if e, ok := tabs[sr.OwnerOID]; ok && sr.OwnerAttnum > 0 {
+			if cols, ok := e.columnNames([]int16{sr.OwnerAttnum}); ok {
+				sq.OwnedBy = Qualify(e.schema, e.name) + "." + QuoteIdent(cols[0])
+			}
+		}
+		out[i] = sq
+	}
+	return out
+}
+
+// extensionRow is a row of extensions.sql.
+type extensionRow struct {
+	Name    string `db:"name"`
+	Version string `db:"version"`
+	Schema  string `db:"schema"`
+}
+
+func readExtensions(ers []*extensionRow) []Extension {
+	out := make([]Extension, len(ers))
+	for i, er := range ers {
+		out[i] = Extension(*er)
+	}
+	return out
+}
