@@ -92,6 +92,9 @@ func (s *Shadow) exec(ctx context.Context, st source.Step, sql string) error {
 		return &MigrationError{Step: st, InShadow: true, Line: line, Column: col, Err: ErrNUL}
 	}
 	s.cached = nil
+	if s.observing != nil {
+		return s.execObserved(ctx, st, sql) // see StepObserved
+	}
 	_, err := s.conn.PgConn().Exec(ctx, sql).ReadAll()
 	if err == nil {
 		return nil

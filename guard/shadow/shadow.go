@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
+	"github.com/schemaguard/guard/guard/hazard"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/dburl"
@@ -535,6 +536,8 @@ type Shadow struct {
 	// cached is the schema kept with the template the shadow was made
 	// from, while nothing has run in it since (see Schema).
 	cached *schema.Schema
+	// observing, while StepObserved runs, is what it sees.
+	observing *hazard.File
 
 	// standIns are the NOLOGIN roles made for a copy of a live schema
 	// (see Provider.Copy), dropped with the shadow.
