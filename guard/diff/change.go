@@ -156,6 +156,12 @@ const (
 	ExtensionAdded   Kind = "extension_added"
 	ExtensionRemoved Kind = "extension_removed"
 	ExtensionChanged Kind = "extension_changed"
+
+	// A constraint replaced by a looser one: CheckLoosened, a CHECK (col IN
+	// (…)) by one whose list holds every value and more; UniqueLoosened, a
+	// unique key by one on the same columns and more.
+	CheckLoosened  Kind = "check_loosened"
+	UniqueLoosened Kind = "unique_loosened"
 )
 
 // losesData reports whether a change of kind k loses rows or values.

@@ -498,6 +498,62 @@ var classifyCases = []classifyCase{
 	{"extension moved", usersTable + `CREATE EXTENSION IF NOT EXISTS citext;`, `CREATE SCHEMA ext; ALTER EXTENSION citext SET SCHEMA ext`,
 		[]kind{{diff.ExtensionChanged, risky}}},
 
+	// No false alarms: constraints on columns added with them.
+	{"self-referencing foreign key on a column added with it", usersTable,
+		`ALTER TABLE users ADD COLUMN parent_id bigint REFERENCES users (id)`,
+		[]kind{{diff.ColumnAdded, safe}, {diff.ForeignKeyAdded, safe}}},
+	{"foreign key on a column added with it, in two statements", usersAndPosts,
+		`ALTER TABLE posts ADD COLUMN editor_id bigint; ALTER TABLE posts ADD CONSTRAINT posts_editor_fkey FOREIGN KEY (editor_id) REFERENCES users (id)`,
+		[]kind{{diff.ColumnAdded, safe}, {diff.ForeignKeyAdded, safe}}},
+	{"foreign key on an old and a new column", usersAndPosts,
+		`ALTER TABLE users ADD CONSTRAINT users_id_email_key UNIQUE (id, email);
+		 ALTER TABLE posts ADD COLUMN email text; ALTER TABLE posts ADD FOREIGN KEY (user_id, email) REFERENCES users (id, email)`,
+		[]kind{{diff.UniqueAdded, risky}, {diff.ColumnAdded, safe}, {diff.ForeignKeyAdded, risky}}},
+	{"unique on a column added with it", usersTable, `ALTER TABLE users ADD COLUMN handle text UNIQUE`,
+		[]kind{{diff.ColumnAdded, safe}, {diff.UniqueAdded, safe}}},
+	{"unique on a column added with a default", usersTable, `ALTER TABLE users ADD COLUMN handle text DEFAULT 'x' UNIQUE`,
+		[]kind{{diff.ColumnAdded, safe}, {diff.UniqueAdded, risky}}},
+	{"check on a column added with it", usersTable, `ALTER TABLE users ADD COLUMN rank int CHECK (rank > 0)`,
+		[]kind{{diff.ColumnAdded, safe}, {diff.CheckAdded, safe}}},
+	{"check rejecting NULL on a column added with it", usersTable, `ALTER TABLE users ADD COLUMN rank int, ADD CONSTRAINT users_rank_nn CHECK (rank IS NOT NULL)`,
+		[]kind{{diff.ColumnAdded, safe}, {diff.CheckAdded, risky}}},
+	{"check on an old and a new column", usersTable, `ALTER TABLE users ADD COLUMN max_age int CHECK (age <= max_age)`,
+		[]kind{{diff.ColumnAdded, safe}, {diff.CheckAdded, risky}}},
+	{"exclusion on columns added with it", bookings,
+		`ALTER TABLE bookings ADD COLUMN slot tstzrange, ADD CONSTRAINT bookings_slot_excl EXCLUDE USING gist (slot WITH &&)`,
+		[]kind{{diff.ColumnAdded, safe}, {diff.ExclusionAdded, safe}}},
+
+	// No false alarms: a constraint replaced by a looser one.
+	{"check IN list widened", usersTable + `ALTER TABLE users ADD COLUMN status text CHECK (status IN ('active', 'banned'));`,
+		`ALTER TABLE users DROP CONSTRAINT users_status_check; ALTER TABLE users ADD CONSTRAINT users_status_check CHECK (status IN ('active', 'banned', 'pending'))`,
+		[]kind{{diff.CheckLoosened, safe}}},
+	{"check IN list widened on varchar", `CREATE TABLE t (status varchar(10) CONSTRAINT t_status_check CHECK (status IN ('a', 'b')))`,
+		`ALTER TABLE t DROP CONSTRAINT t_status_check; ALTER TABLE t ADD CONSTRAINT t_status_ok CHECK (status IN ('a', 'b', 'c'))`,
+		[]kind{{diff.CheckLoosened, safe}}},
+	{"check IN list narrowed", usersTable + `ALTER TABLE users ADD COLUMN status text CHECK (status IN ('active', 'banned'));`,
+		`ALTER TABLE users DROP CONSTRAINT users_status_check; ALTER TABLE users ADD CONSTRAINT users_status_check CHECK (status IN ('active'))`,
+		[]kind{{diff.CheckRemoved, safe}, {diff.CheckAdded, risky}}},
+	{"unique on more columns", usersTable + `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);`,
+		`ALTER TABLE users DROP CONSTRAINT users_email_key; ALTER TABLE users ADD CONSTRAINT users_email_name_key UNIQUE (email, name)`,
+		[]kind{{diff.UniqueLoosened, safe}}},
+	{"unique on other columns", usersTable + `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);`,
+		`ALTER TABLE users DROP CONSTRAINT users_email_key; ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE (name)`,
+		[]kind{{diff.UniqueRemoved, safe}, {diff.UniqueAdded, risky}}},
+
+	// No false alarms: a default spelled otherwise.
+	{"default now() spelled CURRENT_TIMESTAMP", `CREATE TABLE t (id int, at timestamptz DEFAULT now())`,
+		`ALTER TABLE t ALTER COLUMN at SET DEFAULT CURRENT_TIMESTAMP`,
+		nil},
+	{"default now() spelled transaction_timestamp()", `CREATE TABLE t (id int, at timestamptz DEFAULT CURRENT_TIMESTAMP)`,
+		`ALTER TABLE t ALTER COLUMN at SET DEFAULT transaction_timestamp()`,
+		nil},
+	{"default whose cast follows the column type", `CREATE TABLE t (id int, code varchar(10) DEFAULT 'x')`,
+		`ALTER TABLE t ALTER COLUMN code TYPE text`,
+		[]kind{{diff.ColumnTypeChanged, risky}}},
+	{"default now() to statement_timestamp()", `CREATE TABLE t (id int, at timestamptz DEFAULT now())`,
+		`ALTER TABLE t ALTER COLUMN at SET DEFAULT statement_timestamp()`,
+		[]kind{{diff.ColumnDefaultChanged, risky}}},
+
 	// No change.
 	{"nothing", usersAndPosts, `SELECT 1`, nil},
 	{"comments and grants only", usersTable, `COMMENT ON TABLE users IS 'people'; GRANT SELECT ON users TO PUBLIC`, nil},
@@ -662,6 +718,7 @@ var allKinds = []diff.Kind{
 	diff.TriggerAdded, diff.TriggerRemoved, diff.TriggerChanged, diff.TriggerEnabledChanged,
 	diff.SequenceAdded, diff.SequenceRemoved, diff.SequenceNarrowed, diff.SequenceChanged,
 	diff.ExtensionAdded, diff.ExtensionRemoved, diff.ExtensionChanged,
+	diff.CheckLoosened, diff.UniqueLoosened,
 }
 
 // Every case named in withoutIdentity exists.

@@ -323,7 +323,7 @@ func (d *differ) column(table string, b, a *schema.Column, renames map[string]st
 	}
 
 	switch {
-	case b.Default == a.Default:
+	case sameDefault(b.Default, a.Default):
 	case b.Default == "":
 		change(ColumnDefaultAdded, Safe, "", "column %s got the default %s", name, a.Default)
 	case a.Default == "":

@@ -223,7 +223,10 @@ type differ struct {
 	// tableRenames holds the tables renamed for sure (WithIdentity): old
 	// name → new name.
 	tableRenames map[objKey]objKey
-	out          []Change
+	// fresh holds, while a table is compared, the columns added to it in
+	// this comparison, by name: the old code never writes them.
+	fresh map[string]*schema.Column
+	out   []Change
 }
 
 func (d *differ) add(c Change) {

@@ -32,7 +32,10 @@
 // plain unique index on the same columns are the same rule, a CHECK that was
 // NOT VALID and is now validated did not change, and definitions follow
 // column renames. A constraint whose definition changed is a removal plus an
-// addition.
+// addition, but for one replaced by a looser one (check_loosened,
+// unique_loosened). A default spelled otherwise for the same value (now(),
+// CURRENT_TIMESTAMP, transaction_timestamp(); a string literal cast to text
+// or character varying) is no change.
 //
 // # Identity
 //
@@ -93,12 +96,19 @@
 //	column_collation_changed  risky      sorting, comparison and uniqueness change
 //	primary_key_changed       breaking   added, removed, or other columns (a renamed key is no change)
 //	unique_added              risky      UNIQUE constraint or unique index
+//	                          safe       on columns all added in the same comparison, without defaults
 //	unique_removed            safe
+//	unique_loosened           safe       replaced by one on the same columns and more
 //	check_added               risky
+//	                          safe       on columns all added in the same comparison (NULL passes; a check
+//	                                     that tests for NULL only when they have defaults)
 //	check_removed             safe
+//	check_loosened            safe       CHECK (col IN (…)) replaced by one allowing every value and more
 //	foreign_key_added         risky
+//	                          safe       on columns all added in the same comparison
 //	foreign_key_removed       safe
 //	exclusion_added           risky      old writes of conflicting rows now fail
+//	                          safe       on columns all added in the same comparison, without defaults
 //	exclusion_removed         safe       loosens
 //	exclusion_changed         risky      same name, another definition (elements, operators, predicate, deferrability)
 //	index_added               safe       non-unique; performance only

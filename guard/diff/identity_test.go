@@ -112,3 +112,32 @@ func TestDataChanges(t *testing.T) {
 	}
 	assert.Equal(t, 0, len(DataChanges(nil, `TRUNCATE users`)))
 }
+
+func TestInList(t *testing.T) {
+	for _, tc := range []struct {
+		check string
+		col   string
+		vals  []string
+	}{
+		{`CHECK ((status = ANY (ARRAY['a'::text, 'b'::text])))`, "status", []string{"'a'", "'b'"}},
+		{`CHECK (((status)::text = ANY ((ARRAY['a'::character varying, 'b, c'::character varying])::text[])))`, "status", []string{"'a'", "'b, c'"}},
+		{`CHECK (("My Col" = ANY (ARRAY[1, 2])))`, "My Col", []string{"1", "2"}},
+		{`CHECK ((price > 0))`, "", nil},
+	} {
+		col, vals, ok := inList(tc.check)
+		assert.Equal(t, tc.col != "", ok, tc.check)
+		assert.Equal(t, tc.col, col, tc.check)
+		assert.Equal(t, tc.vals, vals, tc.check)
+	}
+}
+
+func TestSameDefault(t *testing.T) {
+	assert.True(t, sameDefault("now()", "CURRENT_TIMESTAMP"))
+	assert.True(t, sameDefault("transaction_timestamp()", "now()"))
+	assert.True(t, sameDefault("'x'::character varying", "'x'::text"))
+	assert.True(t, sameDefault("'it''s'::character varying(20)", "'it''s'::text"))
+	assert.False(t, sameDefault("now()", "statement_timestamp()"))
+	assert.False(t, sameDefault("'x'::text", "'y'::text"))
+	assert.False(t, sameDefault("", "now()"))
+	assert.False(t, sameDefault("'1'::text", "1"))
+}

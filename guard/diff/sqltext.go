@@ -113,6 +113,34 @@ func renameIdents(s string, renames map[string]string) string {
 	if len(renames) == 0 {
 		return s
 	}
+	return mapIdents(s, func(name string) (string, bool) {
+		to, ok := renames[name]
+		return to, ok
+	})
+}
+
+// columnRefs returns the names among cols that the SQL expression s refers
+// to, as renameIdents finds them.
+func columnRefs(s string, cols []schema.Column) []string {
+	var out []string
+	seen := map[string]bool{}
+	mapIdents(s, func(name string) (string, bool) {
+		if !seen[name] {
+			seen[name] = true
+			for _, c := range cols {
+				if c.Name == name {
+					out = append(out, name)
+				}
+			}
+		}
+		return "", false
+	})
+	return out
+}
+
+// mapIdents rewrites the column references of s that f maps (see
+// renameIdents).
+func mapIdents(s string, f func(name string) (string, bool)) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -150,7 +178,9 @@ func renameIdents(s string, renames map[string]string) string {
 			qualified := i > 0 && s[i-1] == '.'
 			cast := i > 1 && s[i-2:i] == "::"
 			call := end < len(s) && s[end] == '('
-			if to, found := renames[name]; found && !qualified && !cast && !call {
+			if qualified || cast || call {
+				b.WriteString(s[i:end])
+			} else if to, found := f(name); found {
 				b.WriteString(schema.QuoteIdent(to))
 			} else {
 				b.WriteString(s[i:end])

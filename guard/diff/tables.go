@@ -76,10 +76,15 @@ func signature(t *schema.Table) string {
 func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	q := after.QualifiedName()
 	d.columns(q, m)
+	d.fresh = make(map[string]*schema.Column, len(m.added))
+	for _, c := range m.added {
+		d.fresh[c.Name] = c
+	}
+	defer func() { d.fresh = nil }()
 	own := d.renames[objKey{before.Schema, before.Name}]
 	d.primaryKey(q, before.PrimaryKey, after.PrimaryKey, own)
 	d.uniques(q, before, after, own)
-	d.checks(q, before.Checks, after.Checks, own)
+	d.checks(q, after, before.Checks, after.Checks, own)
 	d.exclusions(q, before.Exclusions, after.Exclusions, own)
 	d.foreignKeys(q, before.ForeignKeys, after.ForeignKeys, own)
 	d.indexes(q, before.Indexes, after.Indexes, own)
@@ -135,13 +140,14 @@ func (d *differ) primaryKey(table string, b, a *schema.PrimaryKey, renames map[s
 type uniqueness struct {
 	key, name, desc string
 	index           bool
+	cols            []string // its columns, when it is on plain columns
 }
 
 func uniquesOf(t *schema.Table, renames map[string]string) []uniqueness {
 	var out []uniqueness
 	for _, u := range t.Uniques {
 		cols := mapNames(u.Columns, renames)
-		out = append(out, uniqueness{key: "(" + strings.Join(cols, "\x00") + ")", name: u.Name, desc: columnList(u.Columns)})
+		out = append(out, uniqueness{key: "(" + strings.Join(cols, "\x00") + ")", name: u.Name, desc: columnList(u.Columns), cols: cols})
 	}
 	for _, ix := range t.Indexes {
 		def, ok := parseIndexDef(ix.Definition)
@@ -155,6 +161,7 @@ func uniquesOf(t *schema.Table, renames map[string]string) []uniqueness {
 			if cols, plain := plainColumns(u.key); plain {
 				// The same thing as a UNIQUE constraint on those columns.
 				u.key = "(" + strings.Join(cols, "\x00") + ")"
+				u.cols = cols
 			}
 		}
 		out = append(out, u)
@@ -176,11 +183,33 @@ func (d *differ) uniques(table string, before, after *schema.Table, renames map[
 		}
 		return fmt.Sprintf("unique constraint %s %s", quoteIdent(u.name), u.desc)
 	}
+	// A unique key replaced by one on more columns loosens it.
+	loosened := map[int]bool{} // indexes in added
+	removed = slices.DeleteFunc(removed, func(r uniqueness) bool {
+		for i, a := range added {
+			if !loosened[i] && r.cols != nil && a.cols != nil && len(a.cols) > len(r.cols) && subset(r.cols, a.cols) {
+				loosened[i] = true
+				d.add(Change{Kind: UniqueLoosened, Impact: Safe, Table: table, Object: sub(table, a.name),
+					Message: fmt.Sprintf("%s was replaced by %s, on more columns: it loosens", what(r), what(a)),
+					Hint:    "old INSERT … ON CONFLICT on the old columns needs a unique index on exactly them: check that none relies on it"})
+				return true
+			}
+		}
+		return false
+	})
 	for _, u := range removed {
 		d.add(Change{Kind: UniqueRemoved, Impact: Safe, Table: table, Object: sub(table, u.name),
 			Message: what(u) + " was removed"})
 	}
-	for _, u := range added {
+	for i, u := range added {
+		if loosened[i] {
+			continue
+		}
+		if d.allFresh(u.cols, true) {
+			d.add(Change{Kind: UniqueAdded, Impact: Safe, Table: table, Object: sub(table, u.name),
+				Message: what(u) + " was added, on columns added with it: old writes leave them NULL, which never conflicts"})
+			continue
+		}
 		hint := "deduplicate first, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … UNIQUE USING INDEX"
 		if u.index {
 			hint = "deduplicate first and CREATE UNIQUE INDEX CONCURRENTLY, once no code writes duplicates"
@@ -190,24 +219,88 @@ func (d *differ) uniques(table string, before, after *schema.Table, renames map[
 	}
 }
 
+// allFresh reports whether cols (none: false) are all columns added in this
+// comparison of the table, which the old code never writes: it leaves them
+// NULL, or (unless noDefault) at their default.
+func (d *differ) allFresh(cols []string, noDefault bool) bool {
+	if len(cols) == 0 {
+		return false
+	}
+	for _, name := range cols {
+		c := d.fresh[name]
+		if c == nil || noDefault && (c.Default != "" || c.Identity != "" || c.Generated != "") {
+			return false
+		}
+	}
+	return true
+}
+
+// allDefaulted reports whether the fresh columns cols all have a default
+// (or are identity or generated columns): old writes never leave them NULL.
+func (d *differ) allDefaulted(cols []string) bool {
+	for _, name := range cols {
+		if c := d.fresh[name]; c == nil || c.Default == "" && c.Identity == "" && c.Generated == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// subset reports whether every name of a is in b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
 // checkKey is a CHECK's definition with NOT VALID dropped: validating a
 // constraint changes nothing for the code.
 func checkKey(c schema.Check, renames map[string]string) string {
 	return renameIdents(strings.TrimSuffix(c.Expression, " NOT VALID"), renames)
 }
 
-func (d *differ) checks(table string, before, after []schema.Check, renames map[string]string) {
-	if slices.Equal(before, after) {
+func (d *differ) checks(table string, after *schema.Table, before, afterChecks []schema.Check, renames map[string]string) {
+	if slices.Equal(before, afterChecks) {
 		return
 	}
-	removed, added := matchKeyedSides(before, after,
+	removed, added := matchKeyedSides(before, afterChecks,
 		func(c schema.Check) string { return checkKey(c, renames) },
 		func(c schema.Check) string { return checkKey(c, nil) })
+	// A CHECK (col IN (…)) replaced by one allowing more values loosens it.
+	loosened := map[int]bool{}
+	removed = slices.DeleteFunc(removed, func(r schema.Check) bool {
+		rc, rv, ok := inList(checkKey(r, renames))
+		if !ok {
+			return false
+		}
+		for i, a := range added {
+			if ac, av, ok := inList(checkKey(a, nil)); ok && !loosened[i] && ac == rc && len(av) > len(rv) && subset(rv, av) {
+				loosened[i] = true
+				d.add(Change{Kind: CheckLoosened, Impact: Safe, Table: table, Object: sub(table, a.Name),
+					Message: fmt.Sprintf("check constraint %s was replaced by %s, which allows more values: it loosens", quoteIdent(r.Name), quoteIdent(a.Name))})
+				return true
+			}
+		}
+		return false
+	})
 	for _, c := range removed {
 		d.add(Change{Kind: CheckRemoved, Impact: Safe, Table: table, Object: sub(table, c.Name),
 			Message: fmt.Sprintf("check constraint %s was removed: %s", quoteIdent(c.Name), c.Expression)})
 	}
-	for _, c := range added {
+	for i, c := range added {
+		if loosened[i] {
+			continue
+		}
+		// NULL passes a check that does not test for it; a default passed
+		// it on the existing rows.
+		if refs := columnRefs(c.Expression, after.Columns); d.allFresh(refs, false) && (!nullSensitive(c.Expression) || d.allDefaulted(refs)) {
+			d.add(Change{Kind: CheckAdded, Impact: Safe, Table: table, Object: sub(table, c.Name),
+				Message: fmt.Sprintf("check constraint %s was added, on columns added with it (old writes leave them NULL, which passes): %s", quoteIdent(c.Name), c.Expression)})
+			continue
+		}
 		d.add(Change{Kind: CheckAdded, Impact: Risky, Table: table, Object: sub(table, c.Name),
 			Message: fmt.Sprintf("check constraint %s was added: %s", quoteIdent(c.Name), c.Expression),
 			Hint:    "ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a separate step, once no code writes rows that fail it"})
@@ -241,6 +334,11 @@ func (d *differ) exclusions(table string, before, after []schema.Exclusion, rena
 			d.add(Change{Kind: ExclusionChanged, Impact: Risky, Table: table, Object: sub(table, x.Name),
 				Message: fmt.Sprintf("exclusion constraint %s changed from %s to %s", quoteIdent(x.Name), b.Definition, x.Definition),
 				Hint:    hint})
+			continue
+		}
+		if d.allFresh(x.Columns, true) {
+			d.add(Change{Kind: ExclusionAdded, Impact: Safe, Table: table, Object: sub(table, x.Name),
+				Message: fmt.Sprintf("exclusion constraint %s was added, on columns added with it (old writes leave them NULL, which never conflicts): %s", quoteIdent(x.Name), x.Definition)})
 			continue
 		}
 		d.add(Change{Kind: ExclusionAdded, Impact: Risky, Table: table, Object: sub(table, x.Name),
@@ -298,6 +396,11 @@ func (d *differ) foreignKeys(table string, before, after []schema.ForeignKey, ow
 			Message: fmt.Sprintf("foreign key %s %s was removed", quoteIdent(fk.Name), fkDesc(fk))})
 	}
 	for _, fk := range added {
+		if d.allFresh(fk.Columns, false) {
+			d.add(Change{Kind: ForeignKeyAdded, Impact: Safe, Table: table, Object: sub(table, fk.Name),
+				Message: fmt.Sprintf("foreign key %s %s was added, on columns added with it: old writes leave them NULL (or at their default, which the existing rows passed)", quoteIdent(fk.Name), fkDesc(fk))})
+			continue
+		}
 		d.add(Change{Kind: ForeignKeyAdded, Impact: Risky, Table: table, Object: sub(table, fk.Name),
 			Message: fmt.Sprintf("foreign key %s %s was added", quoteIdent(fk.Name), fkDesc(fk)),
 			Hint:    "ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a separate step, once no code writes orphan rows"})
