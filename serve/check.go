@@ -35,6 +35,9 @@ type claim struct {
 // other replica on the state database. It returns nil when ctx is
 // cancelled, after the checks in flight have ended.
 func (s *Service) Run(ctx context.Context) error {
+	if s.seal == nil {
+		return ErrNoSecretKey
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); s.runChecks(ctx) }()
@@ -78,6 +81,9 @@ func (s *Service) runChecks(ctx context.Context) {
 // lease no replica holds (at most limit of them), and returns how many it
 // checked. Run does the same on a schedule.
 func (s *Service) CheckDue(ctx context.Context, limit int) (int, error) {
+	if s.seal == nil {
+		return 0, ErrNoSecretKey
+	}
 	claims, err := s.claimTargets(ctx, limit)
 	if err != nil {
 		return 0, err

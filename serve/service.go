@@ -39,6 +39,7 @@ type Service struct {
 	metrics *metrics
 	strict  *http.Client // webhooks: public addresses only
 	lax     *http.Client // webhooks allowed to reach private addresses
+	limiter *failureLimiter
 }
 
 type options struct {
@@ -53,6 +54,8 @@ type options struct {
 	shadowURL    string
 	baseURL      string
 	delivery     deliveryOptions
+	authFailures int
+	authWindow   time.Duration
 }
 
 // Option configures a Service.
@@ -143,6 +146,24 @@ func WithBaseURL(u string) Option {
 	return func(o *options) error { o.baseURL = u; return nil }
 }
 
+// WithAuthFailureLimit sets how many failed authentications a client
+// address may make in a window before it is refused (429) until the window
+// ends (default 10 a minute).
+func WithAuthFailureLimit(n int, window time.Duration) Option {
+	return func(o *options) error {
+		if n < 1 || window <= 0 {
+			return errors.New("WithAuthFailureLimit: want n >= 1 and a positive window")
+		}
+		o.authFailures, o.authWindow = n, window
+		return nil
+	}
+}
+
+// withClock is for tests: the clock of the failure limiter.
+func withClock(now func() time.Time) Option {
+	return func(o *options) error { o.now = now; return nil }
+}
+
 // withCheckHook is for tests: f runs in every check after its lease is
 // taken, before the target is read.
 func withCheckHook(f func(ctx context.Context, target string)) Option {
@@ -152,12 +173,17 @@ func withCheckHook(f func(ctx context.Context, target string)) Option {
 // New connects to the state database at stateURL, brings guard serve's
 // state schema up to date with guard's own runner (embedded migrations;
 // concurrent replicas wait for each other), and returns the replica. key
-// is the secret key (see ParseSecretKey). It fails on a bad key or option,
+// is the secret key (see ParseSecretKey); nil opens the state for what
+// needs no key (API keys), and registering targets or webhooks, checking
+// and delivering then fail with ErrNoSecretKey. It fails on a bad key or option,
 // an unreachable state database, and a failed migration.
 func New(ctx context.Context, stateURL string, key []byte, opts ...Option) (*Service, error) {
-	seal, err := newSealer(key)
-	if err != nil {
-		return nil, err
+	var seal *sealer
+	if key != nil {
+		var err error
+		if seal, err = newSealer(key); err != nil {
+			return nil, err
+		}
 	}
 	o := options{
 		log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -168,6 +194,8 @@ func New(ctx context.Context, stateURL string, key []byte, opts ...Option) (*Ser
 		now:          time.Now,
 		baseURL:      "http://localhost:8080",
 		delivery:     defaultDelivery(),
+		authFailures: 10,
+		authWindow:   time.Minute,
 	}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
@@ -198,7 +226,8 @@ func New(ctx context.Context, stateURL string, key []byte, opts ...Option) (*Ser
 		return nil, fmt.Errorf("connect to the state database %s: %w", dburl.Describe(conn), scrubErr(err, conn.Password))
 	}
 	s := &Service{pool: pool, seal: seal, o: o, metrics: newMetrics(),
-		strict: newOutboundClient(o.delivery.timeout, false), lax: newOutboundClient(o.delivery.timeout, true)}
+		strict: newOutboundClient(o.delivery.timeout, false), lax: newOutboundClient(o.delivery.timeout, true),
+		limiter: newFailureLimiter(o.authFailures, o.authWindow, o.now)}
 	s.registerTargetCollector()
 	return s, nil
 }

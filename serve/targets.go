@@ -64,6 +64,9 @@ var targetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 // due at once. It returns an *InputError for bad input (nothing stored) and
 // an error wrapping ErrExists for a name taken.
 func (s *Service) RegisterTarget(ctx context.Context, spec TargetSpec) (*Target, error) {
+	if s.seal == nil {
+		return nil, ErrNoSecretKey
+	}
 	if !targetName.MatchString(spec.Name) {
 		return nil, badInput("name", "want 1 to 63 letters, digits, '_', '.' or '-', starting with a letter or digit")
 	}

@@ -138,6 +138,9 @@ func secretAD(id int64, which string) string {
 // CreateWebhook registers a webhook and returns it with its secret, shown
 // this once.
 func (s *Service) CreateWebhook(ctx context.Context, spec WebhookSpec) (*Webhook, error) {
+	if s.seal == nil {
+		return nil, ErrNoSecretKey
+	}
 	u, err := url.Parse(spec.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, badInput("url", "want an http:// or https:// URL")
@@ -191,6 +194,9 @@ func (s *Service) CreateWebhook(ctx context.Context, spec WebhookSpec) (*Webhook
 // this once; the old one keeps signing beside it for the rotation grace,
 // so receivers can switch without missing a delivery.
 func (s *Service) RotateWebhookSecret(ctx context.Context, id int64) (*Webhook, error) {
+	if s.seal == nil {
+		return nil, ErrNoSecretKey
+	}
 	var sealed []byte
 	err := s.pool.QueryRow(ctx, `SELECT secret_sealed FROM guard_serve.webhooks WHERE id = $1`, id).Scan(&sealed)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -153,7 +153,7 @@ database, classifies every schema change against a locked schema contract
 	f.StringVar(&g.shadowURL, "shadow-url", "", "server where guard may create shadow databases (default: the target's server, else an ephemeral local cluster)")
 	f.StringVar(&g.migrationsTable, "migrations-table", source.DefaultTableName, "golang-migrate's version table (x-migrations-table)")
 	f.StringVar(&g.format, "format", "text", "output format: text or json")
-	root.AddCommand(newSchemaCmd(g), newContractCmd(g), newDemoCmd(g), newMigrateCmd(g), newCheckCmd(g), newVerifyCmd(g))
+	root.AddCommand(newSchemaCmd(g), newContractCmd(g), newDemoCmd(g), newMigrateCmd(g), newCheckCmd(g), newVerifyCmd(g), newServeCmd(g))
 	unknownCommands(root)
 	usageArgs(root)
 	return root
