@@ -314,6 +314,12 @@ func (d *differ) column(table string, b, a *schema.Column, renames map[string]st
 	}
 
 	switch {
+	case !b.NotNull && a.NotNull && b.Identity == "" && a.Identity != "":
+		// The NOT NULL an identity column implies: the identity supplies
+		// the values, reported as column_identity_added.
+	case !b.NotNull && a.NotNull && d.guarded[a.Name]:
+		change(ColumnNotNullAdded, Safe, "",
+			"column %s became NOT NULL, which a CHECK (%s IS NOT NULL) already enforced", name, schema.QuoteIdent(a.Name))
 	case !b.NotNull && a.NotNull:
 		change(ColumnNotNullAdded, Breaking,
 			fmt.Sprintf("once no code writes NULL: ADD CHECK (%s IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL", schema.QuoteIdent(a.Name)),
@@ -326,6 +332,9 @@ func (d *differ) column(table string, b, a *schema.Column, renames map[string]st
 	case sameDefault(b.Default, a.Default):
 	case b.Default == "":
 		change(ColumnDefaultAdded, Safe, "", "column %s got the default %s", name, a.Default)
+	case a.Default == "" && a.Identity != "" && b.Identity == "":
+		// A default (a serial's nextval) replaced by an identity: the
+		// identity supplies the values, reported as column_identity_added.
 	case a.Default == "":
 		// Without a default, old inserts that omit the column fail when it
 		// is NOT NULL, unless something else fills it in.

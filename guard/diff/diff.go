@@ -226,7 +226,12 @@ type differ struct {
 	// fresh holds, while a table is compared, the columns added to it in
 	// this comparison, by name: the old code never writes them.
 	fresh map[string]*schema.Column
-	out   []Change
+	// guarded holds, while a table's columns are compared, those a CHECK
+	// (col IS NOT NULL) already kept from NULL; takeover, while its
+	// constraints are, the unique its new primary key took over.
+	guarded  map[string]bool
+	takeover string
+	out      []Change
 }
 
 func (d *differ) add(c Change) {

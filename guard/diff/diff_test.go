@@ -233,7 +233,7 @@ func TestConstraintChanges(t *testing.T) {
 		kindImpact{IndexAdded, Safe, "public.users.users_age_idx"},
 		kindImpact{CheckAdded, Risky, "public.users.users_email_check"},
 		kindImpact{CheckRemoved, Safe, "public.users.users_email_check"},
-		kindImpact{UniqueRemoved, Safe, "public.users.users_email_key"},
+		kindImpact{UniqueRemoved, Risky, "public.users.users_email_key"},
 		kindImpact{IndexRemoved, Safe, "public.users.users_name_idx"},
 		kindImpact{UniqueAdded, Risky, "public.users.users_name_key"},
 		kindImpact{PrimaryKeyChanged, Breaking, "public.users.users_pkey"},

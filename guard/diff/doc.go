@@ -78,6 +78,8 @@
 //	                                     timestamp/time/interval precision up, bit(n)/varbit(n)→varbit(m) wider; arrays of these
 //	                          breaking   anything else
 //	column_not_null_added     breaking
+//	                          safe       a CHECK (col IS NOT NULL), valid or NOT VALID, already rejected NULL
+//	                                     (the NOT NULL an added identity needs is not reported)
 //	column_not_null_dropped   safe
 //	column_default_added      safe
 //	column_default_changed    risky
@@ -95,9 +97,10 @@
 //	column_generated_changed  risky
 //	column_collation_changed  risky      sorting, comparison and uniqueness change
 //	primary_key_changed       breaking   added, removed, or other columns (a renamed key is no change)
+//	                          safe       added over a unique on the same columns (ADD PRIMARY KEY USING INDEX)
 //	unique_added              risky      UNIQUE constraint or unique index
 //	                          safe       on columns all added in the same comparison, without defaults
-//	unique_removed            safe
+//	unique_removed            risky      an old INSERT … ON CONFLICT on its columns fails
 //	unique_loosened           safe       replaced by one on the same columns and more
 //	check_added               risky
 //	                          safe       on columns all added in the same comparison (NULL passes; a check

@@ -75,13 +75,16 @@ func signature(t *schema.Table) string {
 // were matched.
 func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	q := after.QualifiedName()
+	own := d.renames[objKey{before.Schema, before.Name}]
+	d.guarded = notNullChecks(before, own)
 	d.columns(q, m)
+	d.guarded = nil
 	d.fresh = make(map[string]*schema.Column, len(m.added))
 	for _, c := range m.added {
 		d.fresh[c.Name] = c
 	}
-	defer func() { d.fresh = nil }()
-	own := d.renames[objKey{before.Schema, before.Name}]
+	d.takeover = pkTakeover(before, after, own)
+	defer func() { d.fresh, d.takeover = nil, "" }()
 	d.primaryKey(q, before.PrimaryKey, after.PrimaryKey, own)
 	d.uniques(q, before, after, own)
 	d.checks(q, after, before.Checks, after.Checks, own)
@@ -89,6 +92,51 @@ func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	d.foreignKeys(q, before.ForeignKeys, after.ForeignKeys, own)
 	d.indexes(q, before.Indexes, after.Indexes, own)
 	d.triggers(q, before.QualifiedName(), before.Triggers, after.Triggers, own)
+}
+
+// notNullChecks returns the columns of t (by their names after renames)
+// that a CHECK (col IS NOT NULL), valid or NOT VALID, already keeps from
+// being written NULL.
+func notNullChecks(t *schema.Table, renames map[string]string) map[string]bool {
+	var out map[string]bool
+	for _, c := range t.Checks {
+		expr := strings.TrimSuffix(strings.TrimSuffix(checkKey(c, renames), " NOT VALID"), " NO INHERIT")
+		inner, ok := strings.CutPrefix(expr, "CHECK ((")
+		if !ok {
+			continue
+		}
+		inner, ok = strings.CutSuffix(inner, " IS NOT NULL))")
+		if !ok {
+			continue
+		}
+		if name, end, ok := readIdent(inner, 0); ok && end == len(inner) {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// pkTakeover returns the name of the unique constraint or index of before
+// that after's new primary key took over (ADD PRIMARY KEY USING INDEX, or a
+// key added on the same columns as one dropped), or "".
+func pkTakeover(before, after *schema.Table, renames map[string]string) string {
+	if before.PrimaryKey != nil || after.PrimaryKey == nil {
+		return ""
+	}
+	for _, u := range uniquesOf(before, renames) {
+		if u.cols != nil && slices.Equal(u.cols, after.PrimaryKey.Columns) {
+			for _, a := range uniquesOf(after, nil) {
+				if a.key == u.key {
+					return "" // still there: the key is new
+				}
+			}
+			return u.name
+		}
+	}
+	return ""
 }
 
 func mapNames(cols []string, renames map[string]string) []string {
@@ -118,6 +166,13 @@ func (d *differ) primaryKey(table string, b, a *schema.PrimaryKey, renames map[s
 	const hint = "build the new key's unique index CONCURRENTLY, switch with ADD PRIMARY KEY USING INDEX, and make sure no code relies on the old key"
 	switch {
 	case b == nil && a == nil:
+	case b == nil && d.takeover != "":
+		// The same uniqueness, now the key: NOT NULL, if it is new, is
+		// reported with the column.
+		d.add(Change{
+			Kind: PrimaryKeyChanged, Impact: Safe, Table: table, Object: sub(table, a.Name),
+			Message: fmt.Sprintf("primary key %s was added over the unique %s on the same columns", columnList(a.Columns), quoteIdent(d.takeover)),
+		})
 	case b == nil:
 		d.add(Change{
 			Kind: PrimaryKeyChanged, Impact: Breaking, Table: table, Object: sub(table, a.Name),
@@ -198,8 +253,12 @@ func (d *differ) uniques(table string, before, after *schema.Table, renames map[
 		return false
 	})
 	for _, u := range removed {
-		d.add(Change{Kind: UniqueRemoved, Impact: Safe, Table: table, Object: sub(table, u.name),
-			Message: what(u) + " was removed"})
+		if u.name == d.takeover {
+			continue // it became the primary key
+		}
+		d.add(Change{Kind: UniqueRemoved, Impact: Risky, Table: table, Object: sub(table, u.name),
+			Message: what(u) + " was removed",
+			Hint:    "old INSERT … ON CONFLICT on its columns fails without a unique index on exactly them: check that no code relies on it"})
 	}
 	for i, u := range added {
 		if loosened[i] {
@@ -259,7 +318,8 @@ func subset(a, b []string) bool {
 // checkKey is a CHECK's definition with NOT VALID dropped: validating a
 // constraint changes nothing for the code.
 func checkKey(c schema.Check, renames map[string]string) string {
-	return renameIdents(strings.TrimSuffix(c.Expression, " NOT VALID"), renames)
+	// NO INHERIT concerns child tables only, not the table's own writes.
+	return renameIdents(strings.TrimSuffix(strings.TrimSuffix(c.Expression, " NOT VALID"), " NO INHERIT"), renames)
 }
 
 func (d *differ) checks(table string, after *schema.Table, before, afterChecks []schema.Check, renames map[string]string) {
