@@ -1,12 +1,13 @@
 # guard — two commands set everything up on a fresh machine:
 #   make demo   run guard's story on an ephemeral PostgreSQL (or $GUARD_DATABASE_URL)
+#   make serve-demo   guard serve on an ephemeral PostgreSQL: a drift event and a webhook
 #   make test   lint and run the whole test suite against real PostgreSQL
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PKGS        := ./...
 
-.PHONY: all build demo test lint vet fmt-check staticcheck bench clean
+.PHONY: all build demo serve-demo test lint vet fmt-check staticcheck bench clean
 
 all: build
 
@@ -15,6 +16,12 @@ build:
 
 demo:
 	$(GO) run ./cmd/guard demo
+
+# guard serve on an ephemeral PostgreSQL (or $GUARD_DATABASE_URL's server):
+# prints the API's URL and a one-time key, then shows a drift event and a
+# signed webhook from a scripted change; serves until Ctrl-C.
+serve-demo:
+	$(GO) run ./cmd/guard serve demo
 
 test: lint
 	$(GO) test -count=1 -timeout 20m $(PKGS)

@@ -187,3 +187,27 @@ func serveWait(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestServeDemo runs what make serve-demo runs, with --once: a drift event
+// and a verified webhook, and nothing left behind.
+func TestServeDemo(t *testing.T) {
+	clearEnv(t)
+	admin := pgtest.Server(t)
+	t.Setenv("GUARD_DATABASE_URL", admin)
+	r := guard(t, "serve", "demo", "--once", "--listen", "127.0.0.1:0", "--interval", "1")
+	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
+	for _, want := range []string{
+		"guard serve is running at http://127.0.0.1:",
+		"API key (admin, shown once): gsk_",
+		"Drift event",
+		"breaking, blocked by the contract: true",
+		"column_renamed",
+		"Webhook delivered to the receiver: schema.drift, signature verified: true",
+	} {
+		assert.Contains(t, r.stdout, want)
+	}
+	conn := pgtest.Connect(t, admin)
+	var left int
+	assert.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_database WHERE datname LIKE 'guard_serve_demo_%'`).Scan(&left))
+	assert.Equal(t, 0, left, "the demo's databases are dropped")
+}
