@@ -70,6 +70,12 @@ func (s *Service) Handler() http.Handler {
 		r.Get("/targets/{target}/versions/{number}", s.getVersion)
 		r.Get("/targets/{target}/diff", s.diffVersions)
 		r.Get("/targets/{target}/events", s.listEvents)
+		r.Get("/targets/{target}/contract", s.getContract)
+		r.With(admin).Put("/targets/{target}/contract/mode", s.setContractMode)
+		r.With(admin).Post("/targets/{target}/contract/lock", s.lockContract)
+		r.With(admin).Post("/targets/{target}/contract/unlock", s.unlockContract)
+		r.With(admin).Post("/targets/{target}/contract/promote", s.promoteContract)
+		r.Get("/targets/{target}/contract/diff", s.diffContract)
 		r.Get("/events/{id}", s.getEvent)
 		r.Get("/webhooks", s.listWebhooks)
 		r.With(admin).Post("/webhooks", s.createWebhook)
@@ -180,8 +186,10 @@ func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, "bad_request", ie.Error())
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", err.Error())
-	case errors.Is(err, ErrExists):
+	case errors.Is(err, ErrExists), errors.Is(err, ErrConflict):
 		writeError(w, http.StatusConflict, "conflict", err.Error())
+	case errors.As(err, new(*UnreachableError)):
+		writeError(w, http.StatusBadGateway, "target_unreachable", err.Error())
 	case errors.Is(err, context.Canceled):
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "request cancelled")
 	default:
@@ -506,3 +514,124 @@ func (s *Service) redeliver(w http.ResponseWriter, r *http.Request) {
 
 //go:embed openapi.json
 var openAPI []byte
+
+// tablesBody names tables (none: every table, for lock), or all of them.
+type tablesBody struct {
+	Tables []string `json:"tables"`
+	All    bool     `json:"all"`
+	Mode   string   `json:"mode"`
+}
+
+// decodeOptional is decode for a body that may be empty.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 && r.Header.Get("Transfer-Encoding") == "" {
+		return nil
+	}
+	return decode(w, r, v)
+}
+
+func (s *Service) getContract(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "target")
+	v, err := s.Contract(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if t, err := s.Target(r.Context(), name); err == nil && t.ContractDrift != nil {
+		w.Header().Set("X-Schema-Drift", *t.ContractDrift)
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Service) setContractMode(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Mode string `json:"mode"`
+	}
+	if err := decode(w, r, &b); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.SetContractMode(r.Context(), chi.URLParam(r, "target"), b.Mode)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Service) lockContract(w http.ResponseWriter, r *http.Request) {
+	var b tablesBody
+	if err := decodeOptional(w, r, &b); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.LockTables(r.Context(), chi.URLParam(r, "target"), b.Tables, b.Mode)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// namedOrAll reads a body that must name tables or say all.
+func namedOrAll(w http.ResponseWriter, r *http.Request) ([]string, error) {
+	var b tablesBody
+	if err := decode(w, r, &b); err != nil {
+		return nil, err
+	}
+	if b.Mode != "" {
+		return nil, badInput("mode", "not taken here")
+	}
+	if (len(b.Tables) == 0) == !b.All {
+		return nil, badInput("tables", `name tables ({"tables": ["public.users"]}) or say {"all": true}, not both`)
+	}
+	return b.Tables, nil
+}
+
+func (s *Service) unlockContract(w http.ResponseWriter, r *http.Request) {
+	names, err := namedOrAll(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.UnlockTables(r.Context(), chi.URLParam(r, "target"), names)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"unlocked": out})
+}
+
+func (s *Service) promoteContract(w http.ResponseWriter, r *http.Request) {
+	names, err := namedOrAll(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.PromoteTables(r.Context(), chi.URLParam(r, "target"), names)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Service) diffContract(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	live := false
+	switch q.Get("check") {
+	case "", "false":
+	case "true":
+		live = true
+	default:
+		s.fail(w, r, badInput("check", "want true or false"))
+		return
+	}
+	d, err := s.DiffContract(r.Context(), chi.URLParam(r, "target"), q["table"], live)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("X-Schema-Drift", d.Drift)
+	writeJSON(w, http.StatusOK, d)
+}

@@ -277,16 +277,27 @@ func (s *Service) record(ctx context.Context, c claim, live *schema.Schema, chec
 			return err
 		}
 	} else {
-		ev, err := s.storeVersion(ctx, tx, c, live, ms)
+		verdict, err := verdictOf(c, live)
+		if err != nil {
+			s.o.log.Warn("contract", "target", c.name, "err", err)
+		}
+		ev, err := s.storeVersion(ctx, tx, c, live, verdict, ms)
 		if err != nil {
 			return err
 		}
 		if ev != 0 {
 			events = append(events, ev)
 		}
+		var drift *string
+		var blocked *bool
+		if verdict != nil {
+			w := worstOf(verdict)
+			drift, blocked = &w, &verdict.Blocked
+		}
 		if _, err := tx.Exec(ctx, `UPDATE guard_serve.targets SET checks = checks + 1, last_check_at = now(),
 			last_success_at = now(), last_duration_ms = $2, last_error = NULL, lease_owner = NULL, lease_until = NULL,
-			next_check_at = $3 WHERE id = $1`, c.id, ms, c.claimedAt.Add(c.interval)); err != nil {
+			next_check_at = $3, contract_drift = $4, contract_blocked = $5 WHERE id = $1`,
+			c.id, ms, c.claimedAt.Add(c.interval), drift, blocked); err != nil {
 			return err
 		}
 	}
@@ -305,7 +316,7 @@ func (s *Service) record(ctx context.Context, c claim, live *schema.Schema, chec
 // storeVersion stores live as the target's next version when its hash is
 // not the latest version's, and the drift event between them; it returns
 // the event's id, or 0.
-func (s *Service) storeVersion(ctx context.Context, tx pgx.Tx, c claim, live *schema.Schema, ms int64) (int64, error) {
+func (s *Service) storeVersion(ctx context.Context, tx pgx.Tx, c claim, live *schema.Schema, verdict *contract.Report, ms int64) (int64, error) {
 	hash := live.Hash()
 	var number int
 	var prevHash string
@@ -337,10 +348,6 @@ func (s *Service) storeVersion(ctx context.Context, tx pgx.Tx, c claim, live *sc
 	changes := diff.Schemas(&prev, live, diff.WithIdentity())
 	if len(changes) == 0 {
 		return 0, nil
-	}
-	verdict, err := verdictOf(c, live)
-	if err != nil {
-		s.o.log.Warn("contract", "target", c.name, "err", err)
 	}
 	changesJSON, err := json.Marshal(changes)
 	if err != nil {

@@ -16,9 +16,12 @@ import (
 	"github.com/alecthomas/assert/v2"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/schemaguard/guard/guard"
 	"github.com/schemaguard/guard/guard/contract"
 	"github.com/schemaguard/guard/guard/diff"
 	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/guard/source"
+	"github.com/schemaguard/guard/internal/dburl"
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
@@ -38,11 +41,39 @@ func TestServeStateMigratesWithGuardsRunnerAndIsIdempotent(t *testing.T) {
 	var version int
 	var dirty bool
 	assert.NoError(t, b.pool.QueryRow(t.Context(), `SELECT version, dirty FROM `+VersionTable).Scan(&version, &dirty))
-	assert.Equal(t, 3, version)
+	assert.Equal(t, 4, version)
 	assert.False(t, dirty)
-	assert.Equal(t, 3, count(t, a, `SELECT count(*) FROM guard_history WHERE migrations_table = $1`, VersionTable),
+	assert.Equal(t, 4, count(t, a, `SELECT count(*) FROM guard_history WHERE migrations_table = $1`, VersionTable),
 		"guard's runner recorded each state migration once")
 	assert.Equal(t, 7, count(t, a, `SELECT count(*) FROM pg_tables WHERE schemaname = 'guard_serve'`))
+}
+
+// TestServeStateIsUpgradedInPlace: a state made by an older release (at
+// version 3) is upgraded on start, its targets kept.
+func TestServeStateIsUpgradedInPlace(t *testing.T) {
+	state, target := pgtest.DB(t), pgtest.DB(t)
+	ctx := t.Context()
+	src, err := source.Load(migrationFiles, "migrations", "guard serve state")
+	assert.NoError(t, err)
+	cfg, err := dburl.Parse(state)
+	assert.NoError(t, err)
+	r, err := guard.New(cfg, src, guard.WithMigrationsTable(VersionTable))
+	assert.NoError(t, err)
+	_, err = r.Up(ctx, 3)
+	assert.NoError(t, err)
+	key := testKey(t)
+	seal, err := newSealer(key)
+	assert.NoError(t, err)
+	pgtest.Exec(t, state, fmt.Sprintf(`INSERT INTO guard_serve.targets (name, url_sealed, url_display, interval_seconds)
+		VALUES ('old', '\x%x', 'x', 60)`, seal.seal([]byte(target), urlAD("old"))))
+	s := newService(t, state, key)
+	assert.Equal(t, 4, count(t, s, `SELECT version::int FROM `+VersionTable))
+	_, err = s.CheckDue(ctx, 10)
+	assert.NoError(t, err)
+	tg, err := s.Target(ctx, "old")
+	assert.NoError(t, err)
+	assert.Equal(t, 1, *tg.LatestVersion)
+	assert.Zero(t, tg.ContractDrift, "no contract")
 }
 
 func TestServeTargetURLIsSealedAndNeverShown(t *testing.T) {

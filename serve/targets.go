@@ -56,6 +56,12 @@ type Target struct {
 	LastDurationMS  *int64     `json:"last_duration_ms"`
 	LastError       *string    `json:"last_error"`
 	LatestVersion   *int       `json:"latest_version"`
+	// ContractDrift is the worst impact (none, safe, risky, breaking) of
+	// the drift from the target's contract at its last successful check,
+	// and ContractBlocked whether the contract's modes block it; nil
+	// without a contract or a check.
+	ContractDrift   *string `json:"contract_drift"`
+	ContractBlocked *bool   `json:"contract_blocked"`
 }
 
 var targetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
@@ -150,13 +156,14 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 const targetColumns = `t.id, t.name, t.url_display, t.schemas, t.tables, t.interval_seconds,
 	coalesce(t.contract_path, ''), t.contract IS NOT NULL, t.created_at, t.next_check_at, t.checks,
 	t.last_check_at, t.last_success_at, t.last_duration_ms, t.last_error,
-	(SELECT max(number) FROM guard_serve.versions v WHERE v.target_id = t.id)`
+	(SELECT max(number) FROM guard_serve.versions v WHERE v.target_id = t.id), t.contract_drift, t.contract_blocked`
 
 func scanTarget(row pgx.Row) (*Target, error) {
 	var t Target
 	err := row.Scan(&t.ID, &t.Name, &t.Database, &t.Schemas, &t.Tables, &t.IntervalSeconds,
 		&t.ContractPath, &t.HasContract, &t.CreatedAt, &t.NextCheckAt, &t.Checks,
-		&t.LastCheckAt, &t.LastSuccessAt, &t.LastDurationMS, &t.LastError, &t.LatestVersion)
+		&t.LastCheckAt, &t.LastSuccessAt, &t.LastDurationMS, &t.LastError, &t.LatestVersion,
+		&t.ContractDrift, &t.ContractBlocked)
 	if err != nil {
 		return nil, err
 	}
