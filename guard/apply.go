@@ -116,6 +116,9 @@ func (r *Runner) migrate(ctx context.Context, sel selector, dir Direction) (_ *R
 		res.AllowedBreaking = true
 		res.Warnings = append(res.Warnings, "the contract blocks this plan: applying it anyway because breaking changes were allowed")
 	}
+	if err := r.gateHazards(p, res); err != nil {
+		return nil, err
+	}
 	if mv.dir == Down && p.DataLoss && !r.c.allowDataLoss {
 		return nil, &DataLossError{Plan: p, Changes: removals(p)}
 	}

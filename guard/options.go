@@ -44,6 +44,8 @@ type config struct {
 	allowBreaking bool
 	allowEdited   bool
 	allowDataLoss bool
+	allowHazards  bool // WithAllowHazards
+	noHazards     bool // WithoutHazards
 	noAutoRecover bool
 	pooler        Pooler
 	stmtTimeout   time.Duration // golang-migrate's x-statement-timeout: bounds each file; 0: none

@@ -10,6 +10,7 @@ import (
 
 	"github.com/schemaguard/guard/guard/contract"
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/hazard"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/shadow"
 	"github.com/schemaguard/guard/guard/source"
@@ -225,10 +226,13 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 			p.DataLoss = p.DataLoss || ch.DataLoss
 		}
 		stepChanges[i] = changes
-		p.Steps = append(p.Steps, PlannedStep{Step: st, Changes: c.Evaluate(changes)})
+		p.Steps = append(p.Steps, PlannedStep{Step: st, Changes: c.Evaluate(changes), Hazards: []hazard.Hazard{}})
 	}
 	p.Contract = c.Judge(rep.schemas[len(mv.steps)], stepChanges)
 	p.Blocked = p.Contract.Blocked
+	if err := r.judgeHazards(ctx, s, p, c, rep.observed); err != nil {
+		return nil, err
+	}
 	return pl, nil
 }
 
@@ -236,6 +240,8 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 type replayed struct {
 	info    ShadowInfo
 	schemas []*schema.Schema // [0]: at the current version; [i]: after step i
+	// observed is what the shadow saw in step i (see observeStep).
+	observed []*hazard.File
 }
 
 // replay builds a shadow at the move's start and steps it, reading its
@@ -245,8 +251,9 @@ type replayed struct {
 func (r *Runner) replay(ctx context.Context, prov *shadow.Provider, src *source.Source, mv move) (*replayed, error) {
 	view := viewable(src, mv.steps)
 	rep, err := r.replayIn(ctx, prov, src, mv, view)
-	if view && errors.Is(err, errInView) && ctx.Err() == nil {
-		// Some files fail only when they share a transaction: replay in a
+	if view && (errors.Is(err, errInView) || err == nil && heldBefore(rep)) && ctx.Err() == nil {
+		// Some files fail only when they share a transaction, and what a
+		// file locks is hidden by an earlier one's locks: replay in a
 		// database of its own for the authoritative answer.
 		rep, err = r.replayIn(ctx, prov, src, mv, false)
 	}
@@ -281,7 +288,8 @@ func (r *Runner) replayIn(ctx context.Context, prov *shadow.Provider, src *sourc
 // (in a view: also errInView), rep holding the schemas before it.
 func (r *Runner) stepThrough(ctx context.Context, sh *shadow.Shadow, src *source.Source, mv move, rep *replayed) error {
 	for _, st := range mv.steps {
-		if err := sh.Step(ctx, src, st); err != nil {
+		obs, err := r.observeStep(ctx, sh, src, st)
+		if err != nil {
 			if sh.View() {
 				return fmt.Errorf("plan: %w: %w", errInView, err)
 			}
@@ -294,6 +302,7 @@ func (r *Runner) stepThrough(ctx context.Context, sh *shadow.Shadow, src *source
 		}
 		r.log.Debug("shadow schema inspected", "after", st.File)
 		rep.schemas = append(rep.schemas, after)
+		rep.observed = append(rep.observed, obs)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/schemaguard/guard/guard/contract"
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/hazard"
 	"github.com/schemaguard/guard/guard/source"
 )
 
@@ -34,6 +35,9 @@ type Step = source.Step
 type PlannedStep struct {
 	Step
 	Changes *contract.Report `json:"changes"`
+	// Hazards are what the file's statements do to a live system while
+	// they run (see package hazard), sized by the target's statistics.
+	Hazards []hazard.Hazard `json:"hazards"`
 }
 
 // ShadowInfo says where the shadow database of a plan lived and how it was
@@ -82,8 +86,12 @@ type Plan struct {
 	Contract *contract.Report `json:"contract"`
 	Blocked  bool             `json:"blocked"`   // the contract blocks the plan
 	DataLoss bool             `json:"data_loss"` // the plan removes tables or columns
-	Shadow   *ShadowInfo      `json:"shadow,omitempty"`
-	Warnings []string         `json:"warnings"`
+	// HazardsBlocked is true when the contract's hazard policy
+	// (HazardPolicy, described) blocks a hazard of a step.
+	HazardsBlocked bool        `json:"hazards_blocked"`
+	HazardPolicy   string      `json:"hazard_policy,omitempty"`
+	Shadow         *ShadowInfo `json:"shadow,omitempty"`
+	Warnings       []string    `json:"warnings"`
 }
 
 // AppliedStep is a migration file that ran on the target.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schemaguard/guard/guard/hazard"
 	"github.com/schemaguard/guard/guard/schema"
 )
 
@@ -48,9 +49,11 @@ func ParseMode(s string) (Mode, error) {
 // value is not useful; use New or Load. A Contract is not safe for concurrent
 // mutation.
 type Contract struct {
-	Version int           `json:"version"`
-	Mode    Mode          `json:"mode"`
-	Tables  []LockedTable `json:"tables"`
+	Version int  `json:"version"`
+	Mode    Mode `json:"mode"`
+	// Hazards is the hazard policy (see hazard.Policy); nil: warn.
+	Hazards *hazard.Policy `json:"hazards,omitempty"`
+	Tables  []LockedTable  `json:"tables"`
 }
 
 // LockedTable is one locked table with its snapshot.

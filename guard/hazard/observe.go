@@ -67,7 +67,13 @@ type File struct {
 	// split): Statements then holds one entry, for the file, with the
 	// relations rewritten only (a rewrite always holds ACCESS
 	// EXCLUSIVE).
-	PerStatement bool        `json:"per_statement"`
-	Statements   []Statement `json:"statements"`
-	Refused      []Refused   `json:"refused,omitempty"`
+	PerStatement bool `json:"per_statement"`
+	// HeldBefore is true when, in a view of a template (one transaction
+	// for all the files of a plan), the session held a lock that blocks
+	// writes on a relation this file may touch before the file began: an
+	// earlier file took it. What the file's own statements take of it is
+	// then not seen; replay in a database of its own to know.
+	HeldBefore bool        `json:"held_before,omitempty"`
+	Statements []Statement `json:"statements"`
+	Refused    []Refused   `json:"refused,omitempty"`
 }

@@ -34,7 +34,8 @@ import (
 //
 // In a view, locks an earlier file of the same view took on a relation
 // are still held (one transaction): a file taking the same lock again is
-// not seen taking it; its rewrites, scans and index builds still are.
+// not seen taking it (its rewrites, scans and index builds still are), and
+// File.HeldBefore says so.
 //
 // The observation is returned with the error too: a file refused for a
 // statement that cannot run in a transaction says so in File.Refused.
@@ -152,6 +153,11 @@ func (s *Shadow) execStatements(ctx context.Context, st source.Step, sql, begin 
 	if err != nil {
 		return s.retryWhole(ctx, st, sql, undo, err)
 	}
+	for oid, l := range prev {
+		if _, ok := start[oid]; ok && s.view && l.strength >= hazard.Strength("ShareLock") {
+			obs.HeldBefore = true
+		}
+	}
 	filenode := map[uint32]uint32{}
 	for oid, r := range start {
 		filenode[oid] = r.filenode
@@ -188,7 +194,10 @@ func (s *Shadow) execStatements(ctx context.Context, st source.Step, sql, begin 
 				}
 				continue
 			}
-			p := prev[oid]
+			p, ok := prev[oid]
+			if !ok {
+				p.scans = r.scans
+			}
 			if l.strength > p.strength {
 				ob.Locks = append(ob.Locks, hazard.Lock{Relation: r.rel, Mode: l.mode})
 			}
@@ -241,8 +250,13 @@ func (s *Shadow) observeFailed(st source.Step, err error) error {
 // TOAST or temporary schemas.
 const userRelations = `c.relkind IN ('r','p','m','i') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'`
 
-// relationsQuery lists them with their relfilenodes.
-const relationsQuery = `SELECT c.oid, c.relfilenode, c.relkind, n.nspname, c.relname, coalesce(i.indrelid, 0)
+// relationsQuery lists them with their relfilenodes, and the tables'
+// sequential scans the session has not reported yet: in PostgreSQL 15 the
+// "xact" counters are the backend's pending ones, which may hold earlier
+// transactions' (they are flushed when the session is idle outside a
+// transaction block, never inside one).
+const relationsQuery = `SELECT c.oid, c.relfilenode, c.relkind, n.nspname, c.relname, coalesce(i.indrelid, 0),
+  CASE WHEN c.relkind IN ('r','m') THEN pg_stat_get_xact_numscans(c.oid) ELSE 0 END
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
 WHERE ` + userRelations
 
@@ -262,6 +276,7 @@ type relation struct {
 	rel      hazard.Relation
 	filenode uint32
 	indrelid uint32
+	scans    int64
 }
 
 // relLock is a row of locksQuery.
@@ -284,16 +299,17 @@ func (s *Shadow) relations(ctx context.Context) (map[uint32]relation, error) {
 func parseRelations(res *pgconn.Result) (map[uint32]relation, error) {
 	out := make(map[uint32]relation, len(res.Rows))
 	for _, row := range res.Rows {
-		if len(row) != 6 {
+		if len(row) != 7 {
 			return nil, fmt.Errorf("relations: %d columns", len(row))
 		}
 		oid, err1 := parseOID(row[0])
 		fn, err2 := parseOID(row[1])
 		ind, err3 := parseOID(row[5])
-		if err := errors.Join(err1, err2, err3); err != nil {
+		scans, err4 := strconv.ParseInt(string(row[6]), 10, 64)
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			return nil, err
 		}
-		out[oid] = relation{rel: hazard.Relation{Schema: string(row[3]), Name: string(row[4]), Kind: string(row[2])}, filenode: fn, indrelid: ind}
+		out[oid] = relation{rel: hazard.Relation{Schema: string(row[3]), Name: string(row[4]), Kind: string(row[2])}, filenode: fn, indrelid: ind, scans: scans}
 	}
 	return out, nil
 }
