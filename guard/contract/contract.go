@@ -65,15 +65,18 @@ type LockedTable struct {
 	Snapshot   schema.Table  `json:"snapshot"`
 	Enums      []schema.Enum `json:"enums,omitempty"` // enum types the table's columns use, as locked
 	// Model is the version of the schema model the snapshot was taken
-	// with (SnapshotModel); absent (0) in files of earlier releases, whose
-	// snapshots have no triggers: Drift takes the live table's triggers as
-	// they are for those, until the table is promoted or locked again.
+	// with (SnapshotModel); absent (0) in files of earlier releases. What
+	// an older snapshot could not record (triggers before 2; deferrability,
+	// MATCH and NULLS NOT DISTINCT before 3), Drift takes from the live
+	// table as it is, until the table is promoted or locked again.
 	Model int `json:"model,omitempty"`
 }
 
 // SnapshotModel is the version of the schema model a snapshot taken now
-// has: 2 since snapshots hold triggers.
-const SnapshotModel = 2
+// has: 2 since snapshots hold triggers, 3 since they hold the
+// deferrability and MATCH of foreign keys and the NULLS NOT DISTINCT and
+// deferrability of unique constraints.
+const SnapshotModel = 3
 
 // EffectiveMode returns the table's own mode, or the contract's when the
 // table has none.

@@ -52,6 +52,42 @@ const bookingsDDL = `CREATE TABLE bookings (
     CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&)
 )`
 
+// A snapshot of an earlier release does not record whether a foreign key
+// is deferrable or a unique constraint NULLS NOT DISTINCT: the live table's
+// are taken as they are.
+func TestLegacySnapshotWithoutDeferrability(t *testing.T) {
+	url := pgtest.DB(t)
+	pgtest.Exec(t, url, `CREATE TABLE rooms (id int PRIMARY KEY);
+		CREATE TABLE bookings (id int PRIMARY KEY, room int CONSTRAINT bookings_room_fkey REFERENCES rooms DEFERRABLE INITIALLY DEFERRED,
+		    code text CONSTRAINT bookings_code_key UNIQUE NULLS NOT DISTINCT)`)
+	live, err := schema.Inspect(t.Context(), pgtest.Connect(t, url))
+	assert.NoError(t, err)
+	legacy := `{"version": 1, "mode": "auto", "tables": [{"table": "public.bookings", "locked_at": "2026-11-01T12:00:00Z", "snapshot": {
+		"schema": "public", "name": "bookings",
+		"columns": [{"name": "id", "type": "integer", "not_null": true, "position": 1}, {"name": "room", "type": "integer", "not_null": false, "position": 2},
+		            {"name": "code", "type": "text", "not_null": false, "position": 3}],
+		"primary_key": {"name": "bookings_pkey", "columns": ["id"]},
+		"uniques": [{"name": "bookings_code_key", "columns": ["code"]}],
+		"foreign_keys": [{"name": "bookings_room_fkey", "columns": ["room"], "referenced_schema": "public", "referenced_table": "rooms",
+		                  "referenced_columns": ["id"], "on_delete": "NO ACTION", "on_update": "NO ACTION"}]}}]}`
+	c, err := contract.Parse("legacy.json", []byte(legacy))
+	assert.NoError(t, err)
+	assert.Equal(t, []diff.Change(nil), c.Drift(live))
+
+	// Locked now, the snapshot holds them, and a change is seen.
+	c = contract.New()
+	_, err = c.Lock(live, nil, contract.ModeAuto, t0)
+	assert.NoError(t, err)
+	pgtest.Exec(t, url, `ALTER TABLE bookings ALTER CONSTRAINT bookings_room_fkey NOT DEFERRABLE`)
+	live, err = schema.Inspect(t.Context(), pgtest.Connect(t, url))
+	assert.NoError(t, err)
+	var kinds []diff.Kind
+	for _, ch := range c.Drift(live) {
+		kinds = append(kinds, ch.Kind)
+	}
+	assert.Equal(t, []diff.Kind{diff.ForeignKeyChanged}, kinds)
+}
+
 // A contract written before exclusion constraints had a place of their own
 // still loads, and compares equal to the table it was locked from: no
 // check_removed + exclusion_added to block an auto-mode run.

@@ -147,9 +147,7 @@ func (c *Contract) Drift(live *schema.Schema) []diff.Change {
 		t := live.Table(lt.Snapshot.Schema, lt.Snapshot.Name)
 		if t != nil {
 			after.Tables = append(after.Tables, *t)
-			if lt.Model < SnapshotModel {
-				snap.Triggers = t.Triggers // not recorded: taken as they are
-			}
+			snap = unrecorded(lt.Model, snap, t)
 		}
 		before.Tables = append(before.Tables, snap)
 		for _, e := range lt.Enums {
@@ -163,6 +161,37 @@ func (c *Contract) Drift(live *schema.Schema) []diff.Change {
 		}
 	}
 	return diff.Schemas(before.Canonical(), after.Canonical())
+}
+
+// unrecorded returns snap with what a snapshot of model could not record
+// taken from live, as it is.
+func unrecorded(model int, snap schema.Table, live *schema.Table) schema.Table {
+	if model < 2 {
+		snap.Triggers = live.Triggers
+	}
+	if model < 3 {
+		fks := make([]schema.ForeignKey, len(snap.ForeignKeys))
+		for i, fk := range snap.ForeignKeys {
+			for _, l := range live.ForeignKeys {
+				if l.Name == fk.Name {
+					fk.Deferrable, fk.Match = l.Deferrable, l.Match
+				}
+			}
+			fks[i] = fk
+		}
+		snap.ForeignKeys = fks
+		uqs := make([]schema.Unique, len(snap.Uniques))
+		for i, u := range snap.Uniques {
+			for _, l := range live.Uniques {
+				if l.Name == u.Name {
+					u.NullsNotDistinct, u.Deferrable = l.NullsNotDistinct, l.Deferrable
+				}
+			}
+			uqs[i] = u
+		}
+		snap.Uniques = uqs
+	}
+	return snap
 }
 
 // SetMode sets the contract's lock mode.

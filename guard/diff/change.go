@@ -162,6 +162,10 @@ const (
 	// unique key by one on the same columns and more.
 	CheckLoosened  Kind = "check_loosened"
 	UniqueLoosened Kind = "unique_loosened"
+
+	// ForeignKeyChanged: a foreign key of the same name, columns and
+	// referenced table with other actions, MATCH or deferrability.
+	ForeignKeyChanged Kind = "foreign_key_changed"
 )
 
 // losesData reports whether a change of kind k loses rows or values.

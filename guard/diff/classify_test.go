@@ -280,6 +280,16 @@ var classifyCases = []classifyCase{
 		`ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx`,
 		nil},
 
+	{"unique made NULLS NOT DISTINCT", usersTable + `ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE (name);`,
+		`ALTER TABLE users DROP CONSTRAINT users_name_key; ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE NULLS NOT DISTINCT (name)`,
+		[]kind{{diff.UniqueRemoved, risky}, {diff.UniqueAdded, risky}}},
+	{"unique NULLS NOT DISTINCT renamed", usersTable + `ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE NULLS NOT DISTINCT (name);`,
+		`ALTER TABLE users RENAME CONSTRAINT users_name_key TO users_name_uq`,
+		nil},
+	{"deferrable unique is not a unique index", usersTable + `ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE (name) DEFERRABLE;`,
+		`ALTER TABLE users DROP CONSTRAINT users_name_key; CREATE UNIQUE INDEX users_name_idx ON users (name)`,
+		[]kind{{diff.UniqueRemoved, risky}, {diff.UniqueAdded, risky}}},
+
 	// Checks.
 	{"check added", usersTable, `ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 0)`,
 		[]kind{{diff.CheckAdded, risky}}},
@@ -344,6 +354,17 @@ var classifyCases = []classifyCase{
 		[]kind{{diff.ForeignKeyRemoved, safe}}},
 	{"foreign key action changed", usersAndPosts,
 		`ALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey; ALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE RESTRICT`,
+		[]kind{{diff.ForeignKeyChanged, risky}}},
+	{"foreign key made deferrable", usersAndPosts, `ALTER TABLE posts ALTER CONSTRAINT posts_user_id_fkey DEFERRABLE INITIALLY DEFERRED`,
+		[]kind{{diff.ForeignKeyChanged, safe}}},
+	{"foreign key no longer deferrable", usersAndPosts + `ALTER TABLE posts ALTER CONSTRAINT posts_user_id_fkey DEFERRABLE INITIALLY DEFERRED;`,
+		`ALTER TABLE posts ALTER CONSTRAINT posts_user_id_fkey NOT DEFERRABLE`,
+		[]kind{{diff.ForeignKeyChanged, risky}}},
+	{"foreign key made MATCH FULL", usersAndPosts,
+		`ALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey; ALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) MATCH FULL ON DELETE CASCADE`,
+		[]kind{{diff.ForeignKeyChanged, risky}}},
+	{"foreign key replaced under another name", usersAndPosts,
+		`ALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey; ALTER TABLE posts ADD CONSTRAINT posts_author_fkey FOREIGN KEY (user_id) REFERENCES users (id)`,
 		[]kind{{diff.ForeignKeyRemoved, safe}, {diff.ForeignKeyAdded, risky}}},
 	{"foreign key renamed", usersAndPosts, `ALTER TABLE posts RENAME CONSTRAINT posts_user_id_fkey TO posts_author_fk`,
 		nil},
@@ -741,7 +762,7 @@ var allKinds = []diff.Kind{
 	diff.TriggerAdded, diff.TriggerRemoved, diff.TriggerChanged, diff.TriggerEnabledChanged,
 	diff.SequenceAdded, diff.SequenceRemoved, diff.SequenceNarrowed, diff.SequenceChanged,
 	diff.ExtensionAdded, diff.ExtensionRemoved, diff.ExtensionChanged,
-	diff.CheckLoosened, diff.UniqueLoosened,
+	diff.CheckLoosened, diff.UniqueLoosened, diff.ForeignKeyChanged,
 }
 
 // Every case named in withoutIdentity exists.

@@ -110,6 +110,8 @@
 //	foreign_key_added         risky
 //	                          safe       on columns all added in the same comparison
 //	foreign_key_removed       safe
+//	foreign_key_changed       risky      same name, columns and references; other actions, MATCH or deferrability
+//	                          safe       only made DEFERRABLE
 //	exclusion_added           risky      old writes of conflicting rows now fail
 //	                          safe       on columns all added in the same comparison, without defaults
 //	exclusion_removed         safe       loosens

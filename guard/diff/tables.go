@@ -202,7 +202,19 @@ func uniquesOf(t *schema.Table, renames map[string]string) []uniqueness {
 	var out []uniqueness
 	for _, u := range t.Uniques {
 		cols := mapNames(u.Columns, renames)
-		out = append(out, uniqueness{key: "(" + strings.Join(cols, "\x00") + ")", name: u.Name, desc: columnList(u.Columns), cols: cols})
+		key, desc := "("+strings.Join(cols, "\x00")+")", columnList(u.Columns)
+		if u.NullsNotDistinct || u.Deferrable != "" {
+			// Not the same rule as a plain unique index on the columns.
+			key += fmt.Sprintf("\x01%v\x01%s", u.NullsNotDistinct, u.Deferrable)
+			if u.NullsNotDistinct {
+				desc = "NULLS NOT DISTINCT " + desc
+			}
+			if u.Deferrable != "" {
+				desc += " DEFERRABLE INITIALLY " + strings.ToUpper(u.Deferrable)
+			}
+			cols = nil
+		}
+		out = append(out, uniqueness{key: key, name: u.Name, desc: desc, cols: cols})
 	}
 	for _, ix := range t.Indexes {
 		def, ok := parseIndexDef(ix.Definition)
@@ -226,7 +238,7 @@ func uniquesOf(t *schema.Table, renames map[string]string) []uniqueness {
 
 func (d *differ) uniques(table string, before, after *schema.Table, renames map[string]string) {
 	if slices.Equal(before.Indexes, after.Indexes) && slices.EqualFunc(before.Uniques, after.Uniques, func(a, b schema.Unique) bool {
-		return a.Name == b.Name && slices.Equal(a.Columns, b.Columns)
+		return a.Name == b.Name && slices.Equal(a.Columns, b.Columns) && a.NullsNotDistinct == b.NullsNotDistinct && a.Deferrable == b.Deferrable
 	}) {
 		return
 	}
@@ -429,7 +441,7 @@ func (d *differ) fkKey(fk schema.ForeignKey, own map[string]string, mapRefs bool
 		}
 	}
 	return strings.Join(cols, "\x00") + "\x01" + ref.schema + "\x00" + ref.name + "\x01" +
-		strings.Join(refs, "\x00") + "\x01" + fk.OnDelete + "\x01" + fk.OnUpdate
+		strings.Join(refs, "\x00") + "\x01" + fk.OnDelete + "\x01" + fk.OnUpdate + "\x01" + fk.Deferrable + "\x01" + fk.Match
 }
 
 func fkDesc(fk schema.ForeignKey) string {
@@ -441,6 +453,12 @@ func fkDesc(fk schema.ForeignKey) string {
 	if fk.OnUpdate != "" && fk.OnUpdate != "NO ACTION" {
 		s += " ON UPDATE " + fk.OnUpdate
 	}
+	if fk.Match != "" {
+		s += " MATCH " + strings.ToUpper(fk.Match)
+	}
+	if fk.Deferrable != "" {
+		s += " DEFERRABLE INITIALLY " + strings.ToUpper(fk.Deferrable)
+	}
 	return s
 }
 
@@ -451,11 +469,43 @@ func (d *differ) foreignKeys(table string, before, after []schema.ForeignKey, ow
 	removed, added := matchKeyedSides(before, after,
 		func(fk schema.ForeignKey) string { return d.fkKey(fk, own, true) },
 		func(fk schema.ForeignKey) string { return d.fkKey(fk, nil, false) })
+	// One removed and one added under a name, on the same columns and
+	// referenced table: its actions, MATCH or deferrability changed.
+	changed := map[int]bool{} // indexes in added
+	removed = slices.DeleteFunc(removed, func(b schema.ForeignKey) bool {
+		ref := objKey{b.ReferencedSchema, b.ReferencedTable}
+		refCols := mapNames(b.ReferencedColumns, d.renames[ref])
+		if to, ok := d.tableRenames[ref]; ok {
+			ref = to
+		}
+		for i, a := range added {
+			if changed[i] || a.Name != b.Name || !slices.Equal(mapNames(b.Columns, own), a.Columns) ||
+				ref != (objKey{a.ReferencedSchema, a.ReferencedTable}) || !slices.Equal(refCols, a.ReferencedColumns) {
+				continue
+			}
+			changed[i] = true
+			c := Change{Kind: ForeignKeyChanged, Impact: Risky, Table: table, Object: sub(table, a.Name),
+				Message: fmt.Sprintf("foreign key %s changed from %s to %s", quoteIdent(a.Name), fkDesc(b), fkDesc(a)),
+				Hint:    "old deletes and updates of the referenced rows now cascade, fail or wait otherwise: check the code that makes them"}
+			bb := b
+			bb.Deferrable = a.Deferrable
+			if b.Deferrable == "" && a.Deferrable != "" && d.fkKey(bb, own, true) == d.fkKey(a, nil, false) {
+				// Only made deferrable: checks may wait for the commit.
+				c.Impact, c.Hint = Safe, ""
+			}
+			d.add(c)
+			return true
+		}
+		return false
+	})
 	for _, fk := range removed {
 		d.add(Change{Kind: ForeignKeyRemoved, Impact: Safe, Table: table, Object: sub(table, fk.Name),
 			Message: fmt.Sprintf("foreign key %s %s was removed", quoteIdent(fk.Name), fkDesc(fk))})
 	}
-	for _, fk := range added {
+	for i, fk := range added {
+		if changed[i] {
+			continue
+		}
 		if d.allFresh(fk.Columns, false) {
 			d.add(Change{Kind: ForeignKeyAdded, Impact: Safe, Table: table, Object: sub(table, fk.Name),
 				Message: fmt.Sprintf("foreign key %s %s was added, on columns added with it: old writes leave them NULL (or at their default, which the existing rows passed)", quoteIdent(fk.Name), fkDesc(fk))})
@@ -469,7 +519,7 @@ func (d *differ) foreignKeys(table string, before, after []schema.ForeignKey, ow
 
 func fkEqual(a, b schema.ForeignKey) bool {
 	return a.Name == b.Name && a.ReferencedSchema == b.ReferencedSchema && a.ReferencedTable == b.ReferencedTable &&
-		a.OnDelete == b.OnDelete && a.OnUpdate == b.OnUpdate &&
+		a.OnDelete == b.OnDelete && a.OnUpdate == b.OnUpdate && a.Deferrable == b.Deferrable && a.Match == b.Match &&
 		slices.Equal(a.Columns, b.Columns) && slices.Equal(a.ReferencedColumns, b.ReferencedColumns)
 }
 

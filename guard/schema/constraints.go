@@ -20,6 +20,9 @@ type constraintRow struct {
 	OnDelete          string  `db:"on_delete"`
 	OnUpdate          string  `db:"on_update"`
 	Definition        string  `db:"definition"`
+	Deferrable        string  `db:"deferrable"`
+	Match             string  `db:"match"`
+	NullsNotDistinct  bool    `db:"nulls_not_distinct"`
 	// Of an exclusion constraint (see constraints.sql):
 	ExclusionMethod    string   `db:"exclusion_method"`
 	ExclusionElements  []string `db:"exclusion_elements"`
@@ -33,6 +36,10 @@ type constraintRow struct {
 var fkActions = map[string]string{
 	"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT",
 }
+
+// fkMatch spells out pg_constraint.confmatchtype; MATCH SIMPLE, the
+// default, is the zero value.
+var fkMatch = map[string]string{"s": "", "f": "full", "p": "partial"}
 
 // pendingFK is a foreign key whose referenced table and columns are not known
 // yet: it references a table tableReader did not read.
@@ -66,7 +73,7 @@ func readConstraints(crs []*constraintRow, s *Schema, tabs tableIndex) ([]pendin
 		case "p":
 			t.PrimaryKey = &PrimaryKey{Name: cr.Name, Columns: cols}
 		case "u":
-			t.Uniques = append(t.Uniques, Unique{Name: cr.Name, Columns: cols})
+			t.Uniques = append(t.Uniques, Unique{Name: cr.Name, Columns: cols, NullsNotDistinct: cr.NullsNotDistinct, Deferrable: cr.Deferrable})
 		case "f":
 			var refSchema, refTable string
 			var refCols []string
@@ -89,6 +96,8 @@ func readConstraints(crs []*constraintRow, s *Schema, tabs tableIndex) ([]pendin
 				ReferencedColumns: refCols,
 				OnDelete:          fkActions[cr.OnDelete],
 				OnUpdate:          fkActions[cr.OnUpdate],
+				Deferrable:        cr.Deferrable,
+				Match:             fkMatch[cr.Match],
 			})
 		case "c":
 			t.Checks = append(t.Checks, Check{Name: cr.Name, Expression: cr.Definition})

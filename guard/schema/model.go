@@ -89,8 +89,10 @@ type PrimaryKey struct {
 
 // Unique is a UNIQUE constraint.
 type Unique struct {
-	Name    string   `json:"name"`
-	Columns []string `json:"columns"` // in key order
+	Name             string   `json:"name"`
+	Columns          []string `json:"columns"`                      // in key order
+	NullsNotDistinct bool     `json:"nulls_not_distinct,omitempty"` // UNIQUE NULLS NOT DISTINCT
+	Deferrable       string   `json:"deferrable,omitempty"`         // see ForeignKey.Deferrable
 }
 
 // ForeignKey is a FOREIGN KEY constraint.
@@ -102,6 +104,10 @@ type ForeignKey struct {
 	ReferencedColumns []string `json:"referenced_columns"`
 	OnDelete          string   `json:"on_delete"` // "NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT"
 	OnUpdate          string   `json:"on_update"`
+	// Deferrable is "" for a constraint that is not DEFERRABLE, "immediate"
+	// for DEFERRABLE INITIALLY IMMEDIATE, "deferred" for INITIALLY DEFERRED.
+	Deferrable string `json:"deferrable,omitempty"`
+	Match      string `json:"match,omitempty"` // "" for MATCH SIMPLE (the default), "full" or "partial"
 }
 
 // Check is a CHECK constraint.

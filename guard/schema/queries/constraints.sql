@@ -26,6 +26,11 @@ SELECT
     con.confdeltype::text                 AS on_delete,
     con.confupdtype::text                 AS on_update,
     CASE WHEN con.contype IN ('c', 'x') THEN pg_get_constraintdef(con.oid) ELSE '' END AS definition,
+    CASE WHEN NOT con.condeferrable THEN '' WHEN con.condeferred THEN 'deferred' ELSE 'immediate' END AS deferrable,
+    con.confmatchtype::text               AS match,
+    CASE WHEN con.contype = 'u' THEN coalesce((
+        SELECT i.indnullsnotdistinct FROM pg_index i WHERE i.indexrelid = con.conindid
+    ), false) ELSE false END              AS nulls_not_distinct,
     -- Each CASE runs its subqueries for an exclusion constraint only: a
     -- lateral join filtered on contype ran them for every constraint (the
     -- filter is applied after the join), which tripled this query's time.
