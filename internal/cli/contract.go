@@ -20,7 +20,7 @@ consumers depend on. Commit it next to your migrations: accepting a breaking
 change is then a reviewed diff in a pull request.`,
 	}
 	cmd.AddCommand(newContractLockCmd(g), newContractUnlockCmd(g), newContractModeCmd(g),
-		newContractShowCmd(g), newContractDiffCmd(g), newContractPromoteCmd(g))
+		newContractShowCmd(g), newContractDiffCmd(g), newContractPromoteCmd(g), newContractExportCmd(g))
 	return cmd
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/schemaguard/guard/guard/contract"
+	"github.com/schemaguard/guard/guard/export"
 	"github.com/schemaguard/guard/guard/shadow"
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/verify"
@@ -19,6 +21,7 @@ func newVerifyCmd(g *globals) *cobra.Command {
 	var queries []string
 	var requireDown bool
 	var sumFile string
+	var generated []string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Prove the migration history in a throwaway database (for CI); exit 1 when a check fails, 3 when the contract blocks",
@@ -66,6 +69,9 @@ check failed, 3 only the contract blocks.`,
 			if _, err := os.Stat(dir); err != nil {
 				return &hintError{err: fmt.Errorf("verify: migrations folder %s: %w", dir, errors.Unwrap(err)),
 					hint: "run guard verify from the project's root, or pass --source file://DIR"}
+			}
+			if err := checkGenerated(g, generated); err != nil {
+				return err
 			}
 			// The files golang-migrate would get wrong are set aside, to be
 			// reported as findings rather than refused.
@@ -132,7 +138,44 @@ check failed, 3 only the contract blocks.`,
 	f.StringArrayVar(&queries, "queries", nil, "application SQL to prepare against the final schema: a .sql file or a folder of them, e.g. sqlc's queries (repeatable)")
 	f.BoolVar(&requireDown, "require-down", false, "a migration without a down file is an error, not a warning")
 	f.StringVar(&sumFile, "sum-file", verify.DefaultSumFile, "the sum file's name in the migrations folder")
+	f.StringArrayVar(&generated, "generated", nil, "a file guard contract export wrote, committed with the code: fail (exit 1) when it is not what the contract produces now (repeatable)")
 	return cmd
+}
+
+// checkGenerated fails, naming the file and its first line that differs,
+// when a file guard contract export wrote is not what the contract file
+// produces now: a pull request that changes the contract must carry the
+// regenerated files.
+func checkGenerated(g *globals, files []string) error {
+	if len(files) == 0 {
+		return nil
+	}
+	c, err := contract.Load(g.contractPath)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			return usageError{fmt.Errorf("--generated %s: %w", f, errors.Unwrap(err))}
+		}
+		if err := export.Check(c, f, body); err != nil {
+			var me *export.MismatchError
+			if errors.As(err, &me) {
+				return &hintError{err: fmt.Errorf("%s:%d: not what the contract %s produces (--format %s): %s", f, me.Line, g.contractPath, me.Format, quoteLine(me.Got)), hint: me.Hint()}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// quoteLine shows a line of a file in an error: quoted, cut when long.
+func quoteLine(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 // sourceDir returns the migrations folder --source names (file://DIR or a
