@@ -23,6 +23,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 	}
+	r.writeHazards(b)
 	fmt.Fprintf(b, "\n%s\n", r.Verdict())
 	return b.Flush()
 }
@@ -51,6 +52,7 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 		}
 		fmt.Fprintf(b, "::%s %s::%s\n", f.Severity, strings.Join(props, ","), escapeData(msg))
 	}
+	r.writeHazardAnnotations(b)
 	r.writeHeader(b)
 	fmt.Fprintf(b, "\n%s\n", r.Verdict())
 	return b.Flush()

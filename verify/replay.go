@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/hazard"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/shadow"
 	"github.com/schemaguard/guard/guard/source"
@@ -68,6 +69,7 @@ func (r *run) replay(ctx context.Context) (_ *schema.Schema, err error) {
 			return nil, fmt.Errorf("verify: the history applied in one shadow database but not in another up to %s", r.src.Migrations[w.lo-1].Up)
 		}
 		r.rep.Findings = append(r.rep.Findings, w.findings...)
+		r.rep.Hazards = append(r.rep.Hazards, w.hazards...)
 		maps.Copy(r.drift, w.drift)
 		t.checked += w.t.checked
 		t.missing += w.t.missing
@@ -133,6 +135,7 @@ type walker struct {
 	sh     *shadow.Shadow
 
 	findings []Finding
+	hazards  []hazard.Hazard // see observe
 	// drift[k] holds the keys of the contract's drift from the schema after
 	// the first k migrations, for each k where that schema was inspected
 	// (with a contract only): it tells which migration made a change.
@@ -189,7 +192,7 @@ func (w *walker) walk(ctx context.Context) (stopped bool, err error) {
 		if err != nil {
 			return false, err
 		}
-		if err := w.sh.Step(ctx, w.r.src, source.UpStep(m)); err != nil {
+		if err := w.observe(ctx, m); err != nil {
 			return w.applyFailed(ctx, err, t)
 		}
 		t.checked++

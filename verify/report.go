@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/schemaguard/guard/guard/contract"
+	"github.com/schemaguard/guard/guard/hazard"
 	"github.com/schemaguard/guard/guard/source"
 )
 
@@ -103,6 +104,11 @@ type Report struct {
 	// change of every table, blocked or not. Absent when no contract was
 	// checked.
 	Contract *contract.Report `json:"contract,omitempty"`
+	// Hazards are what each file's statements did while they ran in the
+	// shadow (see package hazard) that lasts longer the bigger the table
+	// is, on the shadow's own tables: no sizes, and no brief locks (a
+	// plan against the target reports those). Absent when there are none.
+	Hazards []hazard.Hazard `json:"hazards,omitempty"`
 	// Summary counts the findings.
 	Summary Summary `json:"summary"`
 }
