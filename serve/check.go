@@ -27,6 +27,7 @@ type claim struct {
 	contractPath string
 	interval     time.Duration
 	claimedAt    time.Time // the state server's clock
+	scheduled    time.Time // when the check was due
 	takeover     bool      // the lease was another replica's, expired
 }
 
@@ -110,7 +111,7 @@ func (s *Service) claimTargets(ctx context.Context, n int) ([]claim, error) {
 		SET lease_owner = $1, lease_until = now() + $3 * interval '1 millisecond'
 		FROM due WHERE t.id = due.id
 		RETURNING t.id, t.name, t.url_sealed, t.schemas, t.tables, t.contract::text,
-			coalesce(t.contract_path, ''), t.interval_seconds, now(), due.lease_owner IS NOT NULL`,
+			coalesce(t.contract_path, ''), t.interval_seconds, now(), t.next_check_at, due.lease_owner IS NOT NULL`,
 		s.o.replica, n, s.o.leaseTimeout.Milliseconds())
 	if err != nil {
 		return nil, err
@@ -122,7 +123,7 @@ func (s *Service) claimTargets(ctx context.Context, n int) ([]claim, error) {
 		var contractText *string
 		var interval int
 		if err := rows.Scan(&c.id, &c.name, &c.sealed, &c.schemas, &c.tables, &contractText,
-			&c.contractPath, &interval, &c.claimedAt, &c.takeover); err != nil {
+			&c.contractPath, &interval, &c.claimedAt, &c.scheduled, &c.takeover); err != nil {
 			return nil, err
 		}
 		if contractText != nil {
@@ -132,6 +133,17 @@ func (s *Service) claimTargets(ctx context.Context, n int) ([]claim, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// next is when the target's next check is due: one interval after this
+// one was due, so that a check that waited for a free slot does not push
+// the following ones later; one interval after the claim when this one
+// was late by an interval or more (a replica was down, say).
+func (c claim) next() time.Time {
+	if n := c.scheduled.Add(c.interval); n.After(c.claimedAt) {
+		return n
+	}
+	return c.claimedAt.Add(c.interval)
 }
 
 // checkClaimed checks one target whose lease this replica holds, renewing
@@ -273,7 +285,7 @@ func (s *Service) record(ctx context.Context, c claim, live *schema.Schema, chec
 		s.o.log.Warn("target unreachable", "target", c.name, "err", msg)
 		if _, err := tx.Exec(ctx, `UPDATE guard_serve.targets SET checks = checks + 1, last_check_at = now(),
 			last_duration_ms = $2, last_error = $3, lease_owner = NULL, lease_until = NULL, next_check_at = $4
-			WHERE id = $1`, c.id, ms, msg, c.claimedAt.Add(c.interval)); err != nil {
+			WHERE id = $1`, c.id, ms, msg, c.next()); err != nil {
 			return err
 		}
 	} else {
@@ -297,7 +309,7 @@ func (s *Service) record(ctx context.Context, c claim, live *schema.Schema, chec
 		if _, err := tx.Exec(ctx, `UPDATE guard_serve.targets SET checks = checks + 1, last_check_at = now(),
 			last_success_at = now(), last_duration_ms = $2, last_error = NULL, lease_owner = NULL, lease_until = NULL,
 			next_check_at = $3, contract_drift = $4, contract_blocked = $5 WHERE id = $1`,
-			c.id, ms, c.claimedAt.Add(c.interval), drift, blocked); err != nil {
+			c.id, ms, c.next(), drift, blocked); err != nil {
 			return err
 		}
 	}
