@@ -67,7 +67,8 @@ type LockedTable struct {
 	// Model is the version of the schema model the snapshot was taken
 	// with (SnapshotModel); absent (0) in files of earlier releases. What
 	// an older snapshot could not record (triggers before 2; deferrability,
-	// MATCH and NULLS NOT DISTINCT before 3), Drift takes from the live
+	// MATCH and NULLS NOT DISTINCT before 3; row-level security and
+	// policies before 4), Drift takes from the live
 	// table as it is, until the table is promoted or locked again.
 	Model int `json:"model,omitempty"`
 }
@@ -75,8 +76,9 @@ type LockedTable struct {
 // SnapshotModel is the version of the schema model a snapshot taken now
 // has: 2 since snapshots hold triggers, 3 since they hold the
 // deferrability and MATCH of foreign keys and the NULLS NOT DISTINCT and
-// deferrability of unique constraints.
-const SnapshotModel = 3
+// deferrability of unique constraints, 4 since they hold row-level
+// security and policies.
+const SnapshotModel = 4
 
 // EffectiveMode returns the table's own mode, or the contract's when the
 // table has none.

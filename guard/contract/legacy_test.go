@@ -150,14 +150,16 @@ func TestJudgeBlocksDataLossTheFinalSchemaHides(t *testing.T) {
 	assert.False(t, c.Judge(live(accounts), nil).Blocked, "no steps: the drift alone")
 }
 
-// A snapshot of an earlier release has no triggers: the live table's are
-// taken as they are, not as added; once promoted, the snapshot holds them
-// and a trigger dropped is seen.
+// A snapshot of an earlier release has no triggers, row-level security or
+// policies: the live table's are taken as they are, not as added; once
+// promoted, the snapshot holds them and a trigger dropped is seen.
 func TestLegacySnapshotWithoutTriggers(t *testing.T) {
 	url := pgtest.DB(t)
 	pgtest.Exec(t, url, bookingsDDL+`;
 		CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
-		CREATE TRIGGER bookings_touch BEFORE UPDATE ON bookings FOR EACH ROW EXECUTE FUNCTION touch()`)
+		CREATE TRIGGER bookings_touch BEFORE UPDATE ON bookings FOR EACH ROW EXECUTE FUNCTION touch();
+		CREATE POLICY bookings_all ON bookings USING (true);
+		ALTER TABLE bookings ENABLE ROW LEVEL SECURITY`)
 	conn := pgtest.Connect(t, url)
 	live, err := schema.Inspect(t.Context(), conn)
 	assert.NoError(t, err)

@@ -191,6 +191,9 @@ func unrecorded(model int, snap schema.Table, live *schema.Table) schema.Table {
 		}
 		snap.Uniques = uqs
 	}
+	if model < 4 {
+		snap.RowSecurity, snap.ForceRowSecurity, snap.Policies = live.RowSecurity, live.ForceRowSecurity, live.Policies
+	}
 	return snap
 }
 

@@ -166,6 +166,15 @@ const (
 	// ForeignKeyChanged: a foreign key of the same name, columns and
 	// referenced table with other actions, MATCH or deferrability.
 	ForeignKeyChanged Kind = "foreign_key_changed"
+
+	// Row-level security of a table: RowSecurityForced is FORCE turned on
+	// (breaking) or off (risky). Policies matter while it is enabled.
+	RowSecurityEnabled  Kind = "row_security_enabled"
+	RowSecurityDisabled Kind = "row_security_disabled"
+	RowSecurityForced   Kind = "row_security_forced"
+	PolicyAdded         Kind = "policy_added"
+	PolicyRemoved       Kind = "policy_removed"
+	PolicyChanged       Kind = "policy_changed"
 )
 
 // losesData reports whether a change of kind k loses rows or values.

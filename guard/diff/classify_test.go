@@ -79,6 +79,10 @@ CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.seen :=
 const usersTouched = usersTable + fnTouch + `
 CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();`
 
+const usersRLS = usersTable + `
+CREATE POLICY users_own ON users USING (email = current_user);
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;`
+
 var classifyCases = []classifyCase{
 	// Tables.
 	{"table added", usersTable, `CREATE TABLE tags (id int PRIMARY KEY, name text NOT NULL)`,
@@ -575,6 +579,30 @@ var classifyCases = []classifyCase{
 		`ALTER TABLE t ALTER COLUMN at SET DEFAULT statement_timestamp()`,
 		[]kind{{diff.ColumnDefaultChanged, risky}}},
 
+	// Row-level security and policies.
+	{"row-level security enabled", usersTable, `ALTER TABLE users ENABLE ROW LEVEL SECURITY`,
+		[]kind{{diff.RowSecurityEnabled, breaking}}},
+	{"row-level security enabled with a policy", usersTable,
+		`CREATE POLICY users_all ON users USING (true); ALTER TABLE users ENABLE ROW LEVEL SECURITY`,
+		[]kind{{diff.RowSecurityEnabled, breaking}, {diff.PolicyAdded, safe}}},
+	{"row-level security disabled", usersRLS, `ALTER TABLE users DISABLE ROW LEVEL SECURITY`,
+		[]kind{{diff.RowSecurityDisabled, risky}}},
+	{"row-level security forced", usersRLS, `ALTER TABLE users FORCE ROW LEVEL SECURITY`,
+		[]kind{{diff.RowSecurityForced, breaking}}},
+	{"permissive policy added", usersRLS, `CREATE POLICY users_adults ON users FOR SELECT USING (age >= 18)`,
+		[]kind{{diff.PolicyAdded, safe}}},
+	{"restrictive policy added", usersRLS, `CREATE POLICY users_adults ON users AS RESTRICTIVE FOR SELECT USING (age >= 18)`,
+		[]kind{{diff.PolicyAdded, risky}}},
+	{"permissive policy removed", usersRLS, `DROP POLICY users_own ON users`,
+		[]kind{{diff.PolicyRemoved, breaking}}},
+	{"policy changed", usersRLS, `ALTER POLICY users_own ON users USING (name = current_user::text)`,
+		[]kind{{diff.PolicyChanged, risky}}},
+	{"policy on a table without row-level security removed", usersTable + `CREATE POLICY users_own ON users USING (true);`,
+		`DROP POLICY users_own ON users`,
+		[]kind{{diff.PolicyRemoved, safe}}},
+	{"policy follows a renamed column", usersRLS, `ALTER TABLE users RENAME COLUMN email TO email_address`,
+		[]kind{{diff.ColumnRenamed, breaking}}},
+
 	// Found by an outside suite of DDL pairs (issue 11 §4).
 	{"primary key over a unique index", `CREATE TABLE t (id int NOT NULL, v text); CREATE UNIQUE INDEX t_id_idx ON t (id)`,
 		`ALTER TABLE t ADD PRIMARY KEY USING INDEX t_id_idx`,
@@ -763,6 +791,7 @@ var allKinds = []diff.Kind{
 	diff.SequenceAdded, diff.SequenceRemoved, diff.SequenceNarrowed, diff.SequenceChanged,
 	diff.ExtensionAdded, diff.ExtensionRemoved, diff.ExtensionChanged,
 	diff.CheckLoosened, diff.UniqueLoosened, diff.ForeignKeyChanged,
+	diff.RowSecurityEnabled, diff.RowSecurityDisabled, diff.RowSecurityForced, diff.PolicyAdded, diff.PolicyRemoved, diff.PolicyChanged,
 }
 
 // Every case named in withoutIdentity exists.

@@ -149,6 +149,12 @@
 //	extension_added           safe
 //	extension_removed         breaking
 //	extension_changed         risky      another version or schema
+//	row_security_enabled      breaking   roles no policy grants see and write no row
+//	row_security_disabled     risky
+//	row_security_forced       breaking   FORCE (the owner too); risky when no longer forced
+//	policy_added              safe       permissive; risky for a restrictive one while row-level security is on
+//	policy_removed            breaking   permissive, while row-level security is on; safe otherwise
+//	policy_changed            risky      while row-level security is on; safe otherwise
 //	data_truncated            breaking   TRUNCATE of a table that exists; data loss
 //	data_deleted              breaking   DELETE without WHERE of a table that exists; data loss
 //	data_updated              risky      UPDATE without WHERE of a table that exists, setting existing columns

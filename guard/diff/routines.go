@@ -257,3 +257,73 @@ func (d *differ) extensions(before, after []schema.Extension) {
 		}
 	})
 }
+
+// rowSecurity reports row-level security switched on or off, forced or not,
+// and the policies of a table that existed before. Whether the old code
+// still reads and writes its rows depends on the role it connects as:
+// enabling (or forcing) row-level security hides every row no policy
+// grants it, so it is breaking; policies matter only while it is enabled.
+func (d *differ) rowSecurity(table string, b, a *schema.Table, renames map[string]string) {
+	switch {
+	case !b.RowSecurity && a.RowSecurity:
+		d.add(Change{Kind: RowSecurityEnabled, Impact: Breaking, Table: table, Object: table,
+			Message: fmt.Sprintf("row-level security was enabled on %s: roles no policy grants see and write no row", quoteName(table)),
+			Hint:    "create the policies the app's role needs before enabling it, in the same migration, and check them against the role the old code connects as"})
+	case b.RowSecurity && !a.RowSecurity:
+		d.add(Change{Kind: RowSecurityDisabled, Impact: Risky, Table: table, Object: table,
+			Message: fmt.Sprintf("row-level security was disabled on %s: every row is visible to every role with privileges on it", quoteName(table)),
+			Hint:    "make sure no code relied on the policies to keep other tenants' rows out"})
+	}
+	switch {
+	case !b.ForceRowSecurity && a.ForceRowSecurity:
+		d.add(Change{Kind: RowSecurityForced, Impact: Breaking, Table: table, Object: table,
+			Message: fmt.Sprintf("row-level security was forced on %s: its owner is now subject to the policies too", quoteName(table)),
+			Hint:    "when the app connects as the table's owner, give it policies first"})
+	case b.ForceRowSecurity && !a.ForceRowSecurity:
+		d.add(Change{Kind: RowSecurityForced, Impact: Risky, Table: table, Object: table,
+			Message: fmt.Sprintf("row-level security is no longer forced on %s: its owner bypasses the policies", quoteName(table))})
+	}
+	active := a.RowSecurity
+	key := func(p schema.Policy, renames map[string]string) string {
+		return p.Command + "\x00" + fmt.Sprint(p.Restrictive) + "\x00" + strings.Join(p.Roles, ",") + "\x00" +
+			renameIdents(p.Using, renames) + "\x00" + renameIdents(p.WithCheck, renames)
+	}
+	after := make(map[string]schema.Policy, len(a.Policies))
+	for _, p := range a.Policies {
+		after[p.Name] = p
+	}
+	seen := make(map[string]bool, len(b.Policies))
+	for _, bp := range b.Policies {
+		seen[bp.Name] = true
+		ap, ok := after[bp.Name]
+		obj := sub(table, bp.Name)
+		switch {
+		case !ok:
+			c := Change{Kind: PolicyRemoved, Impact: Safe, Table: table, Object: obj,
+				Message: fmt.Sprintf("policy %s was removed", quoteIdent(bp.Name))}
+			if active && !bp.Restrictive {
+				c.Impact, c.Message = Breaking, c.Message+": the rows it granted are no longer visible or writable"
+				c.Hint = "create the policy that replaces it first"
+			}
+			d.add(c)
+		case key(bp, renames) != key(ap, nil):
+			c := Change{Kind: PolicyChanged, Impact: Safe, Table: table, Object: obj,
+				Message: fmt.Sprintf("policy %s changed", quoteIdent(bp.Name))}
+			if active {
+				c.Impact, c.Hint = Risky, "check that the old code's role still sees and writes the rows it needs"
+			}
+			d.add(c)
+		}
+	}
+	for _, ap := range a.Policies {
+		if seen[ap.Name] {
+			continue
+		}
+		c := Change{Kind: PolicyAdded, Impact: Safe, Table: table, Object: sub(table, ap.Name),
+			Message: fmt.Sprintf("policy %s was added (%s, %s)", quoteIdent(ap.Name), ap.Command, strings.Join(ap.Roles, ", "))}
+		if active && ap.Restrictive {
+			c.Impact, c.Hint = Risky, "a restrictive policy hides rows the permissive ones grant: check the old code's role against it"
+		}
+		d.add(c)
+	}
+}

@@ -92,6 +92,7 @@ func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	d.foreignKeys(q, before.ForeignKeys, after.ForeignKeys, own)
 	d.indexes(q, before.Indexes, after.Indexes, own)
 	d.triggers(q, before.QualifiedName(), before.Triggers, after.Triggers, own)
+	d.rowSecurity(q, before, after, own)
 }
 
 // notNullChecks returns the columns of t (by their names after renames)

@@ -41,7 +41,9 @@
 //     keys and unique constraints. (Earlier releases recorded them among the
 //     checks; Table.UpgradeLegacy reads such a snapshot.)
 //   - The triggers of each table (Table.Triggers: pg_get_triggerdef, the
-//     function, whether enabled), but the internal ones of foreign keys.
+//     function, whether enabled), but the internal ones of foreign keys;
+//     whether row-level security is enabled and forced, and its policies
+//     (command, permissive or restrictive, roles, USING, WITH CHECK).
 //   - Functions, procedures and aggregates (signature, kind, arguments,
 //     result, language, volatility, STRICT, SECURITY DEFINER and the sha256
 //     of the body; not the body itself), sequences but identity columns'

@@ -43,7 +43,7 @@ type savepointStarter interface {
 // connections sharing that snapshot (see WithParallelism). Given a pgx.Tx, it
 // reads in that transaction, inside a savepoint it rolls back, leaving the
 // transaction as it was. Any other Querier runs the queries as they are, with
-// its own search_path. Whatever the size of the schema, Inspect sends ten
+// its own search_path. Whatever the size of the schema, Inspect sends eleven
 // set-based catalog queries, pipelined, then two small lookups (pipelined)
 // naming the distinct column types and collations, and at most two more: for
 // foreign keys to tables it did not read, and for index definitions it could
@@ -168,6 +168,7 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 		return nil, fail("read views", err)
 	}
 	readTriggers(rows.side.triggers, s, tabs)
+	readPolicies(rows.side.policies, s, tabs)
 	s.Functions = readFunctions(rows.side.functions)
 	s.Sequences = readSequences(rows.side.sequences, tabs)
 	s.Extensions = readExtensions(rows.side.extensions)

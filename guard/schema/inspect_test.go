@@ -714,3 +714,23 @@ func TestInspectCanceled(t *testing.T) {
 	assert.True(t, strings.HasPrefix(err.Error(), `inspect schema "app", "public": begin transaction: `), err.Error())
 	assert.Equal(t, "", ie.Hint())
 }
+
+func TestInspectRowSecurityAndPolicies(t *testing.T) {
+	url := pgtest.DB(t)
+	role := "guard_app_" + pgtest.RandomSuffix()
+	pgtest.Exec(t, pgtest.Server(t), `CREATE ROLE `+role+` NOLOGIN`)
+	t.Cleanup(func() { pgtest.Exec(t, pgtest.Server(t), `DROP ROLE IF EXISTS `+role) })
+	pgtest.Exec(t, url, `CREATE TABLE docs (id int, owner text, tenant int);
+		ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+		ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+		CREATE POLICY docs_own ON docs FOR UPDATE TO `+role+` USING (owner = current_user) WITH CHECK (tenant > 0);
+		CREATE POLICY docs_tenant ON docs AS RESTRICTIVE USING (tenant = 1)`)
+	tab := inspect(t, url).Table("public", "docs")
+	assert.True(t, tab.RowSecurity)
+	assert.True(t, tab.ForceRowSecurity)
+	assert.Equal(t, []schema.Policy{
+		{Name: "docs_own", Command: "UPDATE", Roles: []string{role}, Using: "(owner = CURRENT_USER)", WithCheck: "(tenant > 0)"},
+		{Name: "docs_tenant", Command: "ALL", Restrictive: true, Roles: []string{"PUBLIC"}, Using: "(tenant = 1)"},
+	}, tab.Policies)
+	pgtest.Exec(t, url, `DROP TABLE docs`)
+}

@@ -50,6 +50,21 @@ type Table struct {
 	Exclusions  []Exclusion  `json:"exclusions,omitempty"`
 	Indexes     []Index      `json:"indexes,omitempty"`  // indexes not backing a constraint
 	Triggers    []Trigger    `json:"triggers,omitempty"` // but the internal ones (of foreign keys)
+	// RowSecurity is ENABLE ROW LEVEL SECURITY, ForceRowSecurity FORCE
+	// ROW LEVEL SECURITY (the owner too is subject to the policies).
+	RowSecurity      bool     `json:"row_security,omitempty"`
+	ForceRowSecurity bool     `json:"force_row_security,omitempty"`
+	Policies         []Policy `json:"policies,omitempty"`
+}
+
+// Policy is a row-level security policy.
+type Policy struct {
+	Name        string   `json:"name"`
+	Command     string   `json:"command"`               // "ALL", "SELECT", "INSERT", "UPDATE" or "DELETE"
+	Restrictive bool     `json:"restrictive,omitempty"` // AS RESTRICTIVE; permissive otherwise
+	Roles       []string `json:"roles"`                 // sorted; "PUBLIC" for all
+	Using       string   `json:"using,omitempty"`       // pg_get_expr of USING
+	WithCheck   string   `json:"with_check,omitempty"`  // pg_get_expr of WITH CHECK
 }
 
 // Column is a table column.
@@ -318,6 +333,7 @@ func (t *Table) canonical() {
 	slices.SortFunc(t.Exclusions, func(a, b Exclusion) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Indexes, func(a, b Index) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Triggers, func(a, b Trigger) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.Policies, func(a, b Policy) int { return cmp.Compare(a.Name, b.Name) })
 	if t.Columns == nil {
 		t.Columns = []Column{}
 	}

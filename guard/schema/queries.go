@@ -26,6 +26,7 @@ var (
 	triggersQuery    = mustQuery("triggers.sql")
 	sequencesQuery   = mustQuery("sequences.sql")
 	extensionsQuery  = mustQuery("extensions.sql")
+	policiesQuery    = mustQuery("policies.sql")
 )
 
 func mustQuery(name string) string {
@@ -63,6 +64,7 @@ type sideRows struct {
 	triggers    []*triggerRow
 	sequences   []*sequenceRow
 	extensions  []*extensionRow
+	policies    []*policyRow
 }
 
 // catalogQueries returns the catalog queries, in the order Inspect sends
@@ -118,6 +120,10 @@ func catalogQueries(schemas []string, rows *catalogRows) []query {
 		}},
 		{"read extensions", extensionsQuery, nil, func(r pgx.Rows) (err error) {
 			rows.side.extensions, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[extensionRow])
+			return err
+		}},
+		{"read policies", policiesQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.policies, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[policyRow])
 			return err
 		}},
 	}

@@ -93,3 +93,26 @@ func readExtensions(ers []*extensionRow) []Extension {
 	}
 	return out
 }
+
+// policyRow is a row of policies.sql.
+type policyRow struct {
+	TableOID   uint32   `db:"table_oid"`
+	Name       string   `db:"name"`
+	Command    string   `db:"command"`
+	Permissive bool     `db:"permissive"`
+	Roles      []string `db:"roles"`
+	Using      string   `db:"using_expr"`
+	WithCheck  string   `db:"check_expr"`
+}
+
+func readPolicies(prs []*policyRow, s *Schema, tabs tableIndex) {
+	for _, pr := range prs {
+		e, ok := tabs[pr.TableOID]
+		if !ok || e.index < 0 {
+			continue // a table left out
+		}
+		t := &s.Tables[e.index]
+		t.Policies = append(t.Policies, Policy{Name: pr.Name, Command: pr.Command, Restrictive: !pr.Permissive,
+			Roles: pr.Roles, Using: pr.Using, WithCheck: pr.WithCheck})
+	}
+}

@@ -34,6 +34,7 @@ func TestRowStructsMatchQueries(t *testing.T) {
 		{triggersQuery, schemas, triggerRow{}},
 		{sequencesQuery, schemas, sequenceRow{}},
 		{extensionsQuery, nil, extensionRow{}},
+		{policiesQuery, schemas, policyRow{}},
 	} {
 		typ := reflect.TypeOf(tc.row)
 		t.Run(typ.Name(), func(t *testing.T) {

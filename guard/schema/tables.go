@@ -20,6 +20,8 @@ type tableRow struct {
 	DefaultAttnums   []int16  `db:"default_attnums"`
 	DefaultExprs     []string `db:"default_exprs"`
 	DefaultGenerated []bool   `db:"default_generated"`
+	RowSecurity      bool     `db:"row_security"`
+	ForceRowSecurity bool     `db:"force_row_security"`
 }
 
 // tableIndex finds what tableReader read by table oid.
@@ -110,6 +112,7 @@ func (r *tableReader) add(tr *tableRow) error {
 	e.index = len(r.s.Tables)
 	e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
 	r.tabs[tr.OID] = e
-	r.s.Tables = append(r.s.Tables, Table{OID: ID(tr.OID), Schema: tr.Schema, Name: tr.Name, Columns: cols})
+	r.s.Tables = append(r.s.Tables, Table{OID: ID(tr.OID), Schema: tr.Schema, Name: tr.Name, Columns: cols,
+		RowSecurity: tr.RowSecurity, ForceRowSecurity: tr.ForceRowSecurity})
 	return nil
 }

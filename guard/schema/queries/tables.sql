@@ -25,7 +25,9 @@ SELECT
     coalesce(cols.collation_oids, '{}')   AS column_collation_oids,
     coalesce(defs.attnums, '{}')          AS default_attnums,
     coalesce(defs.exprs, '{}')            AS default_exprs,
-    coalesce(defs.generated, '{}')        AS default_generated
+    coalesce(defs.generated, '{}')        AS default_generated,
+    c.relrowsecurity                      AS row_security,
+    c.relforcerowsecurity                 AS force_row_security
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
