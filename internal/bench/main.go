@@ -39,6 +39,7 @@ var sections = []section{
 	{"verify", benchVerify},
 	{"migrate", benchMigrate},
 	{"up", benchUp},
+	{"hazards", benchHazards},
 }
 
 // env is what sections share.

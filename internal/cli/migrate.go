@@ -26,6 +26,7 @@ type migrateFlags struct {
 	yes           bool
 	pooler        string
 	failOnDrift   bool
+	hazards       hazardFlags // see migrate_hazards.go
 }
 
 func newMigrateCmd(g *globals) *cobra.Command {
@@ -45,6 +46,7 @@ guard_history. The version table stays golang-migrate's own.`,
 	f.DurationVar(&mf.concTimeout, "concurrent-lock-timeout", guard.DefaultConcurrentLockTimeout, "lock_timeout of a file holding a statement that must run outside a transaction (CREATE INDEX CONCURRENTLY waits for older transactions); 0 is none")
 	f.IntVar(&mf.lockRetries, "lock-retries", guard.DefaultLockRetries, "retries (with backoff) of a migration that hit lock_timeout")
 	f.BoolVar(&mf.allowBreaking, "allow-breaking", false, "apply even what the contract blocks (says so loudly)")
+	mf.hazards.register(f)
 	f.BoolVar(&mf.allowEdited, "allow-edited", false, "apply even when an applied migration file changed since")
 	f.BoolVar(&mf.failOnDrift, "fail-on-drift", false, "make history drift (a live schema that is not what its applied migrations produce) an error, exit 1; by default it is a warning and the dry-run starts from a copy of the live schema")
 	f.StringVar(&mf.pooler, "pooler", string(guard.PoolerAuto), "how the database URL reaches the server: auto (tell by looking), none (directly), transaction (through a transaction pooler such as PgBouncer in transaction mode)")
@@ -115,6 +117,7 @@ func (mf *migrateFlags) runner(cmd *cobra.Command, g *globals, p *printer) (*gua
 	if mf.failOnDrift {
 		opts = append(opts, guard.WithFailOnDrift())
 	}
+	opts = append(opts, mf.hazards.options()...)
 	return guard.New(cfg, src, opts...)
 }
 
@@ -125,7 +128,11 @@ func newMigratePlanCmd(g *globals, mf *migrateFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Dry-run the pending migrations in a shadow database and judge them against the contract (exit 3 when up would be blocked)",
-		Args:  noArgs,
+		Long: `--format github writes each hazard as a GitHub Actions annotation
+(::warning file=…,line=…::…, ::error when the contract's hazard policy
+blocks it) before the text report.`,
+		Args:              noArgs,
+		PersistentPreRunE: acceptGitHub(g),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := g.printer()
 			r, err := mf.runner(cmd, g, p)
@@ -141,9 +148,12 @@ func newMigratePlanCmd(g *globals, mf *migrateFlags) *cobra.Command {
 					return err
 				}
 			} else {
+				if g.format == "github" {
+					p.hazardAnnotations(g, plan)
+				}
 				p.plan(plan)
 			}
-			if plan.Blocked {
+			if plan.Blocked || plan.HazardsBlocked {
 				return &exitError{code: ExitBlocked}
 			}
 			return nil

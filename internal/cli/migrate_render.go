@@ -203,6 +203,7 @@ func (p *printer) plan(pl *guard.Plan) {
 	for _, st := range pl.Steps {
 		p.Printf("  %s\n", p.paint(bold, stepName(st.Step)))
 		p.report(st.Changes, "    ")
+		p.hazards(st.Hazards, "    ")
 		for _, tr := range st.Changes.Tables {
 			for _, it := range tr.Items {
 				n[it.Impact]++
@@ -230,6 +231,9 @@ func (p *printer) plan(pl *guard.Plan) {
 	}
 	if pl.Blocked {
 		p.Printf("\n%s %s; nothing would be applied.\n", p.paint(red, "✗ Blocked by the contract:"), summary(pl.Contract))
+		return
+	}
+	if p.hazardsBlocked(pl) {
 		return
 	}
 	p.Printf("\n%s would apply %s (%s).\n", p.paint(green, "✓"), plural(len(pl.Steps), "migration"), changes)
