@@ -137,10 +137,11 @@ func triggerDefKey(table string, tr schema.Trigger, renames map[string]string) s
 // table's are part of it). Any trigger added, removed or changed is risky:
 // one may reject writes the old code makes, or stop maintaining a column
 // the old code relies on.
-func (d *differ) triggers(table, beforeTable string, before, after []schema.Trigger, renames map[string]string) {
+func (d *differ) triggers(table string, bt *schema.Table, before, after []schema.Trigger, renames map[string]string) {
 	if len(before) == 0 && len(after) == 0 {
 		return
 	}
+	beforeTable := bt.QualifiedName()
 	removed, added := matchKeyedSides(before, after,
 		func(tr schema.Trigger) string { return triggerKey(beforeTable, tr, renames) },
 		func(tr schema.Trigger) string { return triggerKey(table, tr, nil) })
@@ -282,6 +283,9 @@ func (d *differ) rowSecurity(table string, b, a *schema.Table, renames map[strin
 	case b.ForceRowSecurity && !a.ForceRowSecurity:
 		d.add(Change{Kind: RowSecurityForced, Impact: Risky, Table: table, Object: table,
 			Message: fmt.Sprintf("row-level security is no longer forced on %s: its owner bypasses the policies", quoteName(table))})
+	}
+	if len(b.Policies) == 0 && len(a.Policies) == 0 {
+		return
 	}
 	active := a.RowSecurity
 	key := func(p schema.Policy, renames map[string]string) string {

@@ -79,9 +79,12 @@ func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	d.guarded = notNullChecks(before, own)
 	d.columns(q, m)
 	d.guarded = nil
-	d.fresh = make(map[string]*schema.Column, len(m.added))
-	for _, c := range m.added {
-		d.fresh[c.Name] = c
+	d.fresh = nil
+	if len(m.added) > 0 {
+		d.fresh = make(map[string]*schema.Column, len(m.added))
+		for _, c := range m.added {
+			d.fresh[c.Name] = c
+		}
 	}
 	d.takeover = pkTakeover(before, after, own)
 	defer func() { d.fresh, d.takeover = nil, "" }()
@@ -91,7 +94,7 @@ func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	d.exclusions(q, before.Exclusions, after.Exclusions, own)
 	d.foreignKeys(q, before.ForeignKeys, after.ForeignKeys, own)
 	d.indexes(q, before.Indexes, after.Indexes, own)
-	d.triggers(q, before.QualifiedName(), before.Triggers, after.Triggers, own)
+	d.triggers(q, before, before.Triggers, after.Triggers, own)
 	d.rowSecurity(q, before, after, own)
 }
 
