@@ -78,7 +78,7 @@ UPDATE items_1 SET score = 0;
 		}
 		with, without = append(with, w), append(without, wo)
 	}
-	fmt.Printf("\n   history of %d files, one pending file of 3 statements with 4 hazards\n", n)
+	fmt.Printf("\n   history of %d files, one pending file of 3 statements with hazards (index build, rewrite, backfill under the lock)\n", n)
 	compare(fmt.Sprintf("guard migrate plan, warm, hazards (median of %d)", warmRuns), medianOf(with),
 		"guard migrate plan, warm, --no-hazards", medianOf(without), "≤ 1.2×")
 	return nil
