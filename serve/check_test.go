@@ -323,7 +323,7 @@ func TestServeReplicasShareTheWork(t *testing.T) {
 	cancels := map[string]context.CancelFunc{}
 	var replicas []*Service
 	for _, id := range []string{"r1", "r2", "r3"} {
-		r := newService(t, state, key, WithReplicaID(id), WithConcurrency(2), WithLeaseTimeout(2*time.Second),
+		r := newService(t, state, key, WithReplicaID(id), WithConcurrency(2), WithLeaseTimeout(5*time.Second),
 			withCheckHook(func(_ context.Context, target string) {
 				if killNext.CompareAndSwap(true, false) {
 					mu.Lock()

@@ -3,7 +3,14 @@ package serve
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,7 +19,46 @@ import (
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+// replicaEnv, when set, makes the test binary a guard serve replica
+// process (see replicaProcess), for tests that kill one with SIGKILL.
+const replicaEnv = "GUARD_SERVE_TEST_REPLICA_STATE"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(replicaEnv) != "" {
+		os.Exit(replicaProcess())
+	}
+	pgtest.Main(m)
+}
+
+// replicaProcess runs one replica on the state of $GUARD_SERVE_TEST_REPLICA_STATE
+// with the key of $GUARD_SERVE_TEST_REPLICA_KEY, named
+// $GUARD_SERVE_TEST_REPLICA_ID, its API on a free loopback port that it
+// prints, until SIGTERM.
+func replicaProcess() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	key, err := base64.StdEncoding.DecodeString(os.Getenv("GUARD_SERVE_TEST_REPLICA_KEY"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	s, err := New(ctx, os.Getenv(replicaEnv), key, WithReplicaID(os.Getenv("GUARD_SERVE_TEST_REPLICA_ID")),
+		WithPoll(20*time.Millisecond), WithLeaseTimeout(5*time.Second))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer s.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("listening http://%s\n", ln.Addr())
+	go func() { _ = http.Serve(ln, s.Handler()) }()
+	_ = s.Run(ctx)
+	return 0
+}
 
 func testKey(t testing.TB) []byte {
 	t.Helper()

@@ -60,15 +60,18 @@ var reserved = []netip.Prefix{
 // redirect alike) is checked after DNS resolution, at connect time, so a
 // name resolving to a private address is refused, whatever the URL says.
 // Proxies from the environment are not used: they would hide the address.
-func newOutboundClient(timeout time.Duration, allowPrivate bool) *http.Client {
+//
+// refuse says why an address is refused ("" when it is not); nil refuses
+// nothing (a webhook allowed to reach private addresses).
+func newOutboundClient(timeout time.Duration, refuse func(netip.Addr) string) *http.Client {
 	d := &net.Dialer{Timeout: timeout}
-	if !allowPrivate {
+	if refuse != nil {
 		d.Control = func(_, address string, _ syscall.RawConn) error {
 			ap, err := netip.ParseAddrPort(address)
 			if err != nil {
 				return fmt.Errorf("refused to connect to %q: %w", address, err)
 			}
-			if why := notPublic(ap.Addr()); why != "" {
+			if why := refuse(ap.Addr()); why != "" {
 				return &RefusedAddressError{Addr: ap.Addr().Unmap(), Reason: why}
 			}
 			return nil

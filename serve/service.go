@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"time"
 
@@ -56,6 +57,7 @@ type options struct {
 	delivery     deliveryOptions
 	authFailures int
 	authWindow   time.Duration
+	refuse       func(netip.Addr) string // outbound addresses refused, and why
 }
 
 // Option configures a Service.
@@ -164,6 +166,12 @@ func withClock(now func() time.Time) Option {
 	return func(o *options) error { o.now = now; return nil }
 }
 
+// withAddressPolicy is for tests: which outbound addresses are refused
+// (loopback is all a test has, so a test marks some of it "private").
+func withAddressPolicy(refuse func(netip.Addr) string) Option {
+	return func(o *options) error { o.refuse = refuse; return nil }
+}
+
 // withCheckHook is for tests: f runs in every check after its lease is
 // taken, before the target is read.
 func withCheckHook(f func(ctx context.Context, target string)) Option {
@@ -196,6 +204,7 @@ func New(ctx context.Context, stateURL string, key []byte, opts ...Option) (*Ser
 		delivery:     defaultDelivery(),
 		authFailures: 10,
 		authWindow:   time.Minute,
+		refuse:       notPublic,
 	}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
@@ -226,7 +235,7 @@ func New(ctx context.Context, stateURL string, key []byte, opts ...Option) (*Ser
 		return nil, fmt.Errorf("connect to the state database %s: %w", dburl.Describe(conn), scrubErr(err, conn.Password))
 	}
 	s := &Service{pool: pool, seal: seal, o: o, metrics: newMetrics(),
-		strict: newOutboundClient(o.delivery.timeout, false), lax: newOutboundClient(o.delivery.timeout, true),
+		strict: newOutboundClient(o.delivery.timeout, o.refuse), lax: newOutboundClient(o.delivery.timeout, nil),
 		limiter: newFailureLimiter(o.authFailures, o.authWindow, o.now)}
 	s.registerTargetCollector()
 	return s, nil

@@ -433,3 +433,70 @@ func TestServeTwoReplicasDeliverOnce(t *testing.T) {
 		assert.Equal(t, 1, n, id)
 	}
 }
+
+// TestServeWebhookRefusesARedirectToAPrivateAddress: the address check is
+// made on every connection, redirects included. Loopback is all a test
+// has: 127.0.0.1 plays a public address and 127.0.0.2 a private one.
+func TestServeWebhookRefusesARedirectToAPrivateAddress(t *testing.T) {
+	private := netip.MustParseAddr("127.0.0.2")
+	state := pgtest.DB(t)
+	s := newService(t, state, testKey(t), WithDeliverySchedule(1, time.Millisecond, 1, 5*time.Second),
+		withAddressPolicy(func(a netip.Addr) string {
+			if a == private {
+				return "private"
+			}
+			return ""
+		}))
+	target := watchedTarget(t, s)
+	inside := newReceiver(t, ok200) // never reached: 127.0.0.2 is refused before connecting
+	port := inside.srv.URL[strings.LastIndex(inside.srv.URL, ":")+1:]
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://127.0.0.2:"+port+"/metadata", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirector.Close)
+	wh, err := s.CreateWebhook(t.Context(), WebhookSpec{URL: redirector.URL})
+	assert.NoError(t, err)
+	run(t, s)
+	pgtest.Exec(t, target, `ALTER TABLE users DROP COLUMN email`)
+	due(t, state)
+	eventually(t, "the refusal", func() bool {
+		ds := deliveriesOf(t, s, wh.ID)
+		return len(ds) == 1 && ds[0].Status == "failed"
+	})
+	d := deliveriesOf(t, s, wh.ID)[0]
+	assert.Contains(t, *d.LastError, "refused to connect to 127.0.0.2: private address")
+	assert.Equal(t, int64(0), inside.calls.Load())
+}
+
+// TestServeWebhookOnUnreachable: a webhook listening to unreachable
+// targets gets target.unreachable, once, when the target becomes so.
+func TestServeWebhookOnUnreachable(t *testing.T) {
+	state := pgtest.DB(t)
+	s := newService(t, state, testKey(t), fastSchedule())
+	rcv := newReceiver(t, ok200)
+	wh, err := s.CreateWebhook(t.Context(), WebhookSpec{URL: rcv.srv.URL, AllowPrivate: true, Events: []string{"unreachable"}})
+	assert.NoError(t, err)
+	_, err = s.RegisterTarget(t.Context(), TargetSpec{Name: "gone", URL: strings.Replace(pgtest.DB(t), "/guard_test_", "/guard_missing_", 1)})
+	assert.NoError(t, err)
+	run(t, s)
+	eventually(t, "the webhook", func() bool { return len(rcv.received()) == 1 })
+	for range 2 {
+		n := count(t, s, `SELECT checks::int FROM guard_serve.targets`)
+		due(t, state)
+		eventually(t, "another failed check", func() bool { return count(t, s, `SELECT checks::int FROM guard_serve.targets`) > n })
+	}
+	got := rcv.received()
+	assert.Equal(t, 1, len(got), "once, when it becomes unreachable")
+	assert.True(t, independentVerify(t, wh.Secret, got[0].header, got[0].body))
+	var p struct {
+		Type string `json:"type"`
+		Data struct {
+			Kind  string `json:"kind"`
+			Error string `json:"error"`
+		} `json:"data"`
+	}
+	assert.NoError(t, json.Unmarshal(got[0].body, &p))
+	assert.Equal(t, "target.unreachable", p.Type)
+	assert.Equal(t, "target_unreachable", p.Data.Kind)
+	assert.Contains(t, p.Data.Error, "guard_missing_")
+}
