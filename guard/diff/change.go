@@ -175,6 +175,18 @@ const (
 	PolicyAdded         Kind = "policy_added"
 	PolicyRemoved       Kind = "policy_removed"
 	PolicyChanged       Kind = "policy_changed"
+
+	// Domains and composite types (CREATE TYPE … AS (…)), matched by name.
+	DomainAdded          Kind = "domain_added"
+	DomainRemoved        Kind = "domain_removed"
+	DomainTypeChanged    Kind = "domain_type_changed"
+	DomainNotNullChanged Kind = "domain_not_null_changed"
+	DomainDefaultChanged Kind = "domain_default_changed"
+	DomainCheckAdded     Kind = "domain_check_added"
+	DomainCheckRemoved   Kind = "domain_check_removed"
+	CompositeTypeAdded   Kind = "composite_type_added"
+	CompositeTypeRemoved Kind = "composite_type_removed"
+	CompositeTypeChanged Kind = "composite_type_changed"
 )
 
 // losesData reports whether a change of kind k loses rows or values.
@@ -201,8 +213,9 @@ type Change struct {
 }
 
 // Subject returns the qualified table, view, enum type, function,
-// sequence or extension the change belongs to, and which it is ("table",
-// "view", "enum", "function", "sequence" or "extension").
+// sequence, extension, domain or composite type the change belongs to, and
+// which it is ("table", "view", "enum", "function", "sequence",
+// "extension", "domain" or "composite").
 func (c Change) Subject() (name, kind string) {
 	switch {
 	case c.Enum != "":
@@ -210,7 +223,7 @@ func (c Change) Subject() (name, kind string) {
 	case strings.HasPrefix(string(c.Kind), "view_"):
 		return c.Table, "view"
 	case c.Table == "":
-		for _, k := range []string{"function", "sequence", "extension"} {
+		for _, k := range []string{"function", "sequence", "extension", "domain", "composite"} {
 			if strings.HasPrefix(string(c.Kind), k+"_") {
 				return c.Object, k
 			}

@@ -603,6 +603,36 @@ var classifyCases = []classifyCase{
 	{"policy follows a renamed column", usersRLS, `ALTER TABLE users RENAME COLUMN email TO email_address`,
 		[]kind{{diff.ColumnRenamed, breaking}}},
 
+	// Domains and composite types.
+	{"domain added", usersTable, `CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%')`,
+		[]kind{{diff.DomainAdded, safe}}},
+	{"domain removed", usersTable + `CREATE DOMAIN email AS text;`, `DROP DOMAIN email`,
+		[]kind{{diff.DomainRemoved, breaking}}},
+	{"domain check added", usersTable + `CREATE DOMAIN email AS text;`, `ALTER DOMAIN email ADD CONSTRAINT email_at CHECK (VALUE LIKE '%@%')`,
+		[]kind{{diff.DomainCheckAdded, risky}}},
+	{"domain check removed", usersTable + `CREATE DOMAIN email AS text CONSTRAINT email_at CHECK (VALUE LIKE '%@%');`, `ALTER DOMAIN email DROP CONSTRAINT email_at`,
+		[]kind{{diff.DomainCheckRemoved, safe}}},
+	{"domain check renamed", usersTable + `CREATE DOMAIN email AS text CONSTRAINT email_at CHECK (VALUE LIKE '%@%');`, `ALTER DOMAIN email RENAME CONSTRAINT email_at TO email_has_at`,
+		nil},
+	{"domain made NOT NULL", usersTable + `CREATE DOMAIN email AS text;`, `ALTER DOMAIN email SET NOT NULL`,
+		[]kind{{diff.DomainNotNullChanged, breaking}}},
+	{"domain default changed", usersTable + `CREATE DOMAIN score AS int DEFAULT 0;`, `ALTER DOMAIN score SET DEFAULT 1`,
+		[]kind{{diff.DomainDefaultChanged, risky}}},
+	{"domain base type changed", usersTable + `CREATE DOMAIN code AS varchar(10);`, `DROP DOMAIN code; CREATE DOMAIN code AS varchar(20)`,
+		[]kind{{diff.DomainTypeChanged, risky}}},
+	{"composite type added", usersTable, `CREATE TYPE money_amount AS (amount numeric, currency char(3))`,
+		[]kind{{diff.CompositeTypeAdded, safe}}},
+	{"composite type removed", usersTable + `CREATE TYPE money_amount AS (amount numeric, currency char(3));`, `DROP TYPE money_amount`,
+		[]kind{{diff.CompositeTypeRemoved, breaking}}},
+	{"composite type attribute removed", usersTable + `CREATE TYPE money_amount AS (amount numeric, currency char(3));`,
+		`ALTER TYPE money_amount DROP ATTRIBUTE currency`,
+		[]kind{{diff.CompositeTypeChanged, breaking}}},
+	{"composite type attribute added", usersTable + `CREATE TYPE money_amount AS (amount numeric);`,
+		`ALTER TYPE money_amount ADD ATTRIBUTE currency char(3)`,
+		[]kind{{diff.CompositeTypeChanged, risky}}},
+	{"row types of tables are not composite types", usersTable, `CREATE TABLE t (id int)`,
+		[]kind{{diff.TableAdded, safe}}},
+
 	// Found by an outside suite of DDL pairs (issue 11 §4).
 	{"primary key over a unique index", `CREATE TABLE t (id int NOT NULL, v text); CREATE UNIQUE INDEX t_id_idx ON t (id)`,
 		`ALTER TABLE t ADD PRIMARY KEY USING INDEX t_id_idx`,
@@ -792,6 +822,8 @@ var allKinds = []diff.Kind{
 	diff.ExtensionAdded, diff.ExtensionRemoved, diff.ExtensionChanged,
 	diff.CheckLoosened, diff.UniqueLoosened, diff.ForeignKeyChanged,
 	diff.RowSecurityEnabled, diff.RowSecurityDisabled, diff.RowSecurityForced, diff.PolicyAdded, diff.PolicyRemoved, diff.PolicyChanged,
+	diff.DomainAdded, diff.DomainRemoved, diff.DomainTypeChanged, diff.DomainNotNullChanged, diff.DomainDefaultChanged,
+	diff.DomainCheckAdded, diff.DomainCheckRemoved, diff.CompositeTypeAdded, diff.CompositeTypeRemoved, diff.CompositeTypeChanged,
 }
 
 // Every case named in withoutIdentity exists.

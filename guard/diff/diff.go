@@ -155,6 +155,8 @@ func Schemas(before, after *schema.Schema, opts ...Option) []Change {
 	d.functions(before.Functions, after.Functions)
 	d.sequences(before, after)
 	d.extensions(before.Extensions, after.Extensions)
+	d.domains(before.Domains, after.Domains)
+	d.composites(before.Composites, after.Composites)
 	return d.sorted()
 }
 

@@ -155,6 +155,16 @@
 //	policy_added              safe       permissive; risky for a restrictive one while row-level security is on
 //	policy_removed            breaking   permissive, while row-level security is on; safe otherwise
 //	policy_changed            risky      while row-level security is on; safe otherwise
+//	domain_added              safe
+//	domain_removed            breaking
+//	domain_type_changed       breaking   risky when the base type only widened
+//	domain_not_null_changed   breaking   became NOT NULL; safe the other way
+//	domain_default_changed    risky      safe when added
+//	domain_check_added        risky
+//	domain_check_removed      safe
+//	composite_type_added      safe
+//	composite_type_removed    breaking
+//	composite_type_changed    breaking   an attribute removed or changed type; risky for one added
 //	data_truncated            breaking   TRUNCATE of a table that exists; data loss
 //	data_deleted              breaking   DELETE without WHERE of a table that exists; data loss
 //	data_updated              risky      UPDATE without WHERE of a table that exists, setting existing columns

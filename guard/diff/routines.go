@@ -331,3 +331,110 @@ func (d *differ) rowSecurity(table string, b, a *schema.Table, renames map[strin
 		d.add(c)
 	}
 }
+
+// domains reports the changes of domain types, matched by name.
+func (d *differ) domains(before, after []schema.Domain) {
+	pairByName(before, after, func(x *schema.Domain) objKey { return objKey{x.Schema, x.Name} }, func(b, a *schema.Domain) {
+		switch {
+		case b == nil:
+			q := a.QualifiedName()
+			d.add(Change{Kind: DomainAdded, Impact: Safe, Object: q, Message: fmt.Sprintf("domain %s was added", quoteName(q))})
+			return
+		case a == nil:
+			q := b.QualifiedName()
+			d.add(Change{Kind: DomainRemoved, Impact: Breaking, Object: q, Message: fmt.Sprintf("domain %s was removed", quoteName(q)),
+				Hint: "deploy code that no longer uses the type (casts, function arguments) first"})
+			return
+		}
+		q := a.QualifiedName()
+		if b.Type != a.Type {
+			c := Change{Kind: DomainTypeChanged, Impact: Breaking, Object: q,
+				Message: fmt.Sprintf("domain %s changed its base type from %s to %s", quoteName(q), b.Type, a.Type),
+				Hint:    "make a new domain and move columns to it one at a time"}
+			if widening(b.Type, a.Type) {
+				c.Impact, c.Message, c.Hint = Risky, c.Message+" (widening)", "old reads and writes still work; check that clients accept the wider values"
+			}
+			d.add(c)
+		}
+		switch {
+		case !b.NotNull && a.NotNull:
+			d.add(Change{Kind: DomainNotNullChanged, Impact: Breaking, Object: q,
+				Message: fmt.Sprintf("domain %s became NOT NULL: old writes of NULL to its columns fail", quoteName(q)),
+				Hint:    "add NOT NULL to the columns that need it, once no code writes NULL to them"})
+		case b.NotNull && !a.NotNull:
+			d.add(Change{Kind: DomainNotNullChanged, Impact: Safe, Object: q,
+				Message: fmt.Sprintf("domain %s is no longer NOT NULL", quoteName(q))})
+		}
+		switch {
+		case sameDefault(b.Default, a.Default):
+		case b.Default == "":
+			d.add(Change{Kind: DomainDefaultChanged, Impact: Safe, Object: q,
+				Message: fmt.Sprintf("domain %s got the default %s", quoteName(q), a.Default)})
+		default:
+			d.add(Change{Kind: DomainDefaultChanged, Impact: Risky, Object: q,
+				Message: fmt.Sprintf("domain %s changed its default from %s to %s", quoteName(q), orNone(b.Default), orNone(a.Default)),
+				Hint:    "old inserts that omit a column of the type get the new default (or none)"})
+		}
+		key := func(c schema.Check) string { return checkKey(c, nil) }
+		removed, added := matchKeyedSides(b.Checks, a.Checks, key, key)
+		for _, c := range removed {
+			d.add(Change{Kind: DomainCheckRemoved, Impact: Safe, Object: q,
+				Message: fmt.Sprintf("domain %s lost its check %s: %s", quoteName(q), quoteIdent(c.Name), c.Expression)})
+		}
+		for _, c := range added {
+			d.add(Change{Kind: DomainCheckAdded, Impact: Risky, Object: q,
+				Message: fmt.Sprintf("domain %s got the check %s: %s", quoteName(q), quoteIdent(c.Name), c.Expression),
+				Hint:    "ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT, once no code writes values that fail it"})
+		}
+	})
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// composites reports the changes of composite types, matched by name.
+func (d *differ) composites(before, after []schema.Composite) {
+	pairByName(before, after, func(x *schema.Composite) objKey { return objKey{x.Schema, x.Name} }, func(b, a *schema.Composite) {
+		switch {
+		case b == nil:
+			q := a.QualifiedName()
+			d.add(Change{Kind: CompositeTypeAdded, Impact: Safe, Object: q, Message: fmt.Sprintf("composite type %s was added", quoteName(q))})
+			return
+		case a == nil:
+			q := b.QualifiedName()
+			d.add(Change{Kind: CompositeTypeRemoved, Impact: Breaking, Object: q, Message: fmt.Sprintf("composite type %s was removed", quoteName(q)),
+				Hint: "deploy code that no longer uses the type first"})
+			return
+		}
+		q := a.QualifiedName()
+		types := make(map[string]string, len(a.Attributes))
+		for _, at := range a.Attributes {
+			types[at.Name] = at.Type
+		}
+		had := make(map[string]bool, len(b.Attributes))
+		for _, bt := range b.Attributes {
+			had[bt.Name] = true
+			switch typ, ok := types[bt.Name]; {
+			case !ok:
+				d.add(Change{Kind: CompositeTypeChanged, Impact: Breaking, Object: q,
+					Message: fmt.Sprintf("composite type %s lost its attribute %s", quoteName(q), quoteIdent(bt.Name)),
+					Hint:    "keep the attribute until no code reads or builds it"})
+			case typ != bt.Type:
+				d.add(Change{Kind: CompositeTypeChanged, Impact: Breaking, Object: q,
+					Message: fmt.Sprintf("composite type %s attribute %s changed type from %s to %s", quoteName(q), quoteIdent(bt.Name), bt.Type, typ),
+					Hint:    "add an attribute of the new type and move code to it"})
+			}
+		}
+		for _, at := range a.Attributes {
+			if !had[at.Name] {
+				d.add(Change{Kind: CompositeTypeChanged, Impact: Risky, Object: q,
+					Message: fmt.Sprintf("composite type %s got the attribute %s", quoteName(q), quoteIdent(at.Name)),
+					Hint:    "old code that builds the type from a row of fewer fields fails"})
+			}
+		}
+	})
+}

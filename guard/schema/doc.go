@@ -49,7 +49,8 @@
 //     of the body; not the body itself), sequences but identity columns'
 //     (type, bounds, increment, cycle, the column owning one), and the
 //     extensions installed in the database wherever their objects live
-//     (name, version, schema), but plpgsql.
+//     (name, version, schema), but plpgsql; domains (base type, NOT NULL,
+//     default, checks) and composite types made with CREATE TYPE … AS (…).
 //   - Objects that belong to an extension (a table, enum or view an
 //     extension created, or one added with ALTER EXTENSION ... ADD) are left
 //     out; columns of an extension's type (citext, say) are reported.

@@ -43,7 +43,7 @@ type savepointStarter interface {
 // connections sharing that snapshot (see WithParallelism). Given a pgx.Tx, it
 // reads in that transaction, inside a savepoint it rolls back, leaving the
 // transaction as it was. Any other Querier runs the queries as they are, with
-// its own search_path. Whatever the size of the schema, Inspect sends eleven
+// its own search_path. Whatever the size of the schema, Inspect sends thirteen
 // set-based catalog queries, pipelined, then two small lookups (pipelined)
 // naming the distinct column types and collations, and at most two more: for
 // foreign keys to tables it did not read, and for index definitions it could
@@ -172,6 +172,12 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	s.Functions = readFunctions(rows.side.functions)
 	s.Sequences = readSequences(rows.side.sequences, tabs)
 	s.Extensions = readExtensions(rows.side.extensions)
+	if s.Domains, err = readDomains(rows.side.domains); err != nil {
+		return nil, fail("read domains", err)
+	}
+	if s.Composites, err = readComposites(rows.side.composites); err != nil {
+		return nil, fail("read composite types", err)
+	}
 	if err := resolveForeignKeys(ctx, q, s, pendingFKs); err != nil {
 		return nil, fail("read referenced columns", err)
 	}

@@ -734,3 +734,19 @@ func TestInspectRowSecurityAndPolicies(t *testing.T) {
 	}, tab.Policies)
 	pgtest.Exec(t, url, `DROP TABLE docs`)
 }
+
+func TestInspectDomainsAndCompositeTypes(t *testing.T) {
+	url := pgtest.DB(t)
+	pgtest.Exec(t, url, `CREATE DOMAIN email AS varchar(200) NOT NULL DEFAULT '' CONSTRAINT email_at CHECK (VALUE LIKE '%@%');
+		CREATE TYPE money_amount AS (amount numeric(12,2), currency char(3));
+		CREATE TABLE t (id int, e email, m money_amount)`)
+	got := inspect(t, url)
+	assert.Equal(t, []schema.Domain{{
+		Schema: "public", Name: "email", Type: "character varying(200)", NotNull: true, Default: "''::character varying",
+		Checks: []schema.Check{{Name: "email_at", Expression: "CHECK (((VALUE)::text ~~ '%@%'::text))"}},
+	}}, got.Domains)
+	assert.Equal(t, []schema.Composite{{Schema: "public", Name: "money_amount", Attributes: []schema.ViewColumn{
+		{Name: "amount", Type: "numeric(12,2)"}, {Name: "currency", Type: "character(3)"},
+	}}}, got.Composites)
+	assert.Equal(t, "public.email", got.Table("public", "t").Column("e").Type)
+}

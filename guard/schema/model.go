@@ -33,7 +33,32 @@ type Schema struct {
 	Functions  []Function  `json:"functions,omitempty"`
 	Sequences  []Sequence  `json:"sequences,omitempty"`
 	Extensions []Extension `json:"extensions,omitempty"`
+	Domains    []Domain    `json:"domains,omitempty"`
+	Composites []Composite `json:"composites,omitempty"` // CREATE TYPE … AS (…)
 }
+
+// Domain is a domain type.
+type Domain struct {
+	Schema  string  `json:"schema"`
+	Name    string  `json:"name"`
+	Type    string  `json:"type"` // its base type, format_type
+	NotNull bool    `json:"not_null,omitempty"`
+	Default string  `json:"default,omitempty"`
+	Checks  []Check `json:"checks,omitempty"` // by name
+}
+
+// Composite is a composite type made with CREATE TYPE … AS (…).
+type Composite struct {
+	Schema     string       `json:"schema"`
+	Name       string       `json:"name"`
+	Attributes []ViewColumn `json:"attributes"` // in order
+}
+
+// QualifiedName returns schema.name as written in SQL, quoting where needed.
+func (d Domain) QualifiedName() string { return Qualify(d.Schema, d.Name) }
+
+// QualifiedName returns schema.name as written in SQL, quoting where needed.
+func (c Composite) QualifiedName() string { return Qualify(c.Schema, c.Name) }
 
 // Table is an ordinary or partitioned table.
 type Table struct {
@@ -298,6 +323,14 @@ func (s *Schema) Canonical() *Schema {
 	})
 	slices.SortFunc(s.Sequences, func(a, b Sequence) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
 	slices.SortFunc(s.Extensions, func(a, b Extension) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(s.Domains, func(a, b Domain) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
+	slices.SortFunc(s.Composites, func(a, b Composite) int { return byQualified(a.Schema, a.Name, b.Schema, b.Name) })
+	if len(s.Domains) == 0 {
+		s.Domains = nil
+	}
+	if len(s.Composites) == 0 {
+		s.Composites = nil
+	}
 	if len(s.Functions) == 0 {
 		s.Functions = nil
 	}
@@ -377,6 +410,14 @@ func (s *Schema) WriteCanonicalJSON(w io.Writer) error {
 		ew.str(",\n  \"extensions\": ")
 		writeArray(ew, s.Extensions)
 	}
+	if len(s.Domains) > 0 {
+		ew.str(",\n  \"domains\": ")
+		writeArray(ew, s.Domains)
+	}
+	if len(s.Composites) > 0 {
+		ew.str(",\n  \"composites\": ")
+		writeArray(ew, s.Composites)
+	}
 	ew.str("\n}\n")
 	if ew.err != nil {
 		return ew.err
@@ -439,6 +480,8 @@ type schemaJSON struct {
 	Functions  []Function  `json:"functions,omitempty"`
 	Sequences  []Sequence  `json:"sequences,omitempty"`
 	Extensions []Extension `json:"extensions,omitempty"`
+	Domains    []Domain    `json:"domains,omitempty"`
+	Composites []Composite `json:"composites,omitempty"`
 	Identity   [][]ID      `json:"identity,omitempty"` // per table, in order: its OID, then its columns' attnums in order
 }
 
@@ -447,7 +490,7 @@ type schemaJSON struct {
 // Schema.
 func (s Schema) MarshalJSON() ([]byte, error) {
 	doc := schemaJSON{Schemas: s.Schemas, Tables: s.Tables, Enums: s.Enums, Views: s.Views,
-		Functions: s.Functions, Sequences: s.Sequences, Extensions: s.Extensions}
+		Functions: s.Functions, Sequences: s.Sequences, Extensions: s.Extensions, Domains: s.Domains, Composites: s.Composites}
 	known := false
 	for _, t := range s.Tables {
 		if t.OID != 0 {
@@ -497,7 +540,7 @@ func (s *Schema) UnmarshalJSON(b []byte) error {
 		}
 	}
 	*s = Schema{Schemas: doc.Schemas, Tables: doc.Tables, Enums: doc.Enums, Views: doc.Views,
-		Functions: doc.Functions, Sequences: doc.Sequences, Extensions: doc.Extensions}
+		Functions: doc.Functions, Sequences: doc.Sequences, Extensions: doc.Extensions, Domains: doc.Domains, Composites: doc.Composites}
 	return nil
 }
 

@@ -27,6 +27,8 @@ var (
 	sequencesQuery   = mustQuery("sequences.sql")
 	extensionsQuery  = mustQuery("extensions.sql")
 	policiesQuery    = mustQuery("policies.sql")
+	domainsQuery     = mustQuery("domains.sql")
+	compositesQuery  = mustQuery("composites.sql")
 )
 
 func mustQuery(name string) string {
@@ -65,6 +67,8 @@ type sideRows struct {
 	sequences   []*sequenceRow
 	extensions  []*extensionRow
 	policies    []*policyRow
+	domains     []*domainRow
+	composites  []*compositeRow
 }
 
 // catalogQueries returns the catalog queries, in the order Inspect sends
@@ -124,6 +128,14 @@ func catalogQueries(schemas []string, rows *catalogRows) []query {
 		}},
 		{"read policies", policiesQuery, inScope, func(r pgx.Rows) (err error) {
 			rows.side.policies, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[policyRow])
+			return err
+		}},
+		{"read domains", domainsQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.domains, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[domainRow])
+			return err
+		}},
+		{"read composite types", compositesQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.composites, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[compositeRow])
 			return err
 		}},
 	}

@@ -1,5 +1,7 @@
 package schema
 
+import "fmt"
+
 // functionRow is a row of functions.sql.
 type functionRow struct {
 	Schema          string `db:"schema"`
@@ -115,4 +117,53 @@ func readPolicies(prs []*policyRow, s *Schema, tabs tableIndex) {
 		t.Policies = append(t.Policies, Policy{Name: pr.Name, Command: pr.Command, Restrictive: !pr.Permissive,
 			Roles: pr.Roles, Using: pr.Using, WithCheck: pr.WithCheck})
 	}
+}
+
+// domainRow is a row of domains.sql.
+type domainRow struct {
+	Schema     string   `db:"schema"`
+	Name       string   `db:"name"`
+	Type       string   `db:"type"`
+	NotNull    bool     `db:"not_null"`
+	Default    string   `db:"default_expr"`
+	CheckNames []string `db:"check_names"`
+	CheckDefs  []string `db:"check_defs"`
+}
+
+func readDomains(drs []*domainRow) ([]Domain, error) {
+	out := make([]Domain, len(drs))
+	for i, dr := range drs {
+		if len(dr.CheckNames) != len(dr.CheckDefs) {
+			return nil, fmt.Errorf("domain %s: check arrays of unequal length", Qualify(dr.Schema, dr.Name))
+		}
+		d := Domain{Schema: dr.Schema, Name: dr.Name, Type: dr.Type, NotNull: dr.NotNull, Default: dr.Default}
+		for j := range dr.CheckNames {
+			d.Checks = append(d.Checks, Check{Name: dr.CheckNames[j], Expression: dr.CheckDefs[j]})
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// compositeRow is a row of composites.sql.
+type compositeRow struct {
+	Schema         string   `db:"schema"`
+	Name           string   `db:"name"`
+	AttributeNames []string `db:"attribute_names"`
+	AttributeTypes []string `db:"attribute_types"`
+}
+
+func readComposites(crs []*compositeRow) ([]Composite, error) {
+	out := make([]Composite, len(crs))
+	for i, cr := range crs {
+		if len(cr.AttributeNames) != len(cr.AttributeTypes) {
+			return nil, fmt.Errorf("type %s: attribute arrays of unequal length", Qualify(cr.Schema, cr.Name))
+		}
+		c := Composite{Schema: cr.Schema, Name: cr.Name, Attributes: make([]ViewColumn, len(cr.AttributeNames))}
+		for j := range cr.AttributeNames {
+			c.Attributes[j] = ViewColumn{Name: cr.AttributeNames[j], Type: cr.AttributeTypes[j]}
+		}
+		out[i] = c
+	}
+	return out, nil
 }

@@ -35,6 +35,8 @@ func TestRowStructsMatchQueries(t *testing.T) {
 		{sequencesQuery, schemas, sequenceRow{}},
 		{extensionsQuery, nil, extensionRow{}},
 		{policiesQuery, schemas, policyRow{}},
+		{domainsQuery, schemas, domainRow{}},
+		{compositesQuery, schemas, compositeRow{}},
 	} {
 		typ := reflect.TypeOf(tc.row)
 		t.Run(typ.Name(), func(t *testing.T) {
