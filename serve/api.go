@@ -80,6 +80,7 @@ func (s *Service) Handler() http.Handler {
 		r.Get("/webhooks", s.listWebhooks)
 		r.With(admin).Post("/webhooks", s.createWebhook)
 		r.Get("/webhooks/{id}", s.getWebhook)
+		r.With(admin).Patch("/webhooks/{id}", s.patchWebhook)
 		r.With(admin).Delete("/webhooks/{id}", s.deleteWebhook)
 		r.With(admin).Post("/webhooks/{id}/rotate", s.rotateWebhook)
 		r.Get("/webhooks/{id}/deliveries", s.listDeliveries)
@@ -431,6 +432,25 @@ func (s *Service) getWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wh, err := s.Webhook(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wh)
+}
+
+func (s *Service) patchWebhook(w http.ResponseWriter, r *http.Request) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var p WebhookPatch
+	if err := decode(w, r, &p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	wh, err := s.UpdateWebhook(r.Context(), id, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return

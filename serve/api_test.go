@@ -229,6 +229,8 @@ func TestServeAPIBadInput(t *testing.T) {
 		{"oversized body", "POST", "/v1/targets", `{"name":"a","url":"` + strings.Repeat("x", MaxBodyBytes) + `"}`, 413, "too_large"},
 		{"bad webhook URL", "POST", "/v1/webhooks", `{"url":"ftp://x"}`, 400, "bad_request"},
 		{"bad webhook event", "POST", "/v1/webhooks", `{"url":"https://example.com","events":["everything"]}`, 400, "bad_request"},
+		{"patch unknown webhook", "PATCH", "/v1/webhooks/42", `{"enabled":true}`, 404, "not_found"},
+		{"patch bad field", "PATCH", "/v1/webhooks/42", `{"secret":"x"}`, 400, "bad_request"},
 		{"unknown endpoint", "GET", "/v1/nothing", nil, 404, "not_found"},
 		{"wrong method", "PUT", "/v1/targets", nil, 405, "method_not_allowed"},
 	} {

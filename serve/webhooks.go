@@ -141,20 +141,14 @@ func (s *Service) CreateWebhook(ctx context.Context, spec WebhookSpec) (*Webhook
 	if s.seal == nil {
 		return nil, ErrNoSecretKey
 	}
-	u, err := url.Parse(spec.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, badInput("url", "want an http:// or https:// URL")
-	}
-	if u.User != nil {
-		return nil, badInput("url", "credentials in the URL are not supported")
+	if err := checkWebhookURL(spec.URL); err != nil {
+		return nil, err
 	}
 	if len(spec.Events) == 0 {
 		spec.Events = DefaultWebhookEvents
 	}
-	for _, e := range spec.Events {
-		if !slices.Contains(webhookEvents, e) {
-			return nil, badInput("events", "unknown event %q (want %v)", e, webhookEvents)
-		}
+	if err := checkWebhookEvents(spec.Events); err != nil {
+		return nil, err
 	}
 	var targetID *int64
 	if spec.Target != "" {
@@ -260,6 +254,64 @@ func (s *Service) Webhooks(ctx context.Context) ([]Webhook, error) {
 		out = append(out, *w)
 	}
 	return out, rows.Err()
+}
+
+// WebhookPatch changes a webhook: the fields given, the others as they are.
+// Enabled true enables a webhook that was disabled (by a 410, say).
+type WebhookPatch struct {
+	URL          *string   `json:"url,omitempty"`
+	Events       *[]string `json:"events,omitempty"`
+	AllowPrivate *bool     `json:"allow_private,omitempty"`
+	Enabled      *bool     `json:"enabled,omitempty"`
+}
+
+// UpdateWebhook applies p to a webhook and returns it.
+func (s *Service) UpdateWebhook(ctx context.Context, id int64, p WebhookPatch) (*Webhook, error) {
+	if p.URL != nil {
+		if err := checkWebhookURL(*p.URL); err != nil {
+			return nil, err
+		}
+	}
+	if p.Events != nil {
+		if err := checkWebhookEvents(*p.Events); err != nil {
+			return nil, err
+		}
+		if len(*p.Events) == 0 {
+			return nil, badInput("events", "want at least one of %v", webhookEvents)
+		}
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE guard_serve.webhooks SET
+		url = coalesce($2, url), events = coalesce($3, events), allow_private = coalesce($4, allow_private),
+		disabled_at = CASE WHEN $5::boolean THEN NULL WHEN NOT $5::boolean THEN coalesce(disabled_at, now()) ELSE disabled_at END,
+		disabled_reason = CASE WHEN $5::boolean THEN NULL WHEN NOT $5::boolean THEN coalesce(disabled_reason, 'disabled through the API') ELSE disabled_reason END
+		WHERE id = $1`, id, p.URL, p.Events, p.AllowPrivate, p.Enabled)
+	if err != nil {
+		return nil, err
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, fmt.Errorf("webhook %d: %w", id, ErrNotFound)
+	}
+	return s.Webhook(ctx, id)
+}
+
+func checkWebhookURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return badInput("url", "want an http:// or https:// URL")
+	}
+	if u.User != nil {
+		return badInput("url", "credentials in the URL are not supported")
+	}
+	return nil
+}
+
+func checkWebhookEvents(events []string) error {
+	for _, e := range events {
+		if !slices.Contains(webhookEvents, e) {
+			return badInput("events", "unknown event %q (want %v)", e, webhookEvents)
+		}
+	}
+	return nil
 }
 
 // DeleteWebhook removes a webhook and its deliveries.

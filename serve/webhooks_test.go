@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -314,7 +315,22 @@ func TestServeWebhookGoneDisablesIt(t *testing.T) {
 		return len(evs) == 2
 	})
 	assert.Equal(t, 1, len(deliveriesOf(t, s, wh.ID)), "a disabled webhook gets no more deliveries")
+
+	// Enabled again (the receiver is back), it gets the next event.
+	back, err := s.UpdateWebhook(t.Context(), wh.ID, WebhookPatch{Enabled: ptr(true)})
+	assert.NoError(t, err)
+	assert.Zero(t, back.DisabledAt)
+	pgtest.Exec(t, target, `ALTER TABLE users ADD COLUMN more text`)
+	due(t, state)
+	eventually(t, "a delivery to the enabled webhook", func() bool { return len(deliveriesOf(t, s, wh.ID)) == 2 })
+	_, err = s.UpdateWebhook(t.Context(), wh.ID, WebhookPatch{Events: &[]string{"everything"}})
+	var ie *InputError
+	assert.True(t, errors.As(err, &ie))
+	_, err = s.UpdateWebhook(t.Context(), 999, WebhookPatch{Enabled: ptr(false)})
+	assert.IsError(t, err, ErrNotFound)
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestServeWebhookRefusesPrivateAddresses(t *testing.T) {
 	state := pgtest.DB(t)
