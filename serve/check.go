@@ -165,7 +165,10 @@ func (s *Service) checkClaimed(ctx context.Context, c claim) {
 	live, err := s.inspect(ctx, c)
 	elapsed := time.Since(start)
 	if ctx.Err() != nil {
-		return // shutting down: the lease lapses and another replica checks it
+		// Shutting down: give the target back for another replica now
+		// rather than after the lease timeout.
+		s.release(context.WithoutCancel(ctx), "targets", c.id)
+		return
 	}
 	if err := s.record(ctx, c, live, err, elapsed); err != nil {
 		s.o.log.Warn("record check", "target", c.name, "err", err)
@@ -188,6 +191,17 @@ func (s *Service) renewLease(ctx context.Context, table string, id int64) {
 		if err != nil && ctx.Err() == nil {
 			s.o.log.Warn("renew lease", "table", table, "id", id, "err", err)
 		}
+	}
+}
+
+// release gives up this replica's lease on row id of table (a replica
+// that stops; one that dies cannot, and its lease lapses).
+func (s *Service) release(ctx context.Context, table string, id int64) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, `UPDATE guard_serve.`+table+` SET lease_owner = NULL, lease_until = NULL
+		WHERE id = $1 AND lease_owner = $2`, id, s.o.replica); err != nil {
+		s.o.log.Warn("release lease", "table", table, "id", id, "err", err)
 	}
 }
 

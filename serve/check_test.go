@@ -399,3 +399,31 @@ func TestServeReplicasShareTheWork(t *testing.T) {
 	assert.Equal(t, 1.0, takeovers)
 	assert.True(t, idle())
 }
+
+// TestServeStoppingReplicaGivesItsLeasesBack: a replica stopped mid-check
+// (SIGTERM, a deploy) releases the target at once, so another replica
+// checks it without waiting for the lease timeout (an hour here).
+func TestServeStoppingReplicaGivesItsLeasesBack(t *testing.T) {
+	state, target := pgtest.DB(t), pgtest.DB(t)
+	key := testKey(t)
+	admin := newService(t, state, key)
+	_, err := admin.RegisterTarget(t.Context(), TargetSpec{Name: "app", URL: target})
+	assert.NoError(t, err)
+	inCheck := make(chan struct{})
+	leaving := newService(t, state, key, WithReplicaID("leaving"), WithLeaseTimeout(time.Hour),
+		withCheckHook(func(ctx context.Context, _ string) {
+			close(inCheck)
+			<-ctx.Done()
+		}))
+	stop := run(t, leaving)
+	<-inCheck
+	assert.Equal(t, 1, count(t, admin, `SELECT count(*) FROM guard_serve.targets WHERE lease_owner = 'leaving'`))
+	stop()
+	assert.Equal(t, 0, count(t, admin, `SELECT count(*) FROM guard_serve.targets WHERE lease_owner IS NOT NULL`))
+	run(t, newService(t, state, key, WithReplicaID("staying"), WithLeaseTimeout(time.Hour)))
+	eventually(t, "the other replica's check", func() bool {
+		tg, err := admin.Target(t.Context(), "app")
+		assert.NoError(t, err)
+		return tg.LatestVersion != nil
+	})
+}

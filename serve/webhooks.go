@@ -503,7 +503,10 @@ func (s *Service) deliver(ctx context.Context, o outgoing) {
 	}
 	elapsed := time.Since(start)
 	if ctx.Err() != nil {
-		return // shutting down: the lease lapses, another replica retries
+		// Shutting down mid-attempt: the delivery goes back to the outbox
+		// as it was, for another replica (receivers deduplicate on the id).
+		s.release(context.WithoutCancel(ctx), "deliveries", o.id)
+		return
 	}
 	var errText *string
 	if err != nil {
