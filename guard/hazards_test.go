@@ -192,3 +192,32 @@ func TestWithoutHazards(t *testing.T) {
 	assert.Equal(t, 0, len(p.Steps[0].Hazards))
 	assert.False(t, p.HazardsBlocked)
 }
+
+// In a view of the cached template every pending file shares one
+// transaction: a later file's lock on a table an earlier file locked is
+// hidden there, so such a plan is replayed in a database of its own, and
+// the later file's lock is its own again. A plan of one file stays in the
+// view.
+func TestHazardsInAViewOfTheTemplate(t *testing.T) {
+	url := hazardTarget(t)
+	ctx := t.Context()
+	one := files("1_setup.up.sql", hazardSetup, "2_col.up.sql", "ALTER TABLE t ADD COLUMN x int;")
+	two := files("1_setup.up.sql", hazardSetup, "2_col.up.sql", "ALTER TABLE t ADD COLUMN x int;", "3_nn.up.sql", "ALTER TABLE t ALTER pid SET NOT NULL;")
+	for range 2 { // the first fills the cache
+		p, err := runner(t, url, one, guard.WithShadowCache(true)).Plan(ctx)
+		assert.NoError(t, err)
+		assert.Equal(t, 1, len(p.Steps[0].Hazards))
+	}
+	p, err := runner(t, url, one, guard.WithShadowCache(true)).Plan(ctx)
+	assert.NoError(t, err)
+	assert.True(t, p.Shadow.Warm && p.Shadow.View, "%+v", p.Shadow)
+
+	p, err = runner(t, url, two, guard.WithShadowCache(true)).Plan(ctx)
+	assert.NoError(t, err)
+	assert.False(t, p.Shadow.View, "replayed in a database of its own")
+	var codes []hazard.Code
+	for _, h := range p.Steps[1].Hazards {
+		codes = append(codes, h.Code)
+	}
+	assert.Equal(t, []hazard.Code{hazard.ValidatingScan, hazard.AccessExclusiveLock}, codes, "3_nn's own lock and scan")
+}

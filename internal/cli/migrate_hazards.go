@@ -119,3 +119,21 @@ func (p *printer) hazardAnnotations(g *globals, pl *guard.Plan) {
 		}
 	}
 }
+
+// appliedHazards renders the hazards of the files up, down or goto
+// applied, as the plan saw them.
+func (p *printer) appliedHazards(res *guard.Result) {
+	if res.Plan == nil {
+		return
+	}
+	applied := map[string]bool{}
+	for _, a := range res.Applied {
+		applied[a.File] = true
+	}
+	for _, st := range res.Plan.Steps {
+		if len(st.Hazards) > 0 && applied[st.File] {
+			p.Printf("  %s\n", p.paint(bold, stepName(st.Step)))
+			p.hazards(st.Hazards, "    ")
+		}
+	}
+}

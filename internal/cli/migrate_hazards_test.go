@@ -90,4 +90,5 @@ func TestMigrateHazards(t *testing.T) {
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "applying it anyway because hazards were allowed (--allow-hazards)")
 	assert.Contains(t, r.stdout, "database at version 2")
+	assert.Contains(t, r.stdout, "✗ table_rewrite (blocked)  line 2: rewrites public.t", "up shows what it ran, allowed")
 }

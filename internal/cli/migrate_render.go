@@ -146,6 +146,7 @@ func (p *printer) result(g *globals, res *guard.Result, err error) error {
 	}
 	p.Printf("Applied %s in %s: database at version %s.\n", plural(len(res.Applied), "migration"),
 		durText(time.Duration(total*float64(time.Millisecond))), res.Version)
+	p.appliedHazards(res)
 	if len(res.Promoted) > 0 {
 		p.Printf("Contract: safe changes of %s promoted (auto mode) into %s.\n", strings.Join(res.Promoted, ", "), g.contractPath)
 	}
