@@ -150,7 +150,7 @@ func tableSizes(ctx context.Context, conn *pgx.Conn, schemas, names []string) (m
 	rows, err := conn.Query(ctx, `SELECT s.nsp || '.' || s.rel, c.reltuples::int8, pg_relation_size(c.oid)
 FROM unnest($1::text[], $2::text[]) AS s(nsp, rel)
 JOIN pg_namespace n ON n.nspname = s.nsp
-JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.rel`, schemas, names)
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.rel`, once, schemas, names)
 	if err != nil {
 		return nil, fmt.Errorf("hazards: read table sizes on the target: %w", err)
 	}
