@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"strings"
 
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/sumfile"
@@ -86,6 +88,7 @@ func (r *run) checkSum() error {
 		head = source.V(h)
 	}
 	added := 0
+	var downsAdded []string // down files added to recorded versions
 	for _, fl := range files {
 		if _, ok := f.Find(fl.name); ok {
 			continue
@@ -94,14 +97,30 @@ func (r *run) checkSum() error {
 		case head.Less(source.V(fl.version)):
 			added++
 		case recorded[fl.version] && fl.down:
-			r.add(Finding{Check: CheckSum, Severity: SeverityWarning, File: r.o.file(fl.name),
-				Message: fmt.Sprintf("down file added to version %d after it was recorded in %s", fl.version, name),
-				Hint:    "run `guard migrate hash` to record it"})
+			downsAdded = append(downsAdded, fl.name)
 		default:
 			r.add(Finding{Check: CheckSum, Severity: SeverityError, File: r.o.file(fl.name),
 				Message: fmt.Sprintf("out of order: version %d is below %s, the newest in %s, so a database already there would never run it", fl.version, head, name),
 				Hint:    fmt.Sprintf("renumber it above %s (`guard migrate create` numbers new migrations), then run `guard migrate hash`", head)})
 		}
+	}
+	// One warning for all the down files added since (a history that
+	// gains down files gains them by the dozen): the file itself when
+	// there is one.
+	switch n := len(downsAdded); {
+	case n == 1:
+		v, _, _ := sumfile.Parts(downsAdded[0])
+		r.add(Finding{Check: CheckSum, Severity: SeverityWarning, File: r.o.file(downsAdded[0]),
+			Message: fmt.Sprintf("down file added to version %d after it was recorded in %s", v, name),
+			Hint:    "run `guard migrate hash` to record it"})
+	case n > 1:
+		list := downsAdded
+		if len(list) > 5 {
+			list = append(slices.Clone(list[:5]), "…")
+		}
+		r.add(Finding{Check: CheckSum, Severity: SeverityWarning, File: shown,
+			Message: fmt.Sprintf("%d down files added to versions after they were recorded in %s: %s", n, name, strings.Join(list, ", ")),
+			Hint:    "run `guard migrate hash` to record them"})
 	}
 	detail := fmt.Sprintf("%d of %s match %s", matched, plural(len(f.Entries), "recorded file"), name)
 	if matched == len(f.Entries) {

@@ -361,6 +361,28 @@ func TestSumFileEditedByHandOrCorrupt(t *testing.T) {
 	assert.Equal(t, verify.SeverityWarning, f[0].Severity)
 	assert.Equal(t, "1_a.down.sql", f[0].File)
 	assert.Equal(t, verify.StatusPassed, rep.Status)
+
+	// Several are one warning, on the sum file, naming them.
+	fsys = fstest.MapFS{}
+	for _, v := range []string{"1", "2", "3"} {
+		fsys[v+"_t.up.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE t" + v + " (id int);")}
+	}
+	ups, err := source.Load(fsys, ".", "test")
+	assert.NoError(t, err)
+	s3, err := sumfile.Compute(ups)
+	assert.NoError(t, err)
+	fsys["guard.sum"] = &fstest.MapFile{Data: s3.Bytes()}
+	for _, v := range []string{"1", "2", "3"} {
+		fsys[v+"_t.down.sql"] = &fstest.MapFile{Data: []byte("DROP TABLE t" + v + ";")}
+	}
+	rep, err = verify.Run(context2m(t), load(t, fsys), verify.WithShadowProvider(p))
+	assert.NoError(t, err)
+	f = rep.FindingsOf(verify.CheckSum)
+	assert.Equal(t, 1, len(f), "%+v", rep.Findings)
+	assert.Equal(t, verify.SeverityWarning, f[0].Severity)
+	assert.Equal(t, "guard.sum", f[0].File)
+	assert.Equal(t, "3 down files added to versions after they were recorded in guard.sum: 1_t.down.sql, 2_t.down.sql, 3_t.down.sql", f[0].Message)
+	assert.Equal(t, verify.StatusPassed, rep.Status)
 }
 
 func TestDownCheckContinuesAfterABrokenDown(t *testing.T) {
