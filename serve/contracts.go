@@ -13,11 +13,6 @@ import (
 	"github.com/schemaguard/guard/guard/schema"
 )
 
-// ErrConflict: the change cannot be made as asked (a contract kept in a
-// file is changed by editing the file; a table named to be locked is
-// locked already). The API answers 409.
-var ErrConflict = errors.New("conflict")
-
 // ContractView is a target's contract as the API shows it, and where it
 // is kept: "service" (owned by guard serve, changed through the API),
 // "file" (contract_path, read-only here) or "none".
@@ -108,19 +103,6 @@ func (s *Service) liveSchema(ctx context.Context, target string) (*schema.Schema
 	}
 	return live, nil
 }
-
-// UnreachableError is a live check (lock, promote, diff?check=true) that
-// could not read the target. The API answers 502.
-type UnreachableError struct {
-	Target string
-	Err    error
-}
-
-func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("target %q is unreachable: %v", e.Target, e.Err)
-}
-
-func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // latestSchema is the schema of a target's latest stored version.
 func (s *Service) latestSchema(ctx context.Context, target string) (*schema.Schema, int, error) {

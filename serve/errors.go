@@ -3,6 +3,7 @@ package serve
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 )
 
 var (
@@ -35,4 +36,40 @@ func (e *InputError) Error() string {
 
 func badInput(field, format string, args ...any) error {
 	return &InputError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrBadKey: the API key is unknown, malformed or revoked.
+var ErrBadKey = errors.New("invalid or revoked API key")
+
+// ErrBadSignature: no signature of the webhook-signature header matches.
+var ErrBadSignature = errors.New("webhook signature does not match")
+
+// ErrConflict: the change cannot be made as asked (a contract kept in a
+// file is changed by editing the file; a table named to be locked is
+// locked already). The API answers 409.
+var ErrConflict = errors.New("conflict")
+
+// UnreachableError is a live check (lock, promote, diff?check=true) that
+// could not read the target. The API answers 502.
+type UnreachableError struct {
+	Target string
+	Err    error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("target %q is unreachable: %v", e.Target, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// RefusedAddressError is an outbound request refused because the address
+// it resolved to is private, loopback, link-local or otherwise not public,
+// and the webhook is not allowed to reach such addresses.
+type RefusedAddressError struct {
+	Addr   netip.Addr
+	Reason string
+}
+
+func (e *RefusedAddressError) Error() string {
+	return fmt.Sprintf("refused to connect to %s: %s address (allow_private is off)", e.Addr, e.Reason)
 }

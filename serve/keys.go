@@ -37,9 +37,6 @@ type APIKey struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
-// ErrBadKey: the API key is unknown, malformed or revoked.
-var ErrBadKey = errors.New("invalid or revoked API key")
-
 // CreateKey makes an API key of scope (read or admin) and returns it, in
 // full this once (gsk_<8 hex>_<43 base64url>), with its record.
 func (s *Service) CreateKey(ctx context.Context, name, scope string) (string, *APIKey, error) {

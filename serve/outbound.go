@@ -10,18 +10,6 @@ import (
 	"time"
 )
 
-// RefusedAddressError is an outbound request refused because the address
-// it resolved to is private, loopback, link-local or otherwise not public,
-// and the webhook is not allowed to reach such addresses.
-type RefusedAddressError struct {
-	Addr   netip.Addr
-	Reason string
-}
-
-func (e *RefusedAddressError) Error() string {
-	return fmt.Sprintf("refused to connect to %s: %s address (allow_private is off)", e.Addr, e.Reason)
-}
-
 // notPublic says why addr is not a public unicast address, or "".
 func notPublic(addr netip.Addr) string {
 	addr = addr.Unmap()

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -139,13 +141,26 @@ func WithCheckTimeout(d time.Duration) Option {
 // WithShadowURL is where guard's runner may create shadow databases while
 // it migrates the state database (default: the state database's server).
 func WithShadowURL(u string) Option {
-	return func(o *options) error { o.shadowURL = u; return nil }
+	return func(o *options) error {
+		if _, err := dburl.Parse(u); err != nil {
+			return fmt.Errorf("WithShadowURL: %w", err)
+		}
+		o.shadowURL = u
+		return nil
+	}
 }
 
 // WithBaseURL is the service's public URL, used in the links of webhook
 // payloads (default http://localhost:8080).
 func WithBaseURL(u string) Option {
-	return func(o *options) error { o.baseURL = u; return nil }
+	return func(o *options) error {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("WithBaseURL: want an http:// or https:// URL, not %q", u)
+		}
+		o.baseURL = strings.TrimSuffix(u, "/")
+		return nil
+	}
 }
 
 // WithAuthFailureLimit sets how many failed authentications a client

@@ -21,9 +21,6 @@ const (
 	secretPrefix           = "whsec_"
 )
 
-// ErrBadSignature: no signature of the webhook-signature header matches.
-var ErrBadSignature = errors.New("webhook signature does not match")
-
 // NewWebhookSecret returns a random Standard Webhooks secret: "whsec_" and
 // the base64 of 24 random bytes.
 func NewWebhookSecret() string {

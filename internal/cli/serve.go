@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -104,6 +105,11 @@ func runServe(ctx context.Context, g *globals, f *serveFlags) error {
 	}
 	if f.poll <= 0 || f.leaseTimeout < time.Second || f.concurrency < 1 {
 		return usageError{errors.New("--poll must be positive, --lease-timeout at least 1s, --concurrency at least 1")}
+	}
+	if f.baseURL != "" {
+		if u, err := url.Parse(f.baseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageError{fmt.Errorf("--base-url %q: want an http:// or https:// URL", f.baseURL)}
+		}
 	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {

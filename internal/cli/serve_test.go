@@ -84,6 +84,10 @@ func TestServeRefusesBadSettings(t *testing.T) {
 	assert.Equal(t, cli.ExitUsage, r.code)
 	assert.NotContains(t, r.stderr, "tooShortButSecretValue")
 
+	r = guard(t, "serve", "--state-url", state, "--secret-key", serve.NewSecretKey(), "--base-url", "ftp://x")
+	assert.Equal(t, cli.ExitUsage, r.code)
+	assert.Contains(t, r.stderr, "--base-url")
+
 	r = guard(t, "serve", "--state-url", "postgres://u:hunter22@localhost:notaport/db", "--secret-key", serve.NewSecretKey())
 	assert.Equal(t, cli.ExitError, r.code)
 	assert.NotContains(t, r.stderr, "hunter22")
