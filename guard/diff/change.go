@@ -187,6 +187,10 @@ const (
 	CompositeTypeAdded   Kind = "composite_type_added"
 	CompositeTypeRemoved Kind = "composite_type_removed"
 	CompositeTypeChanged Kind = "composite_type_changed"
+
+	// ViewCheckOptionChanged: WITH [LOCAL | CASCADED] CHECK OPTION added,
+	// removed or changed.
+	ViewCheckOptionChanged Kind = "view_check_option_changed"
 )
 
 // losesData reports whether a change of kind k loses rows or values.

@@ -656,6 +656,13 @@ var classifyCases = []classifyCase{
 		`ALTER TABLE users ALTER COLUMN name SET NOT NULL`,
 		[]kind{{diff.ColumnNotNullAdded, breaking}}},
 
+	{"view check option added", usersTable + `CREATE VIEW adults AS SELECT id, email, age FROM users WHERE age >= 18`,
+		`CREATE OR REPLACE VIEW adults WITH (check_option = local) AS SELECT id, email, age FROM users WHERE age >= 18`,
+		[]kind{{diff.ViewCheckOptionChanged, risky}}},
+	{"view check option removed", usersTable + `CREATE VIEW adults AS SELECT id, email, age FROM users WHERE age >= 18 WITH CASCADED CHECK OPTION`,
+		`ALTER VIEW adults RESET (check_option)`,
+		[]kind{{diff.ViewCheckOptionChanged, safe}}},
+
 	// No change.
 	{"nothing", usersAndPosts, `SELECT 1`, nil},
 	{"comments and grants only", usersTable, `COMMENT ON TABLE users IS 'people'; GRANT SELECT ON users TO PUBLIC`, nil},
@@ -824,6 +831,7 @@ var allKinds = []diff.Kind{
 	diff.RowSecurityEnabled, diff.RowSecurityDisabled, diff.RowSecurityForced, diff.PolicyAdded, diff.PolicyRemoved, diff.PolicyChanged,
 	diff.DomainAdded, diff.DomainRemoved, diff.DomainTypeChanged, diff.DomainNotNullChanged, diff.DomainDefaultChanged,
 	diff.DomainCheckAdded, diff.DomainCheckRemoved, diff.CompositeTypeAdded, diff.CompositeTypeRemoved, diff.CompositeTypeChanged,
+	diff.ViewCheckOptionChanged,
 }
 
 // Every case named in withoutIdentity exists.

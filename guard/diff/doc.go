@@ -129,6 +129,7 @@
 //	view_column_added         safe
 //	view_column_changed       breaking   a view column removed or changed type
 //	                          risky      a view column's type widened (same rule as columns)
+//	view_check_option_changed risky      WITH CHECK OPTION added or made CASCADED; safe removed or made LOCAL
 //	view_definition_changed   risky      same columns, another query (or materialized changed): old reads
 //	                                     work but may return other rows; not reported when columns changed
 //	function_added            safe       a function, procedure or aggregate, matched by signature

@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/schemaguard/guard/guard/schema"
 )
@@ -101,6 +102,16 @@ func (d *differ) view(b, a *schema.View) {
 		return
 	}
 	q := a.QualifiedName()
+	switch {
+	case b.CheckOption == a.CheckOption:
+	case a.CheckOption != "" && (b.CheckOption == "" || a.CheckOption == "cascaded"):
+		d.add(Change{Kind: ViewCheckOptionChanged, Impact: Risky, Table: q, Object: q,
+			Message: fmt.Sprintf("view %s now has WITH %s CHECK OPTION (was %s): writes through it of rows it would not show fail", quoteName(q), strings.ToUpper(a.CheckOption), orNone(b.CheckOption)),
+			Hint:    "make sure the old code writes through the view only rows the view shows"})
+	default:
+		d.add(Change{Kind: ViewCheckOptionChanged, Impact: Safe, Table: q, Object: q,
+			Message: fmt.Sprintf("view %s changed its check option from %s to %s: it loosens", quoteName(q), b.CheckOption, orNone(a.CheckOption))})
+	}
 	afterCols := make(map[string]string, len(a.Columns))
 	for _, c := range a.Columns {
 		afterCols[c.Name] = c.Type

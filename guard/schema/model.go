@@ -259,6 +259,7 @@ type View struct {
 	Materialized bool         `json:"materialized,omitempty"`
 	Columns      []ViewColumn `json:"columns"` // in position order
 	Definition   string       `json:"definition"`
+	CheckOption  string       `json:"check_option,omitempty"` // WITH CHECK OPTION: "local" or "cascaded"
 }
 
 // ViewColumn is an output column of a view.

@@ -25,6 +25,7 @@ type viewRow struct {
 	ColumnNames  []string `db:"column_names"`
 	ColumnTypes  []string `db:"column_types"`
 	Definition   string   `db:"definition"`
+	CheckOption  string   `db:"check_option"`
 }
 
 func readViews(vrs []*viewRow) ([]View, error) {
@@ -37,7 +38,7 @@ func readViews(vrs []*viewRow) ([]View, error) {
 		for j := range cols {
 			cols[j] = ViewColumn{Name: vr.ColumnNames[j], Type: vr.ColumnTypes[j]}
 		}
-		views[i] = View{Schema: vr.Schema, Name: vr.Name, Materialized: vr.Materialized, Columns: cols, Definition: vr.Definition}
+		views[i] = View{Schema: vr.Schema, Name: vr.Name, Materialized: vr.Materialized, Columns: cols, Definition: vr.Definition, CheckOption: vr.CheckOption}
 	}
 	return views, nil
 }

@@ -8,7 +8,11 @@ SELECT
     c.relkind = 'm'                       AS materialized,
     coalesce(cols.names, '{}')            AS column_names,
     coalesce(cols.types, '{}')            AS column_types,
-    pg_get_viewdef(c.oid)                 AS definition
+    pg_get_viewdef(c.oid)                 AS definition,
+    coalesce((
+        SELECT o.option_value FROM pg_options_to_table(c.reloptions) o
+        WHERE o.option_name = 'check_option'
+    ), '')                                AS check_option
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
