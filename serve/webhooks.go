@@ -519,7 +519,9 @@ func (s *Service) deliver(ctx context.Context, o outgoing) {
 	}
 	n := o.attempts + 1
 	result := "failed"
-	status, next := "pending", time.Now().Add(s.o.delivery.backoff(n))
+	// The delay is added to the state server's clock, which every replica
+	// compares due times with.
+	status, delay := "pending", s.o.delivery.backoff(n)
 	switch {
 	case err == nil && code >= 200 && code < 300:
 		status, result = "succeeded", "succeeded"
@@ -540,10 +542,10 @@ func (s *Service) deliver(ctx context.Context, o outgoing) {
 	}
 	defer func() { _ = tx.Rollback(rctx) }()
 	tag, err := tx.Exec(rctx, `UPDATE guard_serve.deliveries SET attempts = $3, status = $4,
-		next_attempt_at = CASE WHEN $4 = 'pending' THEN $5 ELSE next_attempt_at END,
+		next_attempt_at = CASE WHEN $4 = 'pending' THEN now() + $5 * interval '1 microsecond' ELSE next_attempt_at END,
 		finished_at = CASE WHEN $4 = 'pending' THEN NULL ELSE now() END,
 		last_status = $6, last_error = $7, lease_owner = NULL, lease_until = NULL
-		WHERE id = $1 AND lease_owner = $2`, o.id, s.o.replica, n, status, next, codePtr, errText)
+		WHERE id = $1 AND lease_owner = $2`, o.id, s.o.replica, n, status, delay.Microseconds(), codePtr, errText)
 	if err == nil && tag.RowsAffected() == 1 {
 		_, err = tx.Exec(rctx, `INSERT INTO guard_serve.delivery_attempts (delivery_id, n, replica, status_code, error, duration_ms)
 			VALUES ($1, $2, $3, $4, $5, $6)`, o.id, n, s.o.replica, codePtr, errText, elapsed.Milliseconds())
