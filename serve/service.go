@@ -244,7 +244,7 @@ func New(ctx context.Context, stateURL string, key []byte, opts ...Option) (*Ser
 		return nil, err
 	}
 	cfg.ConnConfig = conn
-	cfg.MaxConns = int32(o.concurrency + 4)
+	cfg.MaxConns = int32(2*o.concurrency + 4) // checks and deliveries record at once, the API answers meanwhile
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the state database %s: %w", dburl.Describe(conn), scrubErr(err, conn.Password))
