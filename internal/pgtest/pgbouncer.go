@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,7 +23,8 @@ const PgBouncerBinary = "/usr/sbin/pgbouncer"
 
 // PgBouncer starts a real PgBouncer in transaction pooling mode, with its
 // default settings otherwise (no ignore_startup_parameters), in front of
-// the test server, for the test; it is stopped when the test ends. Every
+// the test server, for the test, on a unix socket in a directory of its
+// own (no port to share or race for); it is stopped when the test ends. Every
 // database of the server is reachable through it (a "*" fallback entry);
 // users are authenticated by the server as they would be directly (trust
 // on the pooler's side), and users lists the roles that may connect
@@ -68,14 +68,16 @@ func PgBouncer(t testing.TB, dbURL string, users ...string) string {
 	for _, u := range append([]string{server.User, target.User}, users...) {
 		fmt.Fprintf(&auth, "%q \"\"\n", u)
 	}
-	port := freePort(t)
+	// A unix socket in a directory of the test's own: two tests never
+	// share (or race for) a port, and a client can only reach this pooler.
+	const port = 6432
 	ini := fmt.Sprintf(`[databases]
 * = host=%s port=%d
 
 [pgbouncer]
-listen_addr = 127.0.0.1
+listen_addr =
 listen_port = %d
-unix_socket_dir =
+unix_socket_dir = %s
 auth_type = trust
 auth_file = %s
 pool_mode = transaction
@@ -83,7 +85,7 @@ max_client_conn = 500
 default_pool_size = 20
 logfile = %s
 pidfile = %s
-`, server.Host, server.Port, port, filepath.Join(dir, "users.txt"), filepath.Join(dir, "pgbouncer.log"), filepath.Join(dir, "pgbouncer.pid"))
+`, server.Host, server.Port, port, dir, filepath.Join(dir, "users.txt"), filepath.Join(dir, "pgbouncer.log"), filepath.Join(dir, "pgbouncer.pid"))
 	for name, body := range map[string]string{"users.txt": auth.String(), "pgbouncer.ini": ini} {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
@@ -113,7 +115,7 @@ pidfile = %s
 		}
 	})
 
-	u, err := dburl.WithDatabase(fmt.Sprintf("postgres://%s@127.0.0.1:%d/postgres", target.User, port), target.Database)
+	u, err := dburl.WithDatabase(fmt.Sprintf("postgres://%s@/postgres?host=%s&port=%d", target.User, dir, port), target.Database)
 	if err != nil {
 		t.Fatalf("pgtest: pgbouncer: %v", err)
 	}
@@ -141,17 +143,6 @@ pidfile = %s
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// freePort returns a TCP port of 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("pgtest: free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func lastLines(s string) string {
