@@ -193,9 +193,11 @@ func TestFindingsPointAtTheProblem(t *testing.T) {
 	assert.Contains(t, f.Message, `does not undo 000003_add_users_bio.up.sql`)
 	assert.Contains(t, f.Message, `column "bio" was added`)
 
+	// The down file leaves behind a function of a schema out of scope,
+	// which no comparison sees: the up file's second run fails on it.
 	f = one(runCase(t, p, "reapply_fails"), verify.CheckDown)
 	assert.Equal(t, "migrations/000003_add_users_bio.up.sql", f.File)
-	assert.Equal(t, 2, f.Line)
+	assert.Equal(t, 3, f.Line)
 	assert.Contains(t, f.Message, `function "user_bio" already exists`)
 
 	rep := runCase(t, p, "contract_blocked")

@@ -1,2 +1,3 @@
 ALTER TABLE users ADD COLUMN bio text;
-CREATE FUNCTION user_bio(u users) RETURNS text LANGUAGE sql AS $$ SELECT u.bio $$;
+CREATE SCHEMA IF NOT EXISTS util;
+CREATE FUNCTION util.user_bio(u users) RETURNS text LANGUAGE sql AS $$ SELECT u.bio $$;
