@@ -39,10 +39,12 @@ staticcheck:
 	$(GO) run $(STATICCHECK) $(PKGS)
 
 # Side-by-side figures (printed as ratios against each issue's baseline),
-# then the Go micro-benchmarks.
+# then the Go micro-benchmarks, then guard serve's load (issue 13: 200
+# targets of 50 tables every 10 s by 2 replicas; rate, p99, state growth).
 bench:
 	$(GO) run ./internal/bench
 	$(GO) test -run '^$$' -bench 'BenchmarkDiff5000' -benchmem ./guard/diff/
+	GUARD_SERVE_BENCH=1 $(GO) test -count=1 -timeout 15m -run '^TestServeBenchmark$$' -v ./serve/
 
 clean:
 	rm -rf bin
