@@ -149,7 +149,7 @@ blocks it) before the text report.`,
 				}
 			} else {
 				if g.format == "github" {
-					p.hazardAnnotations(g, plan)
+					p.hazardAnnotations(g, "plan", plan)
 				}
 				p.plan(plan)
 			}
@@ -167,7 +167,11 @@ func newMigrateUpCmd(g *globals, mf *migrateFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "up [N]",
 		Short: "Plan, then apply all pending migrations (or the next N) unless the contract blocks them",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `--format github writes each hazard of the plan as a GitHub Actions
+annotation (::warning file=…,line=…::…, ::error when the contract's hazard
+policy blocks it) before the text report.`,
+		Args:              cobra.MaximumNArgs(1),
+		PersistentPreRunE: acceptGitHub(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := countArg(args, 0)
 			if err != nil {
@@ -179,6 +183,11 @@ func newMigrateUpCmd(g *globals, mf *migrateFlags) *cobra.Command {
 				return err
 			}
 			res, err := r.Up(cmd.Context(), n)
+			if g.format == "github" {
+				if pl := planOf(res, err); pl != nil {
+					p.hazardAnnotations(g, "up", pl)
+				}
+			}
 			return p.result(g, res, err)
 		},
 	}
@@ -396,4 +405,19 @@ func countArg(args []string, def int) (int, error) {
 		return 0, usageError{fmt.Errorf("the count must be a positive number, got %q", args[0])}
 	}
 	return n, nil
+}
+
+// planOf is the plan of a run: its result's, or the one a block refused.
+func planOf(res *guard.Result, err error) *guard.Plan {
+	var be *guard.BlockedError
+	var hb *guard.HazardsBlockedError
+	switch {
+	case res != nil && res.Plan != nil:
+		return res.Plan
+	case errors.As(err, &hb):
+		return hb.Plan
+	case errors.As(err, &be):
+		return be.Plan
+	}
+	return nil
 }

@@ -95,8 +95,9 @@ func acceptGitHub(g *globals) func(*cobra.Command, []string) error {
 
 // hazardAnnotations writes a plan's hazards as GitHub Actions workflow
 // commands (::warning, ::error for a blocked one) on the migration files,
-// named from the repository's root as --source names their folder.
-func (p *printer) hazardAnnotations(g *globals, pl *guard.Plan) {
+// named from the repository's root as --source names their folder; verb is
+// the command's (plan, up).
+func (p *printer) hazardAnnotations(g *globals, verb string, pl *guard.Plan) {
 	dir, _ := g.sourceDir()
 	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
 	escProp := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
@@ -115,7 +116,7 @@ func (p *printer) hazardAnnotations(g *globals, pl *guard.Plan) {
 				msg += " (" + s + ")"
 			}
 			p.Printf("::%s file=%s,line=%d,title=%s::%s\n", level, escProp.Replace(file), h.Line,
-				escProp.Replace("guard migrate plan: hazard "+string(h.Code)), esc.Replace(msg+"\nhint: "+h.Hint))
+				escProp.Replace("guard migrate "+verb+": hazard "+string(h.Code)), esc.Replace(msg+"\nhint: "+h.Hint))
 		}
 	}
 }

@@ -83,6 +83,9 @@ func TestMigrateHazards(t *testing.T) {
 	r = run("migrate", "up")
 	assert.Equal(t, 3, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "blocked by the contract's hazard policy")
+	r = run("--format", "github", "migrate", "up")
+	assert.Equal(t, 3, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "::error file="+filepath.ToSlash(filepath.Join(mig, "2_bigint.up.sql"))+",line=2,title=guard migrate up%3A hazard table_rewrite::rewrites public.t")
 	r = run("migrate", "version")
 	assert.Contains(t, r.stdout, "1")
 
