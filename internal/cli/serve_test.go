@@ -88,7 +88,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 	assert.Equal(t, cli.ExitUsage, r.code)
 	assert.Contains(t, r.stderr, "--base-url")
 
-	r = guard(t, "serve", "--state-url", "postgres://u:hunter22@localhost:notaport/db", "--secret-key", serve.NewSecretKey())
+	// Any free port: 8080 may be taken on a shared machine.
+	r = guard(t, "serve", "--listen", "127.0.0.1:0", "--state-url", "postgres://u:hunter22@localhost:notaport/db", "--secret-key", serve.NewSecretKey())
 	assert.Equal(t, cli.ExitError, r.code)
 	assert.NotContains(t, r.stderr, "hunter22")
 	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
