@@ -57,8 +57,8 @@ func (g *globals) schemaFrom(ctx context.Context, from string) (*schema.Schema, 
 }
 
 func printSchema(p *printer, s *schema.Schema) {
-	p.Printf("Schemas: %s — %d tables, %d views, %d enums (hash %s)\n",
-		strings.Join(s.Schemas, ", "), len(s.Tables), len(s.Views), len(s.Enums), s.Hash()[:12])
+	p.Printf("Schemas: %s — %d tables, %d views, %d enums, %d functions, %d sequences, %d extensions (hash %s)\n",
+		strings.Join(s.Schemas, ", "), len(s.Tables), len(s.Views), len(s.Enums), len(s.Functions), len(s.Sequences), len(s.Extensions), s.Hash()[:12])
 	for _, t := range s.Tables {
 		p.Printf("\n%s\n", p.paint(bold, "Table "+t.QualifiedName()))
 		for _, c := range t.Columns {
@@ -99,6 +99,27 @@ func printSchema(p *printer, s *schema.Schema) {
 		for _, i := range t.Indexes {
 			p.Printf("  index %s\n", i.Definition)
 		}
+		for _, tr := range t.Triggers {
+			state := ""
+			if tr.Enabled != "" {
+				state = " (" + tr.Enabled + ")"
+			}
+			p.Printf("  trigger %s%s\n", tr.Definition, state)
+		}
+		if t.RowSecurity {
+			forced := ""
+			if t.ForceRowSecurity {
+				forced = ", forced"
+			}
+			p.Printf("  row level security%s\n", forced)
+		}
+		for _, pol := range t.Policies {
+			kind := "permissive"
+			if pol.Restrictive {
+				kind = "restrictive"
+			}
+			p.Printf("  policy %s %s for %s to %s\n", pol.Name, kind, pol.Command, strings.Join(pol.Roles, ", "))
+		}
 	}
 	for _, e := range s.Enums {
 		p.Printf("\n%s (%s)\n", p.paint(bold, "Enum "+e.QualifiedName()), strings.Join(e.Values, ", "))
@@ -113,6 +134,43 @@ func printSchema(p *printer, s *schema.Schema) {
 			kind = "Materialized view"
 		}
 		p.Printf("\n%s (%s)\n", p.paint(bold, kind+" "+v.QualifiedName()), strings.Join(cols, ", "))
+	}
+	for _, d := range s.Domains {
+		var attrs []string
+		if d.NotNull {
+			attrs = append(attrs, "not null")
+		}
+		if d.Default != "" {
+			attrs = append(attrs, "default "+d.Default)
+		}
+		for _, c := range d.Checks {
+			attrs = append(attrs, c.Expression)
+		}
+		p.Printf("\n%s %s %s\n", p.paint(bold, "Domain "+schema.Qualify(d.Schema, d.Name)), d.Type, strings.Join(attrs, ", "))
+	}
+	for _, c := range s.Composites {
+		var attrs []string
+		for _, a := range c.Attributes {
+			attrs = append(attrs, a.Name+" "+a.Type)
+		}
+		p.Printf("\n%s (%s)\n", p.paint(bold, "Type "+schema.Qualify(c.Schema, c.Name)), strings.Join(attrs, ", "))
+	}
+	for _, f := range s.Functions {
+		result := ""
+		if f.Result != "" {
+			result = " returns " + f.Result
+		}
+		p.Printf("\n%s%s (%s, %s)\n", p.paint(bold, strings.ToUpper(f.Kind[:1])+f.Kind[1:]+" "+f.Signature), result, f.Language, f.Volatility)
+	}
+	for _, q := range s.Sequences {
+		owned := ""
+		if q.OwnedBy != "" {
+			owned = ", owned by " + q.OwnedBy
+		}
+		p.Printf("\n%s %s from %d by %d, %d..%d%s\n", p.paint(bold, "Sequence "+q.QualifiedName()), q.Type, q.Start, q.Increment, q.Min, q.Max, owned)
+	}
+	for _, x := range s.Extensions {
+		p.Printf("\n%s %s in %s\n", p.paint(bold, "Extension "+x.Name), x.Version, x.Schema)
 	}
 }
 
