@@ -68,7 +68,7 @@ type LockedTable struct {
 	// with (SnapshotModel); absent (0) in files of earlier releases. What
 	// an older snapshot could not record (triggers before 2; deferrability,
 	// MATCH and NULLS NOT DISTINCT before 3; row-level security and
-	// policies before 4), Drift takes from the live
+	// policies before 4; grants before 5), Drift takes from the live
 	// table as it is, until the table is promoted or locked again.
 	Model int `json:"model,omitempty"`
 }
@@ -77,8 +77,8 @@ type LockedTable struct {
 // has: 2 since snapshots hold triggers, 3 since they hold the
 // deferrability and MATCH of foreign keys and the NULLS NOT DISTINCT and
 // deferrability of unique constraints, 4 since they hold row-level
-// security and policies.
-const SnapshotModel = 4
+// security and policies, 5 since they hold the grants to other roles.
+const SnapshotModel = 5
 
 // EffectiveMode returns the table's own mode, or the contract's when the
 // table has none.

@@ -159,7 +159,8 @@ func TestLegacySnapshotWithoutTriggers(t *testing.T) {
 		CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 		CREATE TRIGGER bookings_touch BEFORE UPDATE ON bookings FOR EACH ROW EXECUTE FUNCTION touch();
 		CREATE POLICY bookings_all ON bookings USING (true);
-		ALTER TABLE bookings ENABLE ROW LEVEL SECURITY`)
+		ALTER TABLE bookings ENABLE ROW LEVEL SECURITY;
+		GRANT SELECT ON bookings TO PUBLIC`)
 	conn := pgtest.Connect(t, url)
 	live, err := schema.Inspect(t.Context(), conn)
 	assert.NoError(t, err)
@@ -185,4 +186,16 @@ func TestLegacySnapshotWithoutTriggers(t *testing.T) {
 	assert.Equal(t, 1, len(drift))
 	assert.Equal(t, diff.TriggerRemoved, drift[0].Kind)
 	assert.True(t, c.Evaluate(drift).Blocked, "risky: blocked in auto mode")
+
+	// Promoted, the snapshot holds the grant: revoking it from the app's
+	// role (PUBLIC here) breaks the contract.
+	_, err = c.Promote(live, nil, t0)
+	assert.NoError(t, err)
+	pgtest.Exec(t, url, `REVOKE SELECT ON bookings FROM PUBLIC`)
+	live, err = schema.Inspect(t.Context(), conn)
+	assert.NoError(t, err)
+	drift = c.Drift(live)
+	assert.Equal(t, 1, len(drift))
+	assert.Equal(t, diff.PrivilegeRevoked, drift[0].Kind)
+	assert.True(t, c.Evaluate(drift).Blocked, "breaking: blocked in auto mode")
 }

@@ -194,6 +194,9 @@ func unrecorded(model int, snap schema.Table, live *schema.Table) schema.Table {
 	if model < 4 {
 		snap.RowSecurity, snap.ForceRowSecurity, snap.Policies = live.RowSecurity, live.ForceRowSecurity, live.Policies
 	}
+	if model < 5 {
+		snap.Grants = live.Grants
+	}
 	return snap
 }
 

@@ -176,6 +176,11 @@ const (
 	PolicyRemoved       Kind = "policy_removed"
 	PolicyChanged       Kind = "policy_changed"
 
+	// Table privileges granted to roles other than the owner: one revoked
+	// fails the code running as that role (breaking); one granted is safe.
+	PrivilegeGranted Kind = "privilege_granted"
+	PrivilegeRevoked Kind = "privilege_revoked"
+
 	// Domains and composite types (CREATE TYPE … AS (…)), matched by name.
 	DomainAdded          Kind = "domain_added"
 	DomainRemoved        Kind = "domain_removed"

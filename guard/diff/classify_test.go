@@ -603,6 +603,18 @@ var classifyCases = []classifyCase{
 	{"policy follows a renamed column", usersRLS, `ALTER TABLE users RENAME COLUMN email TO email_address`,
 		[]kind{{diff.ColumnRenamed, breaking}}},
 
+	// Table privileges granted to roles other than the owner (PUBLIC here:
+	// a case creates no role).
+	{"privilege granted", usersTable, `GRANT SELECT ON users TO PUBLIC`,
+		[]kind{{diff.PrivilegeGranted, safe}}},
+	{"privilege revoked", usersTable + `GRANT SELECT, INSERT ON users TO PUBLIC;`, `REVOKE INSERT ON users FROM PUBLIC`,
+		[]kind{{diff.PrivilegeRevoked, breaking}}},
+	{"privileges of a dropped table are not revoked on their own", usersTable + `CREATE TABLE logs (id int); GRANT SELECT ON logs TO PUBLIC;`,
+		`DROP TABLE logs`,
+		[]kind{{diff.TableRemoved, breaking}}},
+	{"owner's own privileges are not grants", usersTable, `REVOKE TRUNCATE ON users FROM CURRENT_USER`,
+		nil},
+
 	// Domains and composite types.
 	{"domain added", usersTable, `CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%')`,
 		[]kind{{diff.DomainAdded, safe}}},
@@ -665,7 +677,7 @@ var classifyCases = []classifyCase{
 
 	// No change.
 	{"nothing", usersAndPosts, `SELECT 1`, nil},
-	{"comments and grants only", usersTable, `COMMENT ON TABLE users IS 'people'; GRANT SELECT ON users TO PUBLIC`, nil},
+	{"comments only", usersTable, `COMMENT ON TABLE users IS 'people'; COMMENT ON COLUMN users.id IS 'key'`, nil},
 	{"same DDL in another order", usersAndPosts + `CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE VIEW v AS SELECT id FROM posts`, `
 		DROP VIEW v; DROP TABLE posts; DROP TABLE users; DROP TYPE mood;
 		CREATE TYPE mood AS ENUM ('ok', 'sad');
@@ -831,7 +843,7 @@ var allKinds = []diff.Kind{
 	diff.RowSecurityEnabled, diff.RowSecurityDisabled, diff.RowSecurityForced, diff.PolicyAdded, diff.PolicyRemoved, diff.PolicyChanged,
 	diff.DomainAdded, diff.DomainRemoved, diff.DomainTypeChanged, diff.DomainNotNullChanged, diff.DomainDefaultChanged,
 	diff.DomainCheckAdded, diff.DomainCheckRemoved, diff.CompositeTypeAdded, diff.CompositeTypeRemoved, diff.CompositeTypeChanged,
-	diff.ViewCheckOptionChanged,
+	diff.ViewCheckOptionChanged, diff.PrivilegeGranted, diff.PrivilegeRevoked,
 }
 
 // Every case named in withoutIdentity exists.

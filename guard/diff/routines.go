@@ -438,3 +438,32 @@ func (d *differ) composites(before, after []schema.Composite) {
 		}
 	})
 }
+
+// grants reports the table privileges granted and revoked on a table that
+// is there before and after.
+func (d *differ) grants(table string, before, after []schema.Grant) {
+	if len(before) == 0 && len(after) == 0 {
+		return
+	}
+	had := make(map[schema.Grant]bool, len(before))
+	for _, g := range before {
+		had[g] = true
+	}
+	has := make(map[schema.Grant]bool, len(after))
+	for _, g := range after {
+		has[g] = true
+	}
+	for _, g := range before {
+		if !has[g] {
+			d.add(Change{Kind: PrivilegeRevoked, Impact: Breaking, Table: table, Object: table,
+				Message: fmt.Sprintf("%s on %s was revoked from %s: code running as that role now fails", g.Privilege, quoteName(table), g.Grantee),
+				Hint:    "revoke it after the code that uses it is gone, in a later release"})
+		}
+	}
+	for _, g := range after {
+		if !had[g] {
+			d.add(Change{Kind: PrivilegeGranted, Impact: Safe, Table: table, Object: table,
+				Message: fmt.Sprintf("%s on %s was granted to %s", g.Privilege, quoteName(table), g.Grantee)})
+		}
+	}
+}

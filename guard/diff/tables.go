@@ -96,6 +96,7 @@ func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	d.indexes(q, before.Indexes, after.Indexes, own)
 	d.triggers(q, before, before.Triggers, after.Triggers, own)
 	d.rowSecurity(q, before, after, own)
+	d.grants(q, before.Grants, after.Grants)
 }
 
 // notNullChecks returns the columns of t (by their names after renames)

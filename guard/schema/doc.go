@@ -43,7 +43,9 @@
 //   - The triggers of each table (Table.Triggers: pg_get_triggerdef, the
 //     function, whether enabled), but the internal ones of foreign keys;
 //     whether row-level security is enabled and forced, and its policies
-//     (command, permissive or restrictive, roles, USING, WITH CHECK).
+//     (command, permissive or restrictive, roles, USING, WITH CHECK); the
+//     table privileges granted to roles other than its owner
+//     (Table.Grants; the owner's own come with ownership).
 //   - Functions, procedures and aggregates (signature, kind, arguments,
 //     result, language, volatility, STRICT, SECURITY DEFINER and the sha256
 //     of the body; not the body itself), sequences but identity columns'

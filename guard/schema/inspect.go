@@ -169,6 +169,7 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	}
 	readTriggers(rows.side.triggers, s, tabs)
 	readPolicies(rows.side.policies, s, tabs)
+	readGrants(rows.side.grants, s, tabs)
 	s.Functions = readFunctions(rows.side.functions)
 	s.Sequences = readSequences(rows.side.sequences, tabs)
 	s.Extensions = readExtensions(rows.side.extensions)

@@ -80,6 +80,15 @@ type Table struct {
 	RowSecurity      bool     `json:"row_security,omitempty"`
 	ForceRowSecurity bool     `json:"force_row_security,omitempty"`
 	Policies         []Policy `json:"policies,omitempty"`
+	// Grants are the table privileges granted to roles other than its
+	// owner (the owner's come with ownership), sorted.
+	Grants []Grant `json:"grants,omitempty"`
+}
+
+// Grant is a table privilege granted to a role.
+type Grant struct {
+	Grantee   string `json:"grantee"`   // a role, quoted where needed, or "PUBLIC"
+	Privilege string `json:"privilege"` // "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES" or "TRIGGER"
 }
 
 // Policy is a row-level security policy.
@@ -368,6 +377,9 @@ func (t *Table) canonical() {
 	slices.SortFunc(t.Indexes, func(a, b Index) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Triggers, func(a, b Trigger) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Policies, func(a, b Policy) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.Grants, func(a, b Grant) int {
+		return cmp.Or(cmp.Compare(a.Grantee, b.Grantee), cmp.Compare(a.Privilege, b.Privilege))
+	})
 	if t.Columns == nil {
 		t.Columns = []Column{}
 	}

@@ -27,6 +27,7 @@ var (
 	sequencesQuery   = mustQuery("sequences.sql")
 	extensionsQuery  = mustQuery("extensions.sql")
 	policiesQuery    = mustQuery("policies.sql")
+	grantsQuery      = mustQuery("grants.sql")
 	domainsQuery     = mustQuery("domains.sql")
 	compositesQuery  = mustQuery("composites.sql")
 )
@@ -67,6 +68,7 @@ type sideRows struct {
 	sequences   []*sequenceRow
 	extensions  []*extensionRow
 	policies    []*policyRow
+	grants      []*grantRow
 	domains     []*domainRow
 	composites  []*compositeRow
 }
@@ -128,6 +130,10 @@ func catalogQueries(schemas []string, rows *catalogRows) []query {
 		}},
 		{"read policies", policiesQuery, inScope, func(r pgx.Rows) (err error) {
 			rows.side.policies, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[policyRow])
+			return err
+		}},
+		{"read grants", grantsQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.grants, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[grantRow])
 			return err
 		}},
 		{"read domains", domainsQuery, inScope, func(r pgx.Rows) (err error) {
