@@ -201,18 +201,20 @@ func TestWithoutHazards(t *testing.T) {
 func TestHazardsInAViewOfTheTemplate(t *testing.T) {
 	url := hazardTarget(t)
 	ctx := t.Context()
+	var m made // the templates the plans cache, dropped when the test ends
+	cached := track(t, &m)
 	one := files("1_setup.up.sql", hazardSetup, "2_col.up.sql", "ALTER TABLE t ADD COLUMN x int;")
 	two := files("1_setup.up.sql", hazardSetup, "2_col.up.sql", "ALTER TABLE t ADD COLUMN x int;", "3_nn.up.sql", "ALTER TABLE t ALTER pid SET NOT NULL;")
 	for range 2 { // the first fills the cache
-		p, err := runner(t, url, one, guard.WithShadowCache(true)).Plan(ctx)
+		p, err := runner(t, url, one, guard.WithShadowCache(true), cached).Plan(ctx)
 		assert.NoError(t, err)
 		assert.Equal(t, 1, len(p.Steps[0].Hazards))
 	}
-	p, err := runner(t, url, one, guard.WithShadowCache(true)).Plan(ctx)
+	p, err := runner(t, url, one, guard.WithShadowCache(true), cached).Plan(ctx)
 	assert.NoError(t, err)
 	assert.True(t, p.Shadow.Warm && p.Shadow.View, "%+v", p.Shadow)
 
-	p, err = runner(t, url, two, guard.WithShadowCache(true)).Plan(ctx)
+	p, err = runner(t, url, two, guard.WithShadowCache(true), cached).Plan(ctx)
 	assert.NoError(t, err)
 	assert.False(t, p.Shadow.View, "replayed in a database of its own")
 	var codes []hazard.Code
