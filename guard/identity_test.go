@@ -67,8 +67,10 @@ func TestPlanKnowsIdentity(t *testing.T) {
 		"4_replace.up.sql": {{diff.ColumnRemoved, diff.Breaking, true}, {diff.ColumnAdded, diff.Safe, false}},
 		"5_wipe.up.sql":    {{diff.DataTruncated, diff.Breaking, true}},
 	}
+	var m made // the templates the cached plans make, dropped when the test ends
+	cached := track(t, &m)
 	for _, cache := range []bool{false, true, true} {
-		r := runner(t, url, identityHistory, guard.WithShadowCache(cache))
+		r := runner(t, url, identityHistory, guard.WithShadowCache(cache), cached)
 		p, err := r.Plan(ctx)
 		assert.NoError(t, err)
 		assert.Equal(t, want, stepKinds(p), "shadow cache %v, warm %v", cache, p.Shadow.Warm)

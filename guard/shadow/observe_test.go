@@ -30,6 +30,7 @@ func TestStepObserved(t *testing.T) {
 	p, err := shadow.NewProvider(ctx, shadow.WithShadowURL(pgtest.Server(t)), shadow.WithTarget(parse(t, pgtest.DB(t))))
 	assert.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, p.Close(context.Background())) })
+	dropTemplates(t, p, src) // the shadow URL's cache: drop what the test cached
 	sh, err := p.New(ctx)
 	assert.NoError(t, err)
 
@@ -92,6 +93,7 @@ func TestStepObservedRefused(t *testing.T) {
 	p, err := shadow.NewProvider(ctx, shadow.WithShadowURL(pgtest.Server(t)), shadow.WithTarget(parse(t, pgtest.DB(t))))
 	assert.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, p.Close(context.Background())) })
+	dropTemplates(t, p, src) // the shadow URL's cache: drop what the test cached
 	sh, _, err := p.NewAt(ctx, src, source.V(1))
 	assert.NoError(t, err)
 	obs, err := sh.StepObserved(ctx, src, source.UpStep(src.Migrations[1]))
