@@ -11,6 +11,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -48,6 +50,7 @@ type env struct {
 	guard  string // path of a guard binary built for the run
 	quick  bool   // smaller sizes, for a smoke run
 	binDir string // PostgreSQL binaries (pg_dump)
+	run    string // this run's suffix of every database it creates: it drops only its own
 }
 
 func main() {
@@ -72,7 +75,7 @@ func names() string {
 }
 
 func run(ctx context.Context, only string, quick bool) error {
-	e := &env{quick: quick}
+	e := &env{quick: quick, run: randomSuffix()}
 	var err error
 	if e.binDir, err = pgcluster.BinDir(); err != nil {
 		return err
@@ -128,6 +131,9 @@ func contains(list []string, s string) bool {
 // createDB creates a fresh database and returns its URL and a function that
 // drops it.
 func (e *env) createDB(ctx context.Context, name string) (string, func(), error) {
+	// The server may be shared (another run, another project): the name is
+	// this run's own, so the DROP below can only ever drop this run's.
+	name += "_" + e.run
 	conn, err := pgx.Connect(ctx, e.admin)
 	if err != nil {
 		return "", nil, err
@@ -191,4 +197,11 @@ func median(n int, f func() (time.Duration, error)) (time.Duration, error) {
 		}
 	}
 	return ds[len(ds)/2], nil
+}
+
+// randomSuffix names one run of the bench: 8 random hex characters.
+func randomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -198,42 +198,11 @@ func benchColdShadow(ctx context.Context, e *env, hist string, n int) (err error
 // --shadow-url server), against CREATE DATABASE … TEMPLATE of a database
 // holding that history plus applying the pending file in the copy.
 func benchWarmPlan(ctx context.Context, e *env, hist string, n int) error {
-	// The target: the history but the last file, applied by golang-migrate.
-	applied := filepath.Join(filepath.Dir(hist), fmt.Sprintf("applied%d", n))
-	if err := os.MkdirAll(applied, 0o755); err != nil {
-		return err
-	}
-	defer os.RemoveAll(applied)
-	entries, err := os.ReadDir(hist)
+	target, tmpl, done, err := e.allButLast(ctx, hist, n, "warm")
 	if err != nil {
 		return err
 	}
-	last := fmt.Sprintf("%06d_", n)
-	for _, en := range entries {
-		if strings.HasPrefix(en.Name(), last) {
-			continue
-		}
-		if err := os.Link(filepath.Join(hist, en.Name()), filepath.Join(applied, en.Name())); err != nil {
-			return err
-		}
-	}
-	target, dropTarget, err := e.createDB(ctx, "guard_bench_warm_target")
-	if err != nil {
-		return err
-	}
-	defer dropTarget()
-	if err := golangMigrateUp(applied, target); err != nil {
-		return err
-	}
-	// The baseline's template: the same schema, no connection.
-	tmpl, dropTmpl, err := e.createDB(ctx, "guard_bench_warm_template")
-	if err != nil {
-		return err
-	}
-	defer dropTmpl()
-	if err := golangMigrateUp(applied, tmpl); err != nil {
-		return err
-	}
+	defer done()
 	pending, err := os.ReadFile(filepath.Join(hist, fmt.Sprintf("%06d_step%d.up.sql", n, n)))
 	if err != nil {
 		return err
@@ -269,7 +238,7 @@ func benchWarmPlan(ctx context.Context, e *env, hist string, n int) error {
 	defer admin.Close(ctx)
 	tname := dbName(tmpl)
 	baseline := func() (time.Duration, error) {
-		name := "guard_bench_warm_copy"
+		name := "guard_bench_warm_copy_" + e.run
 		start := time.Now()
 		if _, err := admin.Exec(ctx, `CREATE DATABASE `+name+` TEMPLATE `+pgx.Identifier{tname}.Sanitize()); err != nil {
 			return 0, err
@@ -326,6 +295,55 @@ func benchWarmPlan(ctx context.Context, e *env, hist string, n int) error {
 // warmRuns is how many times the warm plan and its baseline run,
 // interleaved: on a shared machine single runs swing by tens of percent.
 const warmRuns = 9
+
+// allButLast makes two databases holding the history hist but its last
+// (n-th) file, applied by golang-migrate: the target of a plan of that
+// file, and a template with the same schema for its baseline. done drops
+// them.
+func (e *env) allButLast(ctx context.Context, hist string, n int, name string) (target, tmpl string, done func(), err error) {
+	applied := filepath.Join(filepath.Dir(hist), fmt.Sprintf("applied%d", n))
+	if err := os.MkdirAll(applied, 0o755); err != nil {
+		return "", "", nil, err
+	}
+	defer os.RemoveAll(applied)
+	entries, err := os.ReadDir(hist)
+	if err != nil {
+		return "", "", nil, err
+	}
+	last := fmt.Sprintf("%06d_", n)
+	for _, en := range entries {
+		if strings.HasPrefix(en.Name(), last) {
+			continue
+		}
+		if err := os.Link(filepath.Join(hist, en.Name()), filepath.Join(applied, en.Name())); err != nil {
+			return "", "", nil, err
+		}
+	}
+	var drops []func()
+	done = func() {
+		for _, d := range drops {
+			d()
+		}
+	}
+	for _, u := range []*string{&target, &tmpl} {
+		kind := "target"
+		if u == &tmpl {
+			kind = "template"
+		}
+		url, drop, err := e.createDB(ctx, "guard_bench_"+name+"_"+kind)
+		if err != nil {
+			done()
+			return "", "", nil, err
+		}
+		drops = append(drops, drop)
+		if err := golangMigrateUp(applied, url); err != nil {
+			done()
+			return "", "", nil, err
+		}
+		*u = url
+	}
+	return target, tmpl, done, nil
+}
 
 func dbName(u string) string {
 	cfg, err := dburl.Parse(u)

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/guard/schema"
-	"github.com/schemaguard/guard/internal/dburl"
 )
 
 // benchUp (issue 10 §6), on generated histories of 50, 200 and 500 files
@@ -168,10 +167,6 @@ func benchFreshUp(ctx context.Context, e *env, dir, hist string, n int) error {
 		"golang-migrate up of the same files", medianOf(baseTimes), "≤ 1.5×")
 
 	// status of the database just migrated, against psql reading the version.
-	cfg, err := dburl.Parse(target)
-	if err != nil {
-		return err
-	}
 	psql := filepath.Join(e.binDir, "psql")
 	if _, err := os.Stat(psql); err != nil {
 		if psql, err = exec.LookPath("psql"); err != nil {
@@ -204,46 +199,18 @@ func benchFreshUp(ctx context.Context, e *env, dir, hist string, n int) error {
 		"psql -c 'SELECT version, dirty FROM schema_migrations'", medianOf(readTimes), "≤ 2× or ≤ 0.1 s")
 	fmt.Printf("   %-52s %12s\n", "guard migrate status, absolute", round(medianOf(statusTimes)))
 
-	return benchWarmPlanFloor(ctx, e, dir, hist, n, cfg)
+	return benchWarmPlanFloor(ctx, e, dir, hist, n)
 }
 
 // benchWarmPlanFloor: a warm `guard migrate plan` of the last file of the
 // history against its floor, that file run in a transaction rolled back
 // on the cached template plus one introspection.
-func benchWarmPlanFloor(ctx context.Context, e *env, dir, hist string, n int, _ *pgx.ConnConfig) error {
-	applied := filepath.Join(dir, fmt.Sprintf("applied%d", n))
-	if err := os.MkdirAll(applied, 0o755); err != nil {
-		return err
-	}
-	defer os.RemoveAll(applied)
-	entries, err := os.ReadDir(hist)
+func benchWarmPlanFloor(ctx context.Context, e *env, dir, hist string, n int) error {
+	target, tmpl, done, err := e.allButLast(ctx, hist, n, "floor")
 	if err != nil {
 		return err
 	}
-	last := fmt.Sprintf("%06d_", n)
-	for _, en := range entries {
-		if !strings.HasPrefix(en.Name(), last) {
-			if err := os.Link(filepath.Join(hist, en.Name()), filepath.Join(applied, en.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	target, dropTarget, err := e.createDB(ctx, "guard_bench_floor_target")
-	if err != nil {
-		return err
-	}
-	defer dropTarget()
-	if err := golangMigrateUp(applied, target); err != nil {
-		return err
-	}
-	tmpl, dropTmpl, err := e.createDB(ctx, "guard_bench_floor_template")
-	if err != nil {
-		return err
-	}
-	defer dropTmpl()
-	if err := golangMigrateUp(applied, tmpl); err != nil {
-		return err
-	}
+	defer done()
 	pending, err := os.ReadFile(filepath.Join(hist, fmt.Sprintf("%06d_step%d.up.sql", n, n)))
 	if err != nil {
 		return err
