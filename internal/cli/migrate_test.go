@@ -273,13 +273,26 @@ func sideEffectHistory(second string) []string {
 func TestSixteenConcurrentUpsApplyEachMigrationOnce(t *testing.T) {
 	url := pgtest.DB(t)
 	dir := mgProject(t, sideEffectHistory("")...)
+	assert.Equal(t, 5, concurrentUps(t, dir, url, 16), "each migration applied by exactly one process")
+	assert.Equal(t, map[int]int{1: 1, 2: 1, 3: 1, 4: 1, 5: 1}, sideEffects(t, url))
+	v := mgQuery[int](t, url, `SELECT version FROM schema_migrations`)
+	dirty := mgQuery[bool](t, url, `SELECT dirty FROM schema_migrations`)
+	assert.Equal(t, 5, v)
+	assert.False(t, dirty)
+}
+
+// concurrentUps starts n guard migrate up processes at once on the
+// project dir and the database at url, checks that each exits 0, and
+// returns how many files they applied in all.
+func concurrentUps(t *testing.T, dir, url string, n int) int {
+	t.Helper()
 	guardBinary(t)
 	type proc struct {
 		cmd         *exec.Cmd
 		out, errOut *bytes.Buffer
 	}
 	var procs []proc
-	for range 16 {
+	for range n {
 		cmd, out, errOut := guardCmd(t, dir, url, "migrate", "up")
 		procs = append(procs, proc{cmd, out, errOut})
 	}
@@ -292,12 +305,7 @@ func TestSixteenConcurrentUpsApplyEachMigrationOnce(t *testing.T) {
 		assert.Equal(t, 0, exitCode(err), "process %d: %s%s", i, p.out, p.errOut)
 		applied += strings.Count(p.out.String(), " ... ok (")
 	}
-	assert.Equal(t, 5, applied, "each migration applied by exactly one process")
-	assert.Equal(t, map[int]int{1: 1, 2: 1, 3: 1, 4: 1, 5: 1}, sideEffects(t, url))
-	v := mgQuery[int](t, url, `SELECT version FROM schema_migrations`)
-	dirty := mgQuery[bool](t, url, `SELECT dirty FROM schema_migrations`)
-	assert.Equal(t, 5, v)
-	assert.False(t, dirty)
+	return applied
 }
 
 // waitFor polls the database at url until sql returns true.

@@ -1,8 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -30,26 +28,7 @@ func TestTenConcurrentUpsThroughPgBouncerApplyEachMigrationOnce(t *testing.T) {
 		"8_unmark.down.sql", "DELETE FROM side_effects WHERE version = 8;",
 	)
 	dir := mgProject(t, files...)
-	guardBinary(t)
-	type proc struct {
-		cmd         *exec.Cmd
-		out, errOut *bytes.Buffer
-	}
-	var procs []proc
-	for range 10 {
-		cmd, out, errOut := guardCmd(t, dir, pooled, "migrate", "up")
-		procs = append(procs, proc{cmd, out, errOut})
-	}
-	for _, p := range procs {
-		assert.NoError(t, p.cmd.Start())
-	}
-	applied := 0
-	for i, p := range procs {
-		err := p.cmd.Wait()
-		assert.Equal(t, 0, exitCode(err), "process %d: %s%s", i, p.out, p.errOut)
-		applied += strings.Count(p.out.String(), " ... ok (")
-	}
-	assert.Equal(t, 8, applied, "each migration applied by exactly one process")
+	assert.Equal(t, 8, concurrentUps(t, dir, pooled, 10), "each migration applied by exactly one process")
 	assert.Equal(t, map[int]int{1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1, 8: 1}, sideEffects(t, url))
 	assert.Equal(t, 8, mgQuery[int](t, url, `SELECT version FROM schema_migrations`))
 	assert.False(t, mgQuery[bool](t, url, `SELECT dirty FROM schema_migrations`))
