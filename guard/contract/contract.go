@@ -53,7 +53,34 @@ type Contract struct {
 	Mode    Mode `json:"mode"`
 	// Hazards is the hazard policy (see hazard.Policy); nil: warn.
 	Hazards *hazard.Policy `json:"hazards,omitempty"`
-	Tables  []LockedTable  `json:"tables"`
+	// All is true for a contract locked with no table named (guard
+	// contract lock): it stands for every table and view in scope, so a
+	// table or view that is not locked yet is reported as added
+	// (table_added, view_added: safe) and, in auto mode, locked by
+	// AutoPromote as a new column would be promoted. Unlocking a named
+	// table or view clears it. Absent in files of earlier releases.
+	All    bool          `json:"all,omitempty"`
+	Tables []LockedTable `json:"tables"`
+	// Views are the locked views; absent in files of earlier releases.
+	Views []LockedView `json:"views,omitempty"`
+
+	// What Parse found of an earlier release's format; see Upgrade.
+	legacyExclusions bool
+	loadedAll        bool
+	loadedTables     int
+}
+
+// LockedView is one locked view with its snapshot: its columns are what
+// consumers read.
+type LockedView struct {
+	View       string        `json:"view"`           // qualified name, e.g. "public.active_users"
+	Mode       Mode          `json:"mode,omitempty"` // overrides the contract's mode for this view when set
+	LockedAt   time.Time     `json:"locked_at"`
+	PromotedAt *time.Time    `json:"promoted_at,omitempty"`
+	Snapshot   schema.View   `json:"snapshot"`
+	Enums      []schema.Enum `json:"enums,omitempty"` // enum types the view's columns use, as locked
+	// Domains are the domains the view's columns use, as locked.
+	Domains []schema.Domain `json:"domains,omitempty"`
 }
 
 // LockedTable is one locked table with its snapshot.
@@ -64,6 +91,10 @@ type LockedTable struct {
 	PromotedAt *time.Time    `json:"promoted_at,omitempty"`
 	Snapshot   schema.Table  `json:"snapshot"`
 	Enums      []schema.Enum `json:"enums,omitempty"` // enum types the table's columns use, as locked
+	// Domains are the domains the table's columns use, as locked (since
+	// model 6; an older snapshot's table has none recorded, and the live
+	// domains are taken as they are).
+	Domains []schema.Domain `json:"domains,omitempty"`
 	// Model is the version of the schema model the snapshot was taken
 	// with (SnapshotModel); absent (0) in files of earlier releases. What
 	// an older snapshot could not record (triggers before 2; deferrability,
@@ -77,8 +108,18 @@ type LockedTable struct {
 // has: 2 since snapshots hold triggers, 3 since they hold the
 // deferrability and MATCH of foreign keys and the NULLS NOT DISTINCT and
 // deferrability of unique constraints, 4 since they hold row-level
-// security and policies, 5 since they hold the grants to other roles.
-const SnapshotModel = 5
+// security and policies, 5 since they hold the grants to other roles, 6
+// since they hold the domains the columns use.
+const SnapshotModel = 6
+
+// EffectiveViewMode returns the view's own mode, or the contract's when the
+// view has none.
+func (c *Contract) EffectiveViewMode(lv *LockedView) Mode {
+	if lv.Mode != "" {
+		return lv.Mode
+	}
+	return c.Mode
+}
 
 // EffectiveMode returns the table's own mode, or the contract's when the
 // table has none.
@@ -150,8 +191,11 @@ func Parse(path string, b []byte) (*Contract, error) {
 	// Snapshots written by an earlier guard are read as this one would
 	// write them.
 	for i := range c.Tables {
-		c.Tables[i].Snapshot.UpgradeLegacy()
+		if c.Tables[i].Snapshot.UpgradeLegacy() {
+			c.legacyExclusions = true
+		}
 	}
+	c.loadedAll, c.loadedTables = c.All, len(c.Tables)
 	seen := map[string]bool{}
 	for _, lt := range c.Tables {
 		if lt.Mode != "" {
@@ -166,6 +210,20 @@ func Parse(path string, b []byte) (*Contract, error) {
 			return nil, &FileError{Path: path, Err: fmt.Errorf("table %s is locked twice", lt.Table), Advice: "remove one of the entries"}
 		}
 		seen[lt.Table] = true
+	}
+	for _, lv := range c.Views {
+		if lv.Mode != "" {
+			if _, err := ParseMode(string(lv.Mode)); err != nil {
+				return nil, &FileError{Path: path, Err: fmt.Errorf("view %s: %w", lv.View, err), Advice: "mode must be none, auto or strict"}
+			}
+		}
+		if lv.View != lv.Snapshot.QualifiedName() {
+			return nil, &FileError{Path: path, Err: fmt.Errorf("view %q does not match its snapshot %s", lv.View, lv.Snapshot.QualifiedName()), Advice: "restore the file from version control"}
+		}
+		if seen[lv.View] {
+			return nil, &FileError{Path: path, Err: fmt.Errorf("%s is locked twice", lv.View), Advice: "remove one of the entries"}
+		}
+		seen[lv.View] = true
 	}
 	if c.Tables == nil {
 		c.Tables = []LockedTable{}
@@ -209,6 +267,8 @@ func (c *Contract) Save(path string) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return &FileError{Path: path, Err: errors.Join(err, os.Remove(tmp.Name()))}
 	}
+	// The file is in this format now.
+	c.legacyExclusions, c.loadedAll, c.loadedTables = false, c.All, len(c.Tables)
 	return nil
 }
 
@@ -228,7 +288,63 @@ func (c *Contract) canonical() {
 		if len(lt.Enums) == 0 {
 			lt.Enums = nil
 		}
+		lt.Domains = sortedDomains(lt.Domains)
 	}
+	slices.SortFunc(c.Views, func(a, b LockedView) int {
+		return cmp.Or(cmp.Compare(a.Snapshot.Schema, b.Snapshot.Schema), cmp.Compare(a.Snapshot.Name, b.Snapshot.Name))
+	})
+	for i := range c.Views {
+		lv := &c.Views[i]
+		s := schema.Schema{Enums: lv.Enums}
+		s.Canonical()
+		lv.Enums = s.Enums
+		if len(lv.Enums) == 0 {
+			lv.Enums = nil
+		}
+		lv.Domains = sortedDomains(lv.Domains)
+	}
+	if len(c.Views) == 0 {
+		c.Views = nil
+	}
+}
+
+func sortedDomains(ds []schema.Domain) []schema.Domain {
+	if len(ds) == 0 {
+		return nil
+	}
+	s := schema.Schema{Domains: ds}
+	s.Canonical()
+	return s.Domains
+}
+
+// Upgrade returns a one-line notice when the contract was read from a file
+// in an earlier release's format and Save will write it in this one's (ask
+// before saving: once saved, the file is in this format), or ""
+// when nothing of the file's format changes: an exclusion constraint an
+// earlier guard recorded among the checks, or a contract of locked tables
+// now locking views and new tables too (Lock with no table named).
+func (c *Contract) Upgrade() string {
+	var what []string
+	if c.legacyExclusions {
+		what = append(what, "exclusion constraints recorded apart from the checks")
+	}
+	if c.All && !c.loadedAll && c.loadedTables > 0 {
+		what = append(what, "views and new tables locked as well as tables")
+	}
+	if len(what) == 0 {
+		return ""
+	}
+	return "upgraded the contract file to this guard's format: " + strings.Join(what, "; ")
+}
+
+// LockedView returns the locked view with the given qualified name, or nil.
+func (c *Contract) LockedView(qualified string) *LockedView {
+	for i := range c.Views {
+		if c.Views[i].View == qualified {
+			return &c.Views[i]
+		}
+	}
+	return nil
 }
 
 // Locked returns the locked table with the given qualified name, or nil.

@@ -176,14 +176,19 @@ func TestDriftAndEvaluate(t *testing.T) {
 	_, err := c.Lock(live(users(col("email", "text", true))), nil, "", t0)
 	assert.NoError(t, err)
 
-	// A renamed column on the locked table, and a whole new table.
+	// A renamed column on the locked table, and a whole new table: locked
+	// with no table named, the contract stands for every table, so the new
+	// one is reported (safe, not locked, not blocked).
 	after := live(users(col("email_address", "text", true), col("bio", "text", false)),
 		schema.Table{Schema: "public", Name: "tags", Columns: []schema.Column{{Name: "id", Type: "bigint", Position: 1}}})
 	r := c.Evaluate(c.Drift(after))
 	assert.True(t, r.Blocked)
 	assert.True(t, r.HasBreaking)
-	assert.Equal(t, 1, len(r.Tables), "only locked tables drift: %+v", r.Tables)
-	tr := r.Tables[0]
+	assert.Equal(t, 2, len(r.Tables), "%+v", r.Tables)
+	assert.Equal(t, "public.tags", r.Tables[0].Table)
+	assert.False(t, r.Tables[0].Locked || r.Tables[0].Blocked)
+	assert.Equal(t, diff.TableAdded, r.Tables[0].Items[0].Kind)
+	tr := r.Tables[1]
 	assert.Equal(t, "public.users", tr.Table)
 	kinds := map[diff.Kind]bool{}
 	for _, it := range tr.Items {

@@ -19,12 +19,12 @@ type Report struct {
 	Tables      []TableReport `json:"tables"`
 }
 
-// TableReport groups the changes of one table, view, or enum type (an enum
-// type's changes are listed under each locked table using it instead, when
-// there is one).
+// TableReport groups the changes of one table, view, enum type or domain
+// (an enum type's or domain's changes are listed under each locked table or
+// view using it instead, when there is one).
 type TableReport struct {
 	Table       string `json:"table"`
-	Kind        string `json:"kind"` // "table", "view" or "enum"
+	Kind        string `json:"kind"` // "table", "view", "enum", or another Change.Subject kind
 	Locked      bool   `json:"locked"`
 	Mode        Mode   `json:"mode"` // the mode in force for this table (none when not locked)
 	HasBreaking bool   `json:"has_breaking"`
@@ -69,8 +69,10 @@ func (c *Contract) Evaluate(changes []diff.Change) *Report {
 		tr := groups[group]
 		if tr == nil {
 			tr = &TableReport{Table: group, Kind: kind, Mode: ModeNone, Items: []Item{}}
-			if lt := c.Locked(group); lt != nil {
+			if lt := c.Locked(group); lt != nil && kind == "table" {
 				tr.Locked, tr.Mode = true, c.EffectiveMode(lt)
+			} else if lv := c.LockedView(group); lv != nil && kind == "view" {
+				tr.Locked, tr.Mode = true, c.EffectiveViewMode(lv)
 			}
 			groups[group] = tr
 		}
@@ -84,16 +86,16 @@ func (c *Contract) Evaluate(changes []diff.Change) *Report {
 		r.HasBreaking = r.HasBreaking || ch.Impact == diff.Breaking
 		r.HasRisky = r.HasRisky || ch.Impact == diff.Risky
 		subject, kind := ch.Subject()
-		if kind != "enum" {
+		if kind != "enum" && kind != "domain" {
 			add(subject, kind, ch)
 			continue
 		}
-		users := c.enumUsers(subject)
+		users := c.typeUsers(subject)
 		if len(users) == 0 {
 			add(subject, kind, ch)
 		}
 		for _, u := range users {
-			add(u, "table", ch)
+			add(u.name, u.kind, ch)
 		}
 	}
 	for _, tr := range groups {
@@ -104,16 +106,24 @@ func (c *Contract) Evaluate(changes []diff.Change) *Report {
 	return r
 }
 
-// enumUsers returns the locked tables whose snapshot uses the enum type
-// with the given qualified name.
-func (c *Contract) enumUsers(enum string) []string {
-	var out []string
+type user struct{ name, kind string }
+
+// typeUsers returns the locked tables and views whose snapshot uses the
+// enum type or domain with the given qualified name.
+func (c *Contract) typeUsers(typ string) []user {
+	uses := func(enums []schema.Enum, domains []schema.Domain) bool {
+		return slices.ContainsFunc(enums, func(e schema.Enum) bool { return e.QualifiedName() == typ }) ||
+			slices.ContainsFunc(domains, func(d schema.Domain) bool { return d.QualifiedName() == typ })
+	}
+	var out []user
 	for _, lt := range c.Tables {
-		for _, e := range lt.Enums {
-			if e.QualifiedName() == enum {
-				out = append(out, lt.Table)
-				break
-			}
+		if uses(lt.Enums, lt.Domains) {
+			out = append(out, user{lt.Table, "table"})
+		}
+	}
+	for _, lv := range c.Views {
+		if uses(lv.Enums, lv.Domains) {
+			out = append(out, user{lv.View, "view"})
 		}
 	}
 	return out

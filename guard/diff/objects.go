@@ -83,10 +83,10 @@ func (d *differ) enum(b, a *schema.Enum) {
 
 // view reports the changes of a view. A removed column or a column whose
 // type changed is breaking (a widening type change is risky, as for tables);
-// an added column is safe. The definition is reported only when the columns
-// did not change: a view that returns the same columns from a different
-// query (or became materialized or stopped being) is risky, since old reads
-// still work but may return other rows.
+// an added column is safe. A view that returns the same columns from a
+// different query (or became materialized or stopped being) is risky, since
+// old reads still work but may return other rows; when its columns changed
+// too, the query is reported only when it changed beyond its select list.
 func (d *differ) view(b, a *schema.View) {
 	switch {
 	case b == nil && a == nil:
@@ -146,7 +146,15 @@ func (d *differ) view(b, a *schema.View) {
 				Message: fmt.Sprintf("view column %s was added", quoteIdent(c.Name))})
 		}
 	}
-	if columnsChanged {
+	if columnsChanged && b.Materialized == a.Materialized {
+		// The select list changed with the columns; the rest of the query
+		// (FROM, WHERE, GROUP BY, …) may have changed too, which the column
+		// changes do not say.
+		if viewBody(b.Definition) != viewBody(a.Definition) {
+			d.add(Change{Kind: ViewDefinitionChanged, Impact: Risky, Table: q, Object: q,
+				Message: fmt.Sprintf("view %s changed its query beyond its columns (FROM, WHERE, grouping)", quoteName(q)),
+				Hint:    "the columns it kept may return other rows; check that the code expects them"})
+		}
 		return
 	}
 	switch {
@@ -162,4 +170,15 @@ func (d *differ) view(b, a *schema.View) {
 			Message: fmt.Sprintf("view %s changed its query (same columns)", quoteName(q)),
 			Hint:    "old reads still work but may return other rows; check that the code expects them"})
 	}
+}
+
+// viewBody returns a view's definition (pg_get_viewdef) without its select
+// list: from its top-level FROM on, which pg_get_viewdef writes on a line of
+// its own indented by three spaces (a subquery's is indented further). A
+// query without FROM has no body.
+func viewBody(def string) string {
+	if i := strings.Index(def, "\n   FROM "); i >= 0 {
+		return def[i:]
+	}
+	return ""
 }

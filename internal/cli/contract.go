@@ -29,7 +29,7 @@ func newContractLockCmd(g *globals) *cobra.Command {
 	var mode, from string
 	cmd := &cobra.Command{
 		Use:   "lock",
-		Short: "Lock tables (all tables in scope when none is named) with their current shape",
+		Short: "Lock tables (all tables and views in scope when none is named) with their current shape",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var m contract.Mode
@@ -54,8 +54,12 @@ func newContractLockCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			notice := c.Upgrade()
 			if err := c.Save(g.contractPath); err != nil {
 				return err
+			}
+			if notice != "" {
+				fmt.Fprintf(g.stderr, "guard: %s: %s\n", g.contractPath, notice)
 			}
 			p := g.printer()
 			if p.json {
@@ -64,10 +68,13 @@ func newContractLockCmd(g *globals) *cobra.Command {
 			if len(res.Locked) > 0 {
 				p.Printf("Locked %s in %s mode: %s\n", plural(len(res.Locked), "table"), res.Mode, strings.Join(res.Locked, ", "))
 			}
-			if len(res.AlreadyLocked) > 0 {
-				p.Printf("Already locked (snapshot kept; use guard contract promote to accept changes): %s\n", strings.Join(res.AlreadyLocked, ", "))
+			if len(res.LockedViews) > 0 {
+				p.Printf("Locked %s: %s\n", plural(len(res.LockedViews), "view"), strings.Join(res.LockedViews, ", "))
 			}
-			if len(res.Locked)+len(res.AlreadyLocked) == 0 {
+			if already := append(res.AlreadyLocked, res.AlreadyLockedViews...); len(already) > 0 {
+				p.Printf("Already locked (snapshot kept; use guard contract promote to accept changes): %s\n", strings.Join(already, ", "))
+			}
+			if len(res.Locked)+len(res.AlreadyLocked)+len(res.LockedViews)+len(res.AlreadyLockedViews) == 0 {
 				p.Printf("No tables in scope to lock.\n")
 			}
 			p.Printf("Contract written to %s\n", g.contractPath)
