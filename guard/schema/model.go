@@ -83,7 +83,23 @@ type Table struct {
 	// Grants are the table privileges granted to roles other than its
 	// owner (the owner's come with ownership), sorted.
 	Grants []Grant `json:"grants,omitempty"`
+	// PartitionKey is a partitioned table's PARTITION BY (pg_get_partkeydef,
+	// e.g. "RANGE (created_at)"); empty for a table that is not
+	// partitioned. Partitions are its partitions, sorted: they are not
+	// tables of the model of their own.
+	PartitionKey string      `json:"partition_key,omitempty"`
+	Partitions   []Partition `json:"partitions,omitempty"`
 }
+
+// Partition is a partition of a partitioned table.
+type Partition struct {
+	Schema string `json:"schema"`
+	Name   string `json:"name"`
+	Bound  string `json:"bound"` // pg_get_expr of relpartbound, e.g. "FOR VALUES IN ('eu')" or "DEFAULT"
+}
+
+// QualifiedName returns schema.name as written in SQL, quoting where needed.
+func (p Partition) QualifiedName() string { return Qualify(p.Schema, p.Name) }
 
 // Grant is a table privilege granted to a role.
 type Grant struct {
@@ -377,6 +393,9 @@ func (t *Table) canonical() {
 	slices.SortFunc(t.Indexes, func(a, b Index) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Triggers, func(a, b Trigger) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Policies, func(a, b Policy) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.Partitions, func(a, b Partition) int {
+		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
+	})
 	slices.SortFunc(t.Grants, func(a, b Grant) int {
 		return cmp.Or(cmp.Compare(a.Grantee, b.Grantee), cmp.Compare(a.Privilege, b.Privilege))
 	})

@@ -30,6 +30,7 @@ var (
 	grantsQuery      = mustQuery("grants.sql")
 	domainsQuery     = mustQuery("domains.sql")
 	compositesQuery  = mustQuery("composites.sql")
+	partitionsQuery  = mustQuery("partitions.sql")
 )
 
 func mustQuery(name string) string {
@@ -71,6 +72,7 @@ type sideRows struct {
 	grants      []*grantRow
 	domains     []*domainRow
 	composites  []*compositeRow
+	partitions  []*partitionRow
 }
 
 // catalogQueries returns the catalog queries, in the order Inspect sends
@@ -142,6 +144,10 @@ func catalogQueries(schemas []string, rows *catalogRows) []query {
 		}},
 		{"read composite types", compositesQuery, inScope, func(r pgx.Rows) (err error) {
 			rows.side.composites, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[compositeRow])
+			return err
+		}},
+		{"read partitions", partitionsQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.partitions, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[partitionRow])
 			return err
 		}},
 	}
