@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/enforce"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/migrator"
@@ -184,9 +185,26 @@ func (r *Runner) migrationConfig(s *session, concurrent bool) (*pgx.ConnConfig, 
 // openMigrator opens the adapter that runs files on the target (see
 // migrationConfig).
 func (r *Runner) openMigrator(ctx context.Context, s *session, concurrent bool, opts ...migrator.Option) (*migrator.DB, error) {
+	return r.openFileMigrator(ctx, s, concurrent, nil, opts...)
+}
+
+// openFileMigrator is openMigrator with contract enforcement's pass (nil:
+// none; see enforce.Begin): set with SET LOCAL in each file's transaction,
+// and, for the session of the files that run outside a transaction (which
+// runs nothing else), on the session. Behind a transaction pooler no
+// session setting reaches the server: files outside a transaction get no
+// pass there.
+func (r *Runner) openFileMigrator(ctx context.Context, s *session, concurrent bool, pass *enforce.Pass, opts ...migrator.Option) (*migrator.DB, error) {
 	cfg, mopts, err := r.migrationConfig(s, concurrent)
 	if err != nil {
 		return nil, err
+	}
+	if pass != nil {
+		name, value := pass.Setting()
+		if concurrent && !s.pooled {
+			cfg.RuntimeParams[name] = value
+		}
+		mopts = append(mopts, migrator.WithFileSettings(map[string]string{name: value}))
 	}
 	d, err := migrator.OpenDB(ctx, cfg, s.src, s.table, append(mopts, opts...)...)
 	if err != nil {
@@ -200,10 +218,25 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 	if err := s.ensureHistory(ctx); err != nil {
 		return err
 	}
+	// The files are judged: they pass contract enforcement's event
+	// triggers, when installed, within their own transactions.
+	pass, err := enforce.Begin(ctx, s.conn)
+	if err != nil {
+		msg := fmt.Sprintf("migrations run without contract enforcement's pass (the event triggers judge them as any DDL): %v", err)
+		r.log.Warn(msg)
+		res.Warnings = append(res.Warnings, msg)
+	}
+	if pass != nil {
+		defer func() {
+			if perr := pass.End(context.WithoutCancel(ctx), s.conn); perr != nil {
+				r.log.Warn("cannot delete contract enforcement's pass", "err", perr)
+			}
+		}()
+	}
 	// golang-migrate's own lock, held by a plain migrate process, is waited
 	// for within guard's lock wait.
 	open := func(concurrent bool) (*migrator.DB, error) {
-		return r.openMigrator(ctx, s, concurrent, migrator.WithLockTimeout(r.c.lockWait))
+		return r.openFileMigrator(ctx, s, concurrent, pass, migrator.WithLockTimeout(r.c.lockWait))
 	}
 	d, err := open(false)
 	if err != nil {
@@ -259,7 +292,30 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 		return err
 	}
 	res.Version = st.version
-	return r.promote(ctx, s, pl, res)
+	if err := r.promote(ctx, s, pl, res); err != nil {
+		return err
+	}
+	r.syncEnforcement(ctx, s, res)
+	return nil
+}
+
+// syncEnforcement syncs the contract into the database after files ran,
+// when contract enforcement is installed there: the shapes (and OIDs) of
+// the locked tables changed, and so may have the contract (promoted). The
+// files are applied: a failure is a warning, not an error.
+func (r *Runner) syncEnforcement(ctx context.Context, s *session, res *Result) {
+	if r.c.contractPath == "" {
+		return
+	}
+	c, err := r.contract()
+	if err == nil {
+		_, err = enforce.SyncIfInstalled(ctx, s.conn, c)
+	}
+	if err != nil {
+		msg := fmt.Sprintf("applied, but could not sync the contract enforced in the database (%v): run guard contract enforce sync", err)
+		r.log.Warn(msg)
+		res.Warnings = append(res.Warnings, msg)
+	}
 }
 
 // lockLost is the error of a run that lost guard's lock before next (nil:

@@ -5,6 +5,7 @@ import (
 
 	"github.com/schemaguard/guard/guard/contract"
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/enforce"
 	"github.com/schemaguard/guard/guard/hazard"
 	"github.com/schemaguard/guard/guard/source"
 )
@@ -136,7 +137,11 @@ type Status struct {
 	Contract     *contract.Report `json:"contract"` // the contract's drift of the live schema
 	Edited       []EditedFile     `json:"edited"`   // applied files changed since
 	LastApplied  *HistoryEntry    `json:"last_applied,omitempty"`
-	Warnings     []string         `json:"warnings"`
+	// Enforcement is the contract enforced inside the database (guard
+	// contract enforce), when installed, compared with the contract file:
+	// InSync false when they disagree (with a warning).
+	Enforcement *enforce.State `json:"enforcement,omitempty"`
+	Warnings    []string       `json:"warnings"`
 }
 
 // DirtyState is what a dirty database's live schema turned out to be.

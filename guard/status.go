@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/schemaguard/guard/guard/diff"
+	"github.com/schemaguard/guard/guard/enforce"
 	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/source"
 )
@@ -70,6 +71,18 @@ func (r *Runner) Status(ctx context.Context, opts ...StatusOption) (_ *Status, e
 		return nil, err
 	}
 	out.Contract = c.Evaluate(c.Drift(live))
+	if r.c.contractPath != "" {
+		es, err := enforce.Status(ctx, s.conn, c)
+		switch {
+		case err != nil:
+			out.Warnings = append(out.Warnings, "cannot read the contract enforced in the database: "+err.Error())
+		case es.Installed:
+			out.Enforcement = es
+			if !es.InSync {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("the contract enforced in the database is not %s (fingerprints differ): run guard contract enforce sync", r.c.contractPath))
+			}
+		}
+	}
 	if out.LastApplied, err = s.last(ctx); err != nil {
 		return nil, err
 	}

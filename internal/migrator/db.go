@@ -45,6 +45,7 @@ type options struct {
 	pooled           bool              // behind a transaction pooler (WithTransactionPooler)
 	settings         map[string]string // set with SET LOCAL in each file's transaction, when pooled
 	outsideLockWait  time.Duration     // of a file run outside a transaction, when pooled
+	fileSettings     map[string]string // set with SET LOCAL in each file's transaction (WithFileSettings)
 }
 
 // WithStatementTimeout bounds each migration file, like golang-migrate's

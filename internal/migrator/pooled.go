@@ -123,7 +123,15 @@ func (p *pooledDriver) Run(migration io.Reader) error {
 	sent, inserted := text, []insertion(nil)
 	outside := mustRunOutside(text)
 	if !outside {
-		sent, inserted = withSettings(text, p.d.opts.settings)
+		settings := p.d.opts.settings
+		if len(p.d.opts.fileSettings) > 0 {
+			settings = maps.Clone(settings)
+			if settings == nil {
+				settings = map[string]string{}
+			}
+			maps.Copy(settings, p.d.opts.fileSettings)
+		}
+		sent, inserted = withSettings(text, settings)
 	}
 	var stop func() bool
 	if outside && p.d.opts.outsideLockWait > 0 {

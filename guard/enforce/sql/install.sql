@@ -1,0 +1,283 @@
+-- guard contract enforce: the locked contract and the event triggers that
+-- enforce it, in guard's own schema guard_enforce. Run in one transaction by
+-- enforce.Install, as a superuser (event triggers need one). Every object is
+-- created or replaced, so that installing again upgrades in place.
+
+CREATE SCHEMA IF NOT EXISTS guard_enforce;
+REVOKE ALL ON SCHEMA guard_enforce FROM PUBLIC;
+COMMENT ON SCHEMA guard_enforce IS 'guard contract enforce: the locked contract in this database and its event triggers (guard contract enforce remove drops it)';
+
+-- The contract the triggers enforce: one row.
+CREATE TABLE IF NOT EXISTS guard_enforce.state (
+    singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    format      integer NOT NULL,
+    mode        text NOT NULL CHECK (mode IN ('none', 'auto', 'strict')),
+    fingerprint text NOT NULL,
+    synced_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    synced_by   text NOT NULL DEFAULT current_user
+);
+
+-- The locked tables found in this database, by OID.
+CREATE TABLE IF NOT EXISTS guard_enforce.locked (
+    relid       oid PRIMARY KEY,
+    schema_name text NOT NULL,
+    table_name  text NOT NULL,
+    qualified   text NOT NULL,
+    mode        text NOT NULL CHECK (mode IN ('none', 'auto', 'strict')),
+    indexes     oid[] NOT NULL DEFAULT '{}'
+);
+
+-- Every live column of a locked table at sync, as guard_enforce.shape
+-- renders it; judged: the contract holds the column as it is (a column the
+-- contract does not hold, or holds otherwise, is one a promoted migration
+-- is about to change: it is not judged).
+CREATE TABLE IF NOT EXISTS guard_enforce.columns (
+    relid        oid NOT NULL REFERENCES guard_enforce.locked ON DELETE CASCADE,
+    attnum       smallint NOT NULL,
+    name         text NOT NULL,
+    type         text NOT NULL,
+    not_null     boolean NOT NULL,
+    collation_name text NOT NULL,
+    default_expr text NOT NULL,
+    identity     text NOT NULL,
+    generated    text NOT NULL,
+    judged       boolean NOT NULL,
+    PRIMARY KEY (relid, attnum)
+);
+
+-- Passes of guard's own migrations: the sha256 of a random token, written by
+-- guard migrate before its files and deleted after. DDL passes only in a
+-- transaction that set guard.enforce_pass to a token listed here (SET LOCAL
+-- in each file's transaction; the session of the files run outside a
+-- transaction).
+CREATE TABLE IF NOT EXISTS guard_enforce.passes (
+    digest     text PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    created_by text NOT NULL DEFAULT current_user
+);
+
+REVOKE ALL ON ALL TABLES IN SCHEMA guard_enforce FROM PUBLIC;
+
+-- The shape of a relation's columns, rendered with search_path pg_catalog
+-- (names outside pg_catalog qualified): the same at sync and in the
+-- triggers.
+CREATE OR REPLACE FUNCTION guard_enforce.shape(rel oid)
+RETURNS TABLE (attnum smallint, name text, type text, not_null boolean, collation_name text,
+               default_expr text, identity text, generated text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+           CASE WHEN a.attcollation <> t.typcollation THEN coalesce(quote_ident(co.collname), '') ELSE '' END,
+           CASE WHEN a.attgenerated = '' THEN coalesce(pg_get_expr(d.adbin, d.adrelid), '') ELSE '' END,
+           a.attidentity::text,
+           CASE WHEN a.attgenerated <> '' THEN coalesce(pg_get_expr(d.adbin, d.adrelid), '') ELSE '' END
+    FROM pg_attribute a
+    JOIN pg_type t ON t.oid = a.atttypid
+    LEFT JOIN pg_collation co ON co.oid = a.attcollation
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+-- What the table's current shape does that its mode forbids, one line per
+-- change; empty when nothing.
+CREATE OR REPLACE FUNCTION guard_enforce.violations(l guard_enforce.locked)
+RETURNS text[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    is_strict boolean := l.mode = 'strict';
+    cur record;
+    old record;
+    live record;
+    out text[] := '{}';
+BEGIN
+    IF l.mode = 'none' THEN
+        RETURN out;
+    END IF;
+    SELECT n.nspname::text AS s, c.relname::text AS r INTO cur
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = l.relid;
+    IF NOT FOUND THEN
+        RETURN array['table ' || l.qualified || ' dropped'];
+    END IF;
+    IF cur.s <> l.schema_name OR cur.r <> l.table_name THEN
+        out := out || ('table ' || l.qualified || ' renamed to ' || quote_ident(cur.s) || '.' || quote_ident(cur.r));
+    END IF;
+    FOR old IN SELECT * FROM guard_enforce.columns c WHERE c.relid = l.relid AND c.judged ORDER BY c.attnum LOOP
+        SELECT * INTO live FROM guard_enforce.shape(l.relid) s WHERE s.attnum = old.attnum;
+        IF NOT FOUND THEN
+            out := out || ('column ' || quote_ident(old.name) || ' removed');
+            CONTINUE;
+        END IF;
+        IF live.name <> old.name THEN
+            out := out || ('column ' || quote_ident(old.name) || ' renamed to ' || quote_ident(live.name));
+        END IF;
+        IF live.type <> old.type THEN
+            out := out || ('column ' || quote_ident(live.name) || ' type changed from ' || old.type || ' to ' || live.type);
+        END IF;
+        IF live.collation_name <> old.collation_name THEN
+            out := out || ('column ' || quote_ident(live.name) || ' collation changed');
+        END IF;
+        IF live.not_null AND NOT old.not_null THEN
+            out := out || ('column ' || quote_ident(live.name) || ' NOT NULL added');
+        ELSIF is_strict AND old.not_null AND NOT live.not_null THEN
+            out := out || ('column ' || quote_ident(live.name) || ' NOT NULL dropped');
+        END IF;
+        IF old.default_expr <> '' AND live.default_expr = '' THEN
+            out := out || ('column ' || quote_ident(live.name) || ' default removed');
+        ELSIF old.default_expr <> '' AND live.default_expr <> old.default_expr THEN
+            out := out || ('column ' || quote_ident(live.name) || ' default changed from ' || old.default_expr || ' to ' || live.default_expr);
+        ELSIF is_strict AND old.default_expr = '' AND live.default_expr <> '' THEN
+            out := out || ('column ' || quote_ident(live.name) || ' default added');
+        END IF;
+        IF old.identity <> '' AND live.identity = '' THEN
+            out := out || ('column ' || quote_ident(live.name) || ' identity dropped');
+        ELSIF live.identity = 'a' AND old.identity <> 'a' THEN
+            out := out || ('column ' || quote_ident(live.name) || ' made GENERATED ALWAYS AS IDENTITY');
+        ELSIF is_strict AND live.identity <> old.identity THEN
+            out := out || ('column ' || quote_ident(live.name) || ' identity changed');
+        END IF;
+        IF old.generated <> live.generated THEN
+            out := out || ('column ' || quote_ident(live.name) || ' generation expression ' ||
+                           CASE WHEN live.generated = '' THEN 'dropped' ELSE 'changed' END);
+        END IF;
+    END LOOP;
+    FOR live IN SELECT * FROM guard_enforce.shape(l.relid) s
+                WHERE NOT EXISTS (SELECT FROM guard_enforce.columns c WHERE c.relid = l.relid AND c.attnum = s.attnum)
+                ORDER BY s.attnum LOOP
+        IF is_strict THEN
+            out := out || ('column ' || quote_ident(live.name) || ' added');
+        ELSIF live.not_null AND live.default_expr = '' AND live.identity = '' AND live.generated = '' THEN
+            out := out || ('column ' || quote_ident(live.name) || ' added NOT NULL without a default');
+        END IF;
+    END LOOP;
+    RETURN out;
+END
+$$;
+
+-- Whether this transaction is one of guard migrate's, with a pass.
+CREATE OR REPLACE FUNCTION guard_enforce.passed()
+RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(current_setting('guard.enforce_pass', true), '') <> ''
+       AND EXISTS (SELECT FROM guard_enforce.passes p
+                   WHERE p.digest = encode(sha256(convert_to(current_setting('guard.enforce_pass', true), 'UTF8')), 'hex'))
+$$;
+
+-- Raises guard's error (SQLSTATE GU001) for a locked table.
+CREATE OR REPLACE FUNCTION guard_enforce.reject(tag text, l guard_enforce.locked, problems text[])
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'GU001',
+        MESSAGE = format('guard: %s rejected: locked table %s (%s mode): %s', tag, l.qualified, l.mode, array_to_string(problems, '; ')),
+        DETAIL = format('The schema contract installed in this database by guard contract enforce locks %s; in %s mode it forbids %s.',
+                        l.qualified, l.mode,
+                        CASE WHEN l.mode = 'strict' THEN 'any change to it'
+                             ELSE 'removing, renaming or retyping its columns, adding NOT NULL, changing or removing defaults, and dropping or renaming it' END),
+        HINT = format('Put the change in a migration and run it with guard migrate up (accept it first with guard contract promote --from migrations --table %s when the contract blocks it).', l.qualified);
+END
+$$;
+
+-- ddl_command_end: every locked table (in auto or strict mode) must still
+-- have a shape its mode allows; in strict mode, no command may target a
+-- locked table, its indexes, constraints, triggers, policies or rules.
+CREATE OR REPLACE FUNCTION guard_enforce.on_ddl_command_end()
+RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cmd record;
+    rel oid;
+    touched oid[] := '{}';
+    relevant boolean := false;
+    l guard_enforce.locked;
+    problems text[];
+BEGIN
+    IF guard_enforce.passed() THEN
+        RETURN;
+    END IF;
+    FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+        IF cmd.schema_name IS NOT NULL AND (cmd.schema_name LIKE 'pg\_temp%' OR cmd.schema_name = 'guard_enforce') THEN
+            CONTINUE;
+        END IF;
+        relevant := true;
+        rel := NULL;
+        IF cmd.command_tag IN ('COMMENT', 'SECURITY LABEL') THEN
+            CONTINUE;
+        ELSIF cmd.classid = 'pg_class'::regclass THEN
+            SELECT coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = cmd.objid), cmd.objid) INTO rel;
+        ELSIF cmd.classid = 'pg_constraint'::regclass THEN
+            SELECT c.conrelid INTO rel FROM pg_constraint c WHERE c.oid = cmd.objid;
+        ELSIF cmd.classid = 'pg_trigger'::regclass THEN
+            SELECT t.tgrelid INTO rel FROM pg_trigger t WHERE t.oid = cmd.objid;
+        ELSIF cmd.classid = 'pg_policy'::regclass THEN
+            SELECT p.polrelid INTO rel FROM pg_policy p WHERE p.oid = cmd.objid;
+        ELSIF cmd.classid = 'pg_rewrite'::regclass THEN
+            SELECT r.ev_class INTO rel FROM pg_rewrite r WHERE r.oid = cmd.objid;
+        END IF;
+        IF rel IS NOT NULL THEN
+            touched := touched || rel;
+        END IF;
+    END LOOP;
+    IF NOT relevant THEN
+        RETURN;
+    END IF;
+    FOR l IN SELECT * FROM guard_enforce.locked WHERE mode <> 'none' ORDER BY qualified LOOP
+        problems := guard_enforce.violations(l);
+        IF cardinality(problems) = 0 AND l.mode = 'strict' AND l.relid = ANY(touched) THEN
+            problems := array[lower(tg_tag) || ' on the table (strict mode forbids any change)'];
+        END IF;
+        IF cardinality(problems) > 0 THEN
+            PERFORM guard_enforce.reject(tg_tag, l, problems);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- sql_drop: no locked table may be dropped; in strict mode, nothing of it
+-- (a constraint, an index, a trigger, a policy, a rule).
+CREATE OR REPLACE FUNCTION guard_enforce.on_sql_drop()
+RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    obj record;
+    l guard_enforce.locked;
+    colname text;
+BEGIN
+    IF guard_enforce.passed() THEN
+        RETURN;
+    END IF;
+    FOR obj IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+        IF obj.is_temporary THEN
+            CONTINUE;
+        END IF;
+        IF obj.classid = 'pg_class'::regclass AND obj.objsubid = 0 THEN
+            SELECT * INTO l FROM guard_enforce.locked k WHERE k.relid = obj.objid AND k.mode <> 'none';
+            IF FOUND THEN
+                PERFORM guard_enforce.reject(tg_tag, l, array['table ' || l.qualified || ' dropped']);
+            END IF;
+            SELECT * INTO l FROM guard_enforce.locked k WHERE obj.objid = ANY(k.indexes) AND k.mode = 'strict';
+            IF FOUND THEN
+                PERFORM guard_enforce.reject(tg_tag, l, array['index ' || obj.object_identity || ' dropped (strict mode forbids any change)']);
+            END IF;
+        ELSIF obj.classid = 'pg_class'::regclass THEN
+            -- a column (DROP COLUMN, or DROP TYPE … CASCADE)
+            SELECT k.* INTO l FROM guard_enforce.locked k
+            WHERE k.relid = obj.objid AND k.mode <> 'none'
+              AND (k.mode = 'strict' OR EXISTS (SELECT FROM guard_enforce.columns c WHERE c.relid = k.relid AND c.attnum = obj.objsubid AND c.judged));
+            IF FOUND THEN
+                SELECT c.name INTO colname FROM guard_enforce.columns c WHERE c.relid = l.relid AND c.attnum = obj.objsubid;
+                PERFORM guard_enforce.reject(tg_tag, l, array['column ' || coalesce(quote_ident(colname), obj.object_identity) || ' removed']);
+            END IF;
+        ELSIF obj.object_type IN ('table constraint', 'trigger', 'policy', 'rule') AND cardinality(obj.address_names) >= 2 THEN
+            SELECT * INTO l FROM guard_enforce.locked k
+            WHERE k.schema_name = obj.address_names[1] AND k.table_name = obj.address_names[2] AND k.mode = 'strict';
+            IF FOUND THEN
+                PERFORM guard_enforce.reject(tg_tag, l, array[obj.object_type || ' ' || obj.object_identity || ' dropped (strict mode forbids any change)']);
+            END IF;
+        END IF;
+    END LOOP;
+END
+$$;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA guard_enforce FROM PUBLIC;
+
+DROP EVENT TRIGGER IF EXISTS guard_enforce_ddl_command_end;
+DROP EVENT TRIGGER IF EXISTS guard_enforce_sql_drop;
+CREATE EVENT TRIGGER guard_enforce_ddl_command_end ON ddl_command_end
+    EXECUTE FUNCTION guard_enforce.on_ddl_command_end();
+CREATE EVENT TRIGGER guard_enforce_sql_drop ON sql_drop
+    EXECUTE FUNCTION guard_enforce.on_sql_drop();
