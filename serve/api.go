@@ -37,7 +37,8 @@ type ctxKey struct{}
 
 // Handler returns the admin API (see the README and /openapi.json): the
 // /health endpoints, /openapi.json and /metrics without a key, everything
-// under /v1 with an API key (X-API-Key or Authorization: Bearer). It never
+// under /v1 with an API key (X-API-Key or Authorization: Bearer), and the
+// Schema Explorer web UI under /ui (a session signed in with a key). It never
 // panics out of a request (a panic is a 500 with a JSON body) and is safe
 // for concurrent use.
 func (s *Service) Handler() http.Handler {
@@ -59,6 +60,8 @@ func (s *Service) Handler() http.Handler {
 		_, _ = w.Write(openAPI)
 	})
 	r.Method(http.MethodGet, "/metrics", s.MetricsHandler())
+	r.Mount("/ui", s.uiHandler())
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ui/", http.StatusFound) })
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(s.authenticated)
 		r.Get("/targets", s.listTargets)
