@@ -3,7 +3,6 @@ package enforce_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/alecthomas/assert/v2"
 	"github.com/jackc/pgx/v5"
@@ -287,5 +286,4 @@ func TestDevCannotWriteAPass(t *testing.T) {
 	out, ok = f.psql(`SELECT * FROM guard_enforce.locked`)
 	assert.False(t, ok)
 	assert.Contains(t, out, "permission denied")
-	_ = time.Second
 }

@@ -7,7 +7,6 @@ import (
 	neturl "net/url"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -149,15 +148,6 @@ func sqlState(err error) string {
 	return ""
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
-var _ = strings.Contains
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
