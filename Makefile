@@ -7,7 +7,7 @@ GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PKGS        := ./...
 
-.PHONY: all build demo serve-demo test lint vet fmt-check staticcheck bench clean
+.PHONY: all build demo serve-demo test lint vet fmt-check staticcheck bench screenshots clean
 
 all: build
 
@@ -45,6 +45,12 @@ bench:
 	$(GO) run ./internal/bench
 	$(GO) test -run '^$$' -bench 'BenchmarkDiff5000' -benchmem ./guard/diff/
 	GUARD_SERVE_BENCH=1 $(GO) test -count=1 -timeout 15m -run '^TestServeBenchmark$$' -v ./serve/
+
+# The Schema Explorer's pages at 1280 and 390 pixels wide, written by its
+# headless-Chromium test to docs/screenshots/ (committed: the README shows
+# them). Needs chromium and a PostgreSQL (or the server binaries).
+screenshots:
+	GUARD_SCREENSHOTS=1 $(GO) test -count=1 -run '^TestServeUIInABrowser$$' ./serve/
 
 clean:
 	rm -rf bin
