@@ -21,6 +21,7 @@ change is then a reviewed diff in a pull request.`,
 	}
 	cmd.AddCommand(newContractLockCmd(g), newContractUnlockCmd(g), newContractModeCmd(g),
 		newContractShowCmd(g), newContractDiffCmd(g), newContractPromoteCmd(g), newContractExportCmd(g))
+	cmd.AddCommand(newContractEnforceCmd(g))
 	return cmd
 }
 
@@ -58,6 +59,7 @@ func newContractLockCmd(g *globals) *cobra.Command {
 			if err := c.Save(g.contractPath); err != nil {
 				return err
 			}
+			g.syncEnforced(cmd.Context(), c)
 			if notice != "" {
 				fmt.Fprintf(g.stderr, "guard: %s: %s\n", g.contractPath, notice)
 			}
@@ -105,6 +107,7 @@ func newContractUnlockCmd(g *globals) *cobra.Command {
 			if err := c.Save(g.contractPath); err != nil {
 				return err
 			}
+			g.syncEnforced(cmd.Context(), c)
 			p := g.printer()
 			if p.json {
 				return p.JSON(map[string]any{"unlocked": unlocked, "mode": c.Mode})
@@ -145,6 +148,7 @@ func newContractModeCmd(g *globals) *cobra.Command {
 			if err := c.Save(g.contractPath); err != nil {
 				return err
 			}
+			g.syncEnforced(cmd.Context(), c)
 			p := g.printer()
 			if p.json {
 				return p.JSON(map[string]any{"mode": m, "previous": old})
@@ -270,6 +274,7 @@ func newContractPromoteCmd(g *globals) *cobra.Command {
 			if err := c.Save(g.contractPath); err != nil {
 				return err
 			}
+			g.syncEnforced(cmd.Context(), c)
 			p := g.printer()
 			if p.json {
 				return p.JSON(res)

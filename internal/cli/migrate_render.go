@@ -307,6 +307,13 @@ func (p *printer) status(st *guard.Status) {
 		p.Printf("Contract (%s mode): %s\n", st.Contract.Mode, summary(st.Contract))
 		p.report(st.Contract, "  ")
 	}
+	if e := st.Enforcement; e != nil {
+		sync := "in sync with the contract file"
+		if !e.InSync {
+			sync = p.paint(red, "NOT in sync with the contract file") + " (guard contract enforce sync)"
+		}
+		p.Printf("Enforced in the database: %s (%s mode), %s\n", plural(len(e.Tables), "table"), e.Mode, sync)
+	}
 	for _, e := range st.Edited {
 		p.Printf("%s %s changed since it was applied (sha256 %s, now %s)\n", p.paint(red, "Edited:"), e.File, e.Recorded, e.Current)
 	}
