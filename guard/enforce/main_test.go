@@ -148,6 +148,4 @@ func sqlState(err error) string {
 	return ""
 }
 
-
-
 func errorsAs(err error, target any) bool { return errors.As(err, target) }

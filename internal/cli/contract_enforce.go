@@ -232,5 +232,3 @@ func (g *globals) syncEnforced(ctx context.Context, c *contract.Contract) {
 		fmt.Fprintf(g.stderr, "Synced the contract enforced in the database (%s)\n", plural(len(res.Enforced), "table"))
 	}
 }
-
-
