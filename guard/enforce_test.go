@@ -1,0 +1,101 @@
+package guard_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/alecthomas/assert/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/schemaguard/guard/guard"
+	"github.com/schemaguard/guard/guard/contract"
+	"github.com/schemaguard/guard/guard/enforce"
+	"github.com/schemaguard/guard/guard/schema"
+	"github.com/schemaguard/guard/internal/pgtest"
+)
+
+func sqlStateOf(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
+
+// guard migrate up's own files pass contract enforcement in strict mode:
+// files in one transaction, files with transactions of their own, and a
+// file that runs outside a transaction (CREATE INDEX CONCURRENTLY); the
+// same statements by hand are rejected; afterwards the database's copy is
+// synced (the new index is the locked table's).
+func TestUpPassesContractEnforcement(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.DB(t)
+	fsys := fstest.MapFS{
+		"000001_users.up.sql":   {Data: []byte(`CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);`)},
+		"000001_users.down.sql": {Data: []byte(`DROP TABLE users;`)},
+	}
+	_, err := runner(t, url, fsys).Up(ctx, 0)
+	assert.NoError(t, err)
+
+	conn := pgtest.Connect(t, url)
+	live, err := schema.Inspect(ctx, conn)
+	assert.NoError(t, err)
+	c := contract.New()
+	_, err = c.Lock(live, nil, contract.ModeStrict, time.Now())
+	assert.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "guard.contract.json")
+	assert.NoError(t, c.Save(path))
+	_, err = enforce.Install(ctx, conn, c)
+	assert.NoError(t, err)
+
+	exec := func(sql string) error {
+		_, err := conn.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol)
+		return err
+	}
+	assert.Equal(t, enforce.SQLState, sqlStateOf(exec(`CREATE INDEX CONCURRENTLY users_email_idx ON users (email)`)))
+	assert.NoError(t, exec(`DROP INDEX IF EXISTS users_email_idx`)) // the invalid index CONCURRENTLY left
+	assert.Equal(t, enforce.SQLState, sqlStateOf(exec(`ALTER TABLE users ADD COLUMN a text`)))
+
+	fsys["000002_index.up.sql"] = &fstest.MapFile{Data: []byte(`CREATE INDEX CONCURRENTLY users_email_idx ON users (email);`)}
+	fsys["000002_index.down.sql"] = &fstest.MapFile{Data: []byte(`DROP INDEX CONCURRENTLY users_email_idx;`)}
+	fsys["000003_columns.up.sql"] = &fstest.MapFile{Data: []byte("ALTER TABLE users ADD COLUMN a text;\n")}
+	fsys["000003_columns.down.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users DROP COLUMN a;`)}
+	fsys["000004_transactions.up.sql"] = &fstest.MapFile{Data: []byte("BEGIN;\nALTER TABLE users ADD COLUMN b text;\nCOMMIT;\nBEGIN;\nALTER TABLE users ADD COLUMN c text;\nCOMMIT;\n")}
+	fsys["000004_transactions.down.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users DROP COLUMN b, DROP COLUMN c;`)}
+	// Strict mode blocks every change until promoted: allowed here, as a
+	// promotion would.
+	res, err := runner(t, url, fsys, guard.WithContract(path), guard.WithAllowBreaking()).Up(ctx, 0)
+	assert.NoError(t, err)
+	assert.Equal(t, 3, len(res.Applied))
+	for _, w := range res.Warnings {
+		assert.NotContains(t, w, "enforce")
+	}
+	var cols int
+	assert.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM information_schema.columns WHERE table_name = 'users'`).Scan(&cols))
+	assert.Equal(t, 5, cols)
+
+	// Synced after the run: the new index is now the locked table's.
+	assert.Equal(t, enforce.SQLState, sqlStateOf(exec(`DROP INDEX users_email_idx`)))
+	st, err := runner(t, url, fsys, guard.WithContract(path)).Status(ctx)
+	assert.NoError(t, err)
+	assert.NotZero(t, st.Enforcement)
+	assert.True(t, st.Enforcement.InSync)
+
+	// The pass is gone after the run.
+	var passes int
+	assert.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM guard_enforce.passes`).Scan(&passes))
+	assert.Equal(t, 0, passes)
+
+	// The contract file changes: migrate status says the copy differs.
+	c.SetMode(contract.ModeAuto)
+	assert.NoError(t, c.Save(path))
+	st, err = runner(t, url, fsys, guard.WithContract(path)).Status(ctx)
+	assert.NoError(t, err)
+	assert.False(t, st.Enforcement.InSync)
+	assert.Contains(t, st.Warnings[len(st.Warnings)-1], "guard contract enforce sync")
+}
