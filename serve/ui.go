@@ -99,7 +99,7 @@ func (s *Service) uiHandler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(uiHeaders)
 	static, _ := fs.Sub(uiFiles, "ui/static")
-	r.Handle("/static/*", http.StripPrefix("/ui/static/", http.FileServerFS(static)))
+	r.Get("/static/*", http.StripPrefix("/ui/static/", http.FileServerFS(static)).ServeHTTP)
 	r.Get("/login", s.uiLoginPage)
 	r.With(sameOrigin).Post("/login", s.uiLogin)
 	r.Group(func(r chi.Router) {
