@@ -39,10 +39,10 @@ type ddlCase struct {
 	name, before, after string
 }
 
-// tableAndColumnCases are the table and column rows of guard/diff's
+// tableAndColumnCases are the table, column and view rows of guard/diff's
 // acceptance table (classify_test.go, "Tables" to "Identity, generated,
-// collation"), without their expected changes: here the library's verdict
-// is computed, not expected.
+// collation", and "Views"), without their expected changes: here the
+// library's verdict is computed, not expected.
 var tableAndColumnCases = []ddlCase{
 	{"table added", usersTable, `CREATE TABLE tags (id int PRIMARY KEY, name text NOT NULL)`},
 	{"table removed", usersAndPosts, `DROP TABLE posts`},
@@ -133,6 +133,24 @@ var tableAndColumnCases = []ddlCase{
 	{"generation expression changed", `CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED)`,
 		`ALTER TABLE t DROP COLUMN b; ALTER TABLE t ADD COLUMN b int GENERATED ALWAYS AS (a * 3) STORED`},
 	{"collation changed", usersTable, `ALTER TABLE users ALTER COLUMN email TYPE text COLLATE "C"`},
+	// Views (the contract locks views too).
+	{"view added", usersTable, `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`},
+	{"materialized view added", usersTable, `CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users`},
+	{"view removed", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`, `DROP VIEW adults`},
+	{"view column added", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
+		`CREATE OR REPLACE VIEW adults AS SELECT id, email, name FROM users WHERE age >= 18`},
+	{"view column removed", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
+		`DROP VIEW adults; CREATE VIEW adults AS SELECT id FROM users WHERE age >= 18`},
+	{"view column type changed", usersTable + `CREATE VIEW ages AS SELECT id, age FROM users`,
+		`DROP VIEW ages; CREATE VIEW ages AS SELECT id, age::text AS age FROM users`},
+	{"view column added and its WHERE changed", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
+		`CREATE OR REPLACE VIEW adults AS SELECT id, email, name FROM users WHERE age >= 21`},
+	{"view column removed and its FROM changed", usersAndPosts + `CREATE VIEW authors AS SELECT u.id, u.email FROM users u`,
+		`DROP VIEW authors; CREATE VIEW authors AS SELECT u.id FROM users u JOIN posts p ON p.user_id = u.id`},
+	{"view column type changed in its select list only", usersTable + `CREATE VIEW ages AS SELECT id, age FROM users WHERE age > 0`,
+		`DROP VIEW ages; CREATE VIEW ages AS SELECT id, age::bigint AS age FROM users WHERE age > 0`},
+	{"view definition changed, same columns", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
+		`CREATE OR REPLACE VIEW adults AS SELECT id, email FROM users WHERE age >= 21`},
 }
 
 // byDesign are the cases where the trigger and the library disagree, and

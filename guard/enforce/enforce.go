@@ -50,9 +50,10 @@ const lockKey = int64(0x6775617264656e66) // "guardenf"
 type Result struct {
 	Mode        contract.Mode `json:"mode"`
 	Fingerprint string        `json:"fingerprint"`
-	// Enforced are the locked tables found in the database, now enforced.
+	// Enforced are the locked tables and views found in the database, now
+	// enforced.
 	Enforced []string `json:"enforced"`
-	// Missing are locked tables the database does not have (yet): they are
+	// Missing are locked tables and views the database does not have (yet): they are
 	// enforced from the first sync after the migration that creates them
 	// (guard migrate up syncs).
 	Missing []string `json:"missing"`
@@ -218,18 +219,45 @@ func sync(ctx context.Context, tx pgx.Tx, c *contract.Contract) (*Result, error)
 				res.Unjudged = append(res.Unjudged, lt.Table+"."+schema.QuoteIdent(lc.Name))
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO guard_enforce.locked (relid, schema_name, table_name, qualified, mode, indexes)
-			VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(array_agg(i.indexrelid), '{}') FROM pg_index i WHERE i.indrelid = $1))`,
-			relid, lt.Snapshot.Schema, lt.Snapshot.Name, lt.Table, string(c.EffectiveMode(lt))); err != nil {
-			return nil, fmt.Errorf("store locked table %s: %w", lt.Table, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO guard_enforce.columns
-			SELECT $1, s.attnum, s.name, s.type, s.not_null, s.collation_name, s.default_expr, s.identity, s.generated, s.name = ANY($2::text[])
-			FROM guard_enforce.shape($1) s`, relid, judged); err != nil {
-			return nil, fmt.Errorf("store the columns of locked table %s: %w", lt.Table, err)
+		if err := store(ctx, tx, relid, "table", lt.Snapshot.Schema, lt.Snapshot.Name, lt.Table, c.EffectiveMode(lt), false, judged); err != nil {
+			return nil, err
 		}
 		res.Enforced = append(res.Enforced, lt.Table)
 	}
+	for i := range c.Views {
+		lv := &c.Views[i]
+		var v *schema.View
+		for j := range live.Views {
+			if live.Views[j].Schema == lv.Snapshot.Schema && live.Views[j].Name == lv.Snapshot.Name {
+				v = &live.Views[j]
+			}
+		}
+		var relid uint32
+		err := tx.QueryRow(ctx, `SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('v', 'm')`, lv.Snapshot.Schema, lv.Snapshot.Name).Scan(&relid)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && v == nil) {
+			res.Missing = append(res.Missing, lv.View)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var judged []string
+		for _, lc := range v.Columns {
+			if slices.Contains(lv.Snapshot.Columns, lc) {
+				judged = append(judged, lc.Name)
+			} else {
+				res.Unjudged = append(res.Unjudged, lv.View+"."+schema.QuoteIdent(lc.Name))
+			}
+		}
+		defJudged := lv.Snapshot.Definition == v.Definition && lv.Snapshot.Materialized == v.Materialized
+		if err := store(ctx, tx, relid, "view", lv.Snapshot.Schema, lv.Snapshot.Name, lv.View, c.EffectiveViewMode(lv), defJudged, judged); err != nil {
+			return nil, err
+		}
+		res.Enforced = append(res.Enforced, lv.View)
+	}
+	slices.Sort(res.Enforced)
+	slices.Sort(res.Missing)
 	if _, err := tx.Exec(ctx, `INSERT INTO guard_enforce.state (format, mode, fingerprint) VALUES ($1, $2, $3)
 		ON CONFLICT (singleton) DO UPDATE SET format = excluded.format, mode = excluded.mode, fingerprint = excluded.fingerprint,
 			synced_at = clock_timestamp(), synced_by = current_user`, format, string(c.Mode), fp); err != nil {
@@ -252,6 +280,24 @@ func sync(ctx context.Context, tx pgx.Tx, c *contract.Contract) (*Result, error)
 	return res, nil
 }
 
+// store stores one locked table or view and its columns as the catalog
+// has them now; judged are the columns the contract holds as they are.
+func store(ctx context.Context, tx pgx.Tx, relid uint32, kind, schemaName, name, qualified string, mode contract.Mode, defJudged bool, judged []string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO guard_enforce.locked (relid, kind, schema_name, table_name, qualified, mode, indexes, definition, definition_judged)
+		VALUES ($1, $2, $3, $4, $5, $6,
+			(SELECT coalesce(array_agg(i.indexrelid), '{}') FROM pg_index i WHERE i.indrelid = $1),
+			CASE WHEN $2 = 'view' THEN guard_enforce.view_query($1, $6 = 'strict') ELSE '' END, $7)`,
+		relid, kind, schemaName, name, qualified, string(mode), defJudged); err != nil {
+		return fmt.Errorf("store locked %s %s: %w", kind, qualified, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO guard_enforce.columns
+		SELECT $1, s.attnum, s.name, s.type, s.not_null, s.collation_name, s.default_expr, s.identity, s.generated, s.name = ANY($2::text[])
+		FROM guard_enforce.shape($1) s`, relid, judged); err != nil {
+		return fmt.Errorf("store the columns of locked %s %s: %w", kind, qualified, err)
+	}
+	return nil
+}
+
 // sameColumn reports whether two columns have the same shape, whatever
 // their identities and positions.
 func sameColumn(a, b schema.Column) bool {
@@ -268,7 +314,8 @@ type Trigger struct {
 
 // TableStatus is one locked table as enforced in the database.
 type TableStatus struct {
-	Table   string        `json:"table"`
+	Table   string        `json:"table"` // qualified name of the table or view
+	Kind    string        `json:"kind"`  // "table" or "view"
 	Mode    contract.Mode `json:"mode"`
 	Columns int           `json:"columns"`
 	// Unjudged are the columns the contract held otherwise than the
@@ -338,27 +385,36 @@ func Status(ctx context.Context, conn *pgx.Conn, c *contract.Contract) (*State, 
 		st.Mode, st.SyncedAt = contract.Mode(mode), &at
 	}
 	st.InSync = st.Fingerprint == fp
-	rows, err = conn.Query(ctx, `SELECT l.qualified, l.mode, count(c.attnum)::int,
+	rows, err = conn.Query(ctx, `SELECT l.qualified, l.kind, l.mode, count(c.attnum)::int,
 			coalesce(array_agg(l.qualified || '.' || quote_ident(c.name) ORDER BY c.attnum) FILTER (WHERE NOT c.judged), '{}')
 		FROM guard_enforce.locked l LEFT JOIN guard_enforce.columns c ON c.relid = l.relid
-		GROUP BY l.qualified, l.mode ORDER BY l.qualified`)
+		GROUP BY l.qualified, l.kind, l.mode ORDER BY l.qualified`)
 	if err != nil {
 		return nil, fmt.Errorf("read contract enforcement: %w", permission(err))
 	}
 	if st.Tables, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TableStatus, error) {
 		var t TableStatus
 		var m string
-		err := r.Scan(&t.Table, &m, &t.Columns, &t.Unjudged)
+		err := r.Scan(&t.Table, &t.Kind, &m, &t.Columns, &t.Unjudged)
 		t.Mode = contract.Mode(m)
 		return t, err
 	}); err != nil {
 		return nil, fmt.Errorf("read contract enforcement: %w", permission(err))
 	}
+	enforced := func(q string) bool {
+		return slices.ContainsFunc(st.Tables, func(t TableStatus) bool { return t.Table == q })
+	}
 	for _, lt := range c.Tables {
-		if !slices.ContainsFunc(st.Tables, func(t TableStatus) bool { return t.Table == lt.Table }) {
+		if !enforced(lt.Table) {
 			st.Missing = append(st.Missing, lt.Table)
 		}
 	}
+	for _, lv := range c.Views {
+		if !enforced(lv.View) {
+			st.Missing = append(st.Missing, lv.View)
+		}
+	}
+	slices.Sort(st.Missing)
 	if len(st.EventTriggers) < 2 {
 		st.Warnings = append(st.Warnings, "an event trigger of guard is missing: run guard contract enforce install again")
 	}

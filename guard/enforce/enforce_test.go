@@ -177,7 +177,7 @@ func TestSyncAndStatus(t *testing.T) {
 	assert.True(t, st.Installed)
 	assert.True(t, st.InSync, "%+v", st)
 	assert.Equal(t, contract.ModeAuto, st.Mode)
-	assert.Equal(t, []enforce.TableStatus{{Table: "public.users", Mode: contract.ModeAuto, Columns: 4, Unjudged: []string{}}}, st.Tables)
+	assert.Equal(t, []enforce.TableStatus{{Table: "public.users", Kind: "table", Mode: contract.ModeAuto, Columns: 4, Unjudged: []string{}}}, st.Tables)
 	assert.Equal(t, 2, len(st.EventTriggers))
 	assert.Equal(t, []string{}, st.Warnings)
 
@@ -286,4 +286,22 @@ func TestDevCannotWriteAPass(t *testing.T) {
 	out, ok = f.psql(`SELECT * FROM guard_enforce.locked`)
 	assert.False(t, ok)
 	assert.Contains(t, out, "permission denied")
+}
+
+func TestLockedViews(t *testing.T) {
+	f := newFixture(t, appSchema+`; CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`)
+	c := f.lock(contract.ModeAuto) // every table and view
+	res := f.install(c)
+	assert.Equal(t, []string{"public.adults", "public.notes", "public.users"}, res.Enforced)
+
+	f.rejected(`DROP VIEW adults`, "DROP VIEW rejected", "locked view public.adults (auto mode)", "view public.adults dropped")
+	f.rejected(`ALTER VIEW adults RENAME TO grown_ups`, "view public.adults renamed to public.grown_ups")
+	f.rejected(`ALTER VIEW adults RENAME COLUMN email TO mail`, "column email renamed to mail")
+	f.rejected(`CREATE OR REPLACE VIEW adults AS SELECT id, email FROM users WHERE age >= 21`, "view public.adults query changed beyond its select list")
+	f.passed(`CREATE OR REPLACE VIEW adults AS SELECT id, email, name FROM users WHERE age >= 18`)
+
+	c.SetMode(contract.ModeStrict)
+	_, err := enforce.Sync(context.Background(), f.conn, c)
+	assert.NoError(t, err)
+	f.rejected(`CREATE OR REPLACE VIEW adults AS SELECT id, email, name, age FROM users WHERE age >= 18`, "locked view public.adults (strict mode)")
 }

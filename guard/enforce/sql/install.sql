@@ -17,14 +17,19 @@ CREATE TABLE IF NOT EXISTS guard_enforce.state (
     synced_by   text NOT NULL DEFAULT current_user
 );
 
--- The locked tables found in this database, by OID.
+-- The locked tables and views found in this database, by OID. For a view,
+-- its definition (guard_enforce.view_query), and whether the contract
+-- holds it as it is (definition_judged).
 CREATE TABLE IF NOT EXISTS guard_enforce.locked (
-    relid       oid PRIMARY KEY,
-    schema_name text NOT NULL,
-    table_name  text NOT NULL,
-    qualified   text NOT NULL,
-    mode        text NOT NULL CHECK (mode IN ('none', 'auto', 'strict')),
-    indexes     oid[] NOT NULL DEFAULT '{}'
+    relid             oid PRIMARY KEY,
+    kind              text NOT NULL CHECK (kind IN ('table', 'view')),
+    schema_name       text NOT NULL,
+    table_name        text NOT NULL,
+    qualified         text NOT NULL,
+    mode              text NOT NULL CHECK (mode IN ('none', 'auto', 'strict')),
+    indexes           oid[] NOT NULL DEFAULT '{}',
+    definition        text NOT NULL DEFAULT '',
+    definition_judged boolean NOT NULL DEFAULT false
 );
 
 -- Every live column of a locked table at sync, as guard_enforce.shape
@@ -77,8 +82,19 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
--- What the table's current shape does that its mode forbids, one line per
--- change; empty when nothing.
+-- A view's query, pretty-printed, from its top-level FROM on ('' for none):
+-- what a change beyond its select list changes. With the select list too
+-- when whole.
+CREATE OR REPLACE FUNCTION guard_enforce.view_query(rel oid, whole boolean)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN whole THEN d
+                WHEN position(E'\n   FROM ' IN d) > 0 THEN substr(d, position(E'\n   FROM ' IN d))
+                ELSE '' END
+    FROM pg_get_viewdef(rel, true) d
+$$;
+
+-- What the table's (or view's) current shape does that its mode forbids,
+-- one line per change; empty when nothing.
 CREATE OR REPLACE FUNCTION guard_enforce.violations(l guard_enforce.locked)
 RETURNS text[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -94,10 +110,13 @@ BEGIN
     SELECT n.nspname::text AS s, c.relname::text AS r INTO cur
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = l.relid;
     IF NOT FOUND THEN
-        RETURN array['table ' || l.qualified || ' dropped'];
+        RETURN array[l.kind || ' ' || l.qualified || ' dropped'];
     END IF;
     IF cur.s <> l.schema_name OR cur.r <> l.table_name THEN
-        out := out || ('table ' || l.qualified || ' renamed to ' || quote_ident(cur.s) || '.' || quote_ident(cur.r));
+        out := out || (l.kind || ' ' || l.qualified || ' renamed to ' || quote_ident(cur.s) || '.' || quote_ident(cur.r));
+    END IF;
+    IF l.kind = 'view' AND l.definition_judged AND guard_enforce.view_query(l.relid, is_strict) <> l.definition THEN
+        out := out || ('view ' || l.qualified || CASE WHEN is_strict THEN ' definition changed' ELSE ' query changed beyond its select list' END);
     END IF;
     FOR old IN SELECT * FROM guard_enforce.columns c WHERE c.relid = l.relid AND c.judged ORDER BY c.attnum LOOP
         SELECT * INTO live FROM guard_enforce.shape(l.relid) s WHERE s.attnum = old.attnum;
@@ -165,10 +184,11 @@ RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RAISE EXCEPTION USING
         ERRCODE = 'GU001',
-        MESSAGE = format('guard: %s rejected: locked table %s (%s mode): %s', tag, l.qualified, l.mode, array_to_string(problems, '; ')),
+        MESSAGE = format('guard: %s rejected: locked %s %s (%s mode): %s', tag, l.kind, l.qualified, l.mode, array_to_string(problems, '; ')),
         DETAIL = format('The schema contract installed in this database by guard contract enforce locks %s; in %s mode it forbids %s.',
                         l.qualified, l.mode,
                         CASE WHEN l.mode = 'strict' THEN 'any change to it'
+                             WHEN l.kind = 'view' THEN 'removing, renaming or retyping its columns, changing its query beyond the select list, and dropping or renaming it'
                              ELSE 'removing, renaming or retyping its columns, adding NOT NULL, changing or removing defaults, and dropping or renaming it' END),
         HINT = format('Put the change in a migration and run it with guard migrate up (accept it first with guard contract promote --from migrations --table %s when the contract blocks it).', l.qualified);
 END
@@ -219,7 +239,7 @@ BEGIN
     FOR l IN SELECT * FROM guard_enforce.locked WHERE mode <> 'none' ORDER BY qualified LOOP
         problems := guard_enforce.violations(l);
         IF cardinality(problems) = 0 AND l.mode = 'strict' AND l.relid = ANY(touched) THEN
-            problems := array[lower(tg_tag) || ' on the table (strict mode forbids any change)'];
+            problems := array[lower(tg_tag) || ' on the ' || l.kind || ' (strict mode forbids any change)'];
         END IF;
         IF cardinality(problems) > 0 THEN
             PERFORM guard_enforce.reject(tg_tag, l, problems);
@@ -247,7 +267,7 @@ BEGIN
         IF obj.classid = 'pg_class'::regclass AND obj.objsubid = 0 THEN
             SELECT * INTO l FROM guard_enforce.locked k WHERE k.relid = obj.objid AND k.mode <> 'none';
             IF FOUND THEN
-                PERFORM guard_enforce.reject(tg_tag, l, array['table ' || l.qualified || ' dropped']);
+                PERFORM guard_enforce.reject(tg_tag, l, array[l.kind || ' ' || l.qualified || ' dropped']);
             END IF;
             SELECT * INTO l FROM guard_enforce.locked k WHERE obj.objid = ANY(k.indexes) AND k.mode = 'strict';
             IF FOUND THEN
