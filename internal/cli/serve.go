@@ -47,7 +47,8 @@ schema, migrated by guard on start), checks the registered targets on their
 interval (any number of replicas may share one state database), stores a new
 schema version when a target's schema changed and a drift event with every
 change classified, delivers signed webhooks, and answers the admin API on
---listen (see the README, and /openapi.json).`,
+--listen (see the README, and /openapi.json) and the Schema Explorer web UI
+at /ui/ (sign in with an API key).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), g, f) },
 	}
@@ -136,7 +137,7 @@ func runServe(ctx context.Context, g *globals, f *serveFlags) error {
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("guard serve listening", "url", f.baseURL, "replica", s.Replica())
+	log.Info("guard serve listening", "url", f.baseURL, "ui", f.baseURL+"/ui/", "replica", s.Replica())
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	ran := make(chan error, 1)
@@ -406,7 +407,8 @@ func runServeDemo(ctx context.Context, g *globals, listen string, interval int, 
 	say("API key (admin, shown once): %s\n\n", key)
 	say("  curl -H 'X-API-Key: %s' %s/v1/targets/blog\n", key, base)
 	say("  curl -H 'X-API-Key: %s' %s/v1/targets/blog/events\n", key, base)
-	say("  curl %s/metrics\n\n", base)
+	say("  curl %s/metrics\n", base)
+	say("  the Schema Explorer: open %s/ui/ and sign in with the key\n\n", base)
 
 	if err := demoWait(ctx, func() (bool, error) {
 		t, err := s.Target(ctx, "blog")
