@@ -99,7 +99,8 @@ type LockedTable struct {
 	// with (SnapshotModel); absent (0) in files of earlier releases. What
 	// an older snapshot could not record (triggers before 2; deferrability,
 	// MATCH and NULLS NOT DISTINCT before 3; row-level security and
-	// policies before 4; grants before 5), Drift takes from the live
+	// policies before 4; grants before 5; partitioning, identity
+	// sequence options and column privileges before 7), Drift takes from the live
 	// table as it is, until the table is promoted or locked again.
 	Model int `json:"model,omitempty"`
 }
@@ -109,8 +110,10 @@ type LockedTable struct {
 // deferrability and MATCH of foreign keys and the NULLS NOT DISTINCT and
 // deferrability of unique constraints, 4 since they hold row-level
 // security and policies, 5 since they hold the grants to other roles, 6
-// since they hold the domains the columns use.
-const SnapshotModel = 6
+// since they hold the domains the columns use, 7 since they hold the
+// partitioning of a table, its identity columns' sequence options and its
+// column privileges.
+const SnapshotModel = 7
 
 // EffectiveViewMode returns the view's own mode, or the contract's when the
 // view has none.

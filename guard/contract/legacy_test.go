@@ -199,3 +199,33 @@ func TestLegacySnapshotWithoutTriggers(t *testing.T) {
 	assert.Equal(t, diff.PrivilegeRevoked, drift[0].Kind)
 	assert.True(t, c.Evaluate(drift).Blocked, "breaking: blocked in auto mode")
 }
+
+// A snapshot of model 6 records neither partitioning, identity sequence
+// options nor column privileges: the live table's are taken as they are;
+// promoted, a partition dropped, a lower MAXVALUE and a column privilege
+// revoked are seen.
+func TestLegacySnapshotWithoutPartitions(t *testing.T) {
+	url := pgtest.DB(t)
+	pgtest.Exec(t, url, `CREATE TABLE events (id int GENERATED ALWAYS AS IDENTITY (MAXVALUE 100000), at date NOT NULL) PARTITION BY RANGE (at);
+		CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+		GRANT SELECT (at) ON events TO PUBLIC`)
+	conn := pgtest.Connect(t, url)
+	live, err := schema.Inspect(t.Context(), conn)
+	assert.NoError(t, err)
+	legacy := `{"version": 1, "mode": "auto", "tables": [{"table": "public.events", "locked_at": "2026-11-01T12:00:00Z", "model": 6, "snapshot": {
+		"schema": "public", "name": "events",
+		"columns": [{"name": "id", "type": "integer", "not_null": true, "identity": "always", "position": 1},
+		            {"name": "at", "type": "date", "not_null": true, "position": 2}]}}]}`
+	c, err := contract.Parse("legacy.json", []byte(legacy))
+	assert.NoError(t, err)
+	assert.Equal(t, []diff.Change(nil), c.Drift(live))
+
+	_, err = c.Promote(live, nil, t0)
+	assert.NoError(t, err)
+	pgtest.Exec(t, url, `DROP TABLE events_2026; ALTER TABLE events ALTER COLUMN id SET MAXVALUE 1000; REVOKE SELECT (at) ON events FROM PUBLIC`)
+	live, err = schema.Inspect(t.Context(), conn)
+	assert.NoError(t, err)
+	drift := c.Drift(live)
+	assert.Equal(t, []diff.Kind{diff.ColumnIdentityOptionsChanged, diff.ColumnPrivilegeRevoked, diff.PartitionRemoved}, kinds(drift))
+	assert.True(t, c.Evaluate(drift).Blocked)
+}

@@ -345,6 +345,17 @@ func unrecorded(model int, snap schema.Table, live *schema.Table) schema.Table {
 	if model < 5 {
 		snap.Grants = live.Grants
 	}
+	if model < 7 {
+		snap.PartitionKey, snap.Partitions, snap.ColumnGrants = live.PartitionKey, live.Partitions, live.ColumnGrants
+		cols := make([]schema.Column, len(snap.Columns))
+		for i, c := range snap.Columns {
+			if l := live.Column(c.Name); l != nil && c.Identity != "" {
+				c.IdentityOptions = l.IdentityOptions
+			}
+			cols[i] = c
+		}
+		snap.Columns = cols
+	}
 	return snap
 }
 

@@ -138,6 +138,9 @@ const (
 	FunctionArgumentsChanged  Kind = "function_arguments_changed"
 	FunctionBodyChanged       Kind = "function_body_changed"
 	FunctionAttributesChanged Kind = "function_attributes_changed"
+	// FunctionRenamed: the same routine (oid) under another name or
+	// schema, known for sure from the shadow's steps (WithIdentity).
+	FunctionRenamed Kind = "function_renamed"
 
 	// Triggers of a table that existed before, matched by definition.
 	TriggerAdded          Kind = "trigger_added"
@@ -196,12 +199,33 @@ const (
 	// ViewCheckOptionChanged: WITH [LOCAL | CASCADED] CHECK OPTION added,
 	// removed or changed.
 	ViewCheckOptionChanged Kind = "view_check_option_changed"
+
+	// Partitioning: TablePartitioned, a table now partitioned (or by
+	// another key); TableUnpartitioned, no longer; a partition attached
+	// (created as PARTITION OF, or ATTACH PARTITION), detached (its table
+	// stays), dropped (its rows are gone) or given another bound.
+	TablePartitioned      Kind = "table_partitioned"
+	TableUnpartitioned    Kind = "table_unpartitioned"
+	PartitionAttached     Kind = "partition_attached"
+	PartitionDetached     Kind = "partition_detached"
+	PartitionRemoved      Kind = "partition_removed"
+	PartitionBoundChanged Kind = "partition_bound_changed"
+
+	// ColumnIdentityOptionsChanged: the START, INCREMENT, MINVALUE,
+	// MAXVALUE or CYCLE of an identity column's sequence.
+	ColumnIdentityOptionsChanged Kind = "column_identity_options_changed"
+
+	// Column privileges granted to roles other than the owner: one revoked
+	// fails the code running as that role on the column (breaking, unless
+	// the role keeps the privilege on the whole table); one granted is safe.
+	ColumnPrivilegeGranted Kind = "column_privilege_granted"
+	ColumnPrivilegeRevoked Kind = "column_privilege_revoked"
 )
 
 // losesData reports whether a change of kind k loses rows or values.
 func losesData(k Kind) bool {
 	switch k {
-	case TableRemoved, ColumnRemoved, TableRecreated, ColumnRecreated, DataTruncated, DataDeleted:
+	case TableRemoved, ColumnRemoved, TableRecreated, ColumnRecreated, DataTruncated, DataDeleted, PartitionRemoved:
 		return true
 	}
 	return false

@@ -80,6 +80,13 @@ func Schemas(before, after *schema.Schema, opts ...Option) []Change {
 			}
 		}
 	}
+	// A table attached as a partition is not removed: its parent reports it.
+	partitionOf := map[objKey]bool{}
+	for _, t := range after.Tables {
+		for _, p := range t.Partitions {
+			partitionOf[objKey{p.Schema, p.Name}] = true
+		}
+	}
 	// First by identity, then by name.
 	pairedBefore := make([]bool, len(before.Tables))
 	for i := range before.Tables {
@@ -96,6 +103,7 @@ func Schemas(before, after *schema.Schema, opts ...Option) []Change {
 		t := &before.Tables[i]
 		a := afterTables[objKey{t.Schema, t.Name}]
 		switch {
+		case a == nil && partitionOf[objKey{t.Schema, t.Name}]:
 		case a == nil || pairedAfter[a]:
 			// Gone, or its name now belongs to another table (renamed to it).
 			removed = append(removed, t)
@@ -146,13 +154,15 @@ func Schemas(before, after *schema.Schema, opts ...Option) []Change {
 	}
 	// Renames are all known now, so foreign keys to a table whose column was
 	// renamed compare equal.
+	standalone := func(s, n string) bool { return afterTables[objKey{s, n}] != nil }
 	for i, p := range pairs {
 		d.table(p.before, p.after, matches[i])
+		d.partitions(p.before, p.after, standalone)
 	}
 
 	pairByName(before.Enums, after.Enums, func(e *schema.Enum) objKey { return objKey{e.Schema, e.Name} }, d.enum)
 	pairByName(before.Views, after.Views, func(v *schema.View) objKey { return objKey{v.Schema, v.Name} }, d.view)
-	d.functions(before.Functions, after.Functions)
+	d.functions(before.Functions, after.Functions, o.identity)
 	d.sequences(before, after)
 	d.extensions(before.Extensions, after.Extensions)
 	d.domains(before.Domains, after.Domains)
@@ -181,6 +191,7 @@ func Tables(before, after *schema.Table) []Change {
 			d.renames = map[objKey]map[string]string{{before.Schema, before.Name}: m.renames}
 		}
 		d.table(before, after, m)
+		d.partitions(before, after, nil)
 	}
 	return d.sorted()
 }

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/schemaguard/guard/guard/schema"
@@ -10,18 +11,39 @@ import (
 // functions reports the changes of functions and procedures, matched by
 // signature (schema, name and argument types). A routine removed and
 // another of its schema and name added in its place (one of each) is one
-// function_signature_changed.
-func (d *differ) functions(before, after []schema.Function) {
+// function_signature_changed. With identity (WithIdentity), a routine of
+// the same oid under another name or schema is function_renamed, for sure.
+func (d *differ) functions(before, after []schema.Function, identity bool) {
 	afterBySig := make(map[string]*schema.Function, len(after))
 	for i := range after {
 		afterBySig[after[i].Signature] = &after[i]
 	}
+	var afterByOID map[schema.ID]*schema.Function
+	if identity {
+		afterByOID = make(map[schema.ID]*schema.Function, len(after))
+		for i := range after {
+			if after[i].OID != 0 {
+				afterByOID[after[i].OID] = &after[i]
+			}
+		}
+	}
 	beforeBySig := make(map[string]bool, len(before))
+	for i := range before {
+		beforeBySig[before[i].Signature] = true
+	}
+	renamedTo := map[*schema.Function]bool{}
 	var removed []*schema.Function
 	for i := range before {
 		b := &before[i]
-		beforeBySig[b.Signature] = true
 		if a := afterBySig[b.Signature]; a != nil {
+			// The same signature: the same routine for its callers, even
+			// dropped and created again.
+			d.function(b, a)
+		} else if a := afterByOID[b.OID]; b.OID != 0 && a != nil && !beforeBySig[a.Signature] {
+			renamedTo[a] = true
+			d.add(Change{Kind: FunctionRenamed, Impact: Breaking, Object: a.Signature,
+				Message: fmt.Sprintf("%s %s was renamed to %s", b.Kind, b.Signature, a.Signature),
+				Hint:    "callers of the old name fail: create the new one beside the old (a wrapper), move callers, drop the old one in a later release"})
 			d.function(b, a)
 		} else {
 			removed = append(removed, b)
@@ -29,6 +51,9 @@ func (d *differ) functions(before, after []schema.Function) {
 	}
 	var added []*schema.Function
 	for i := range after {
+		if a := &after[i]; renamedTo[a] {
+			continue
+		}
 		if !beforeBySig[after[i].Signature] {
 			added = append(added, &after[i])
 		}
@@ -442,7 +467,7 @@ func (d *differ) composites(before, after []schema.Composite) {
 // grants reports the table privileges granted and revoked on a table that
 // is there before and after.
 func (d *differ) grants(table string, before, after []schema.Grant) {
-	if len(before) == 0 && len(after) == 0 {
+	if slices.Equal(before, after) { // both sorted
 		return
 	}
 	had := make(map[schema.Grant]bool, len(before))

@@ -97,6 +97,7 @@ func (d *differ) table(before, after *schema.Table, m columnMatch) {
 	d.triggers(q, before, before.Triggers, after.Triggers, own)
 	d.rowSecurity(q, before, after, own)
 	d.grants(q, before.Grants, after.Grants)
+	d.columnGrants(q, before, after, own)
 }
 
 // notNullChecks returns the columns of t (by their names after renames)

@@ -170,6 +170,11 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	readTriggers(rows.side.triggers, s, tabs)
 	readPolicies(rows.side.policies, s, tabs)
 	readGrants(rows.side.grants, s, tabs)
+	if err := readPartitions(rows.side.partitions, s, tabs); err != nil {
+		return nil, fail("read partitions", err)
+	}
+	readIdentityOptions(rows.side.identities, s, tabs)
+	readColumnGrants(rows.side.colGrants, s, tabs)
 	s.Functions = readFunctions(rows.side.functions)
 	s.Sequences = readSequences(rows.side.sequences, tabs)
 	s.Extensions = readExtensions(rows.side.extensions)

@@ -237,8 +237,10 @@ func representativeSchema() *schema.Schema {
 				Checks: []schema.Check{{Name: "users_score_check", Expression: "CHECK ((score >= (0)::numeric))"}},
 			},
 			{
-				// partitioned: reported once, without its partitions
+				// partitioned: reported once, its partitions by name and bound
 				Schema: "public", Name: "measurements",
+				PartitionKey: "RANGE (logdate)",
+				Partitions:   []schema.Partition{{Schema: "public", Name: "measurements_2024", Bound: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"}},
 				Columns: []schema.Column{
 					{Name: "city_id", Type: "integer", NotNull: true, Position: 1},
 					{Name: "logdate", Type: "date", NotNull: true, Position: 2},

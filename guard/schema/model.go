@@ -83,6 +83,9 @@ type Table struct {
 	// Grants are the table privileges granted to roles other than its
 	// owner (the owner's come with ownership), sorted.
 	Grants []Grant `json:"grants,omitempty"`
+	// ColumnGrants are the column privileges (GRANT SELECT (col) …)
+	// granted to roles other than its owner, sorted.
+	ColumnGrants []ColumnGrant `json:"column_grants,omitempty"`
 	// PartitionKey is a partitioned table's PARTITION BY (pg_get_partkeydef,
 	// e.g. "RANGE (created_at)"); empty for a table that is not
 	// partitioned. Partitions are its partitions, sorted: they are not
@@ -105,6 +108,13 @@ func (p Partition) QualifiedName() string { return Qualify(p.Schema, p.Name) }
 type Grant struct {
 	Grantee   string `json:"grantee"`   // a role, quoted where needed, or "PUBLIC"
 	Privilege string `json:"privilege"` // "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES" or "TRIGGER"
+}
+
+// ColumnGrant is a column privilege granted to a role.
+type ColumnGrant struct {
+	Column    string `json:"column"`
+	Grantee   string `json:"grantee"`   // a role, quoted where needed, or "PUBLIC"
+	Privilege string `json:"privilege"` // "SELECT", "INSERT", "UPDATE" or "REFERENCES"
 }
 
 // Policy is a row-level security policy.
@@ -130,6 +140,20 @@ type Column struct {
 	Generated string `json:"generated,omitempty"` // expression of a stored generated column
 	Collation string `json:"collation,omitempty"` // only when it differs from the type's default
 	Position  int    `json:"position"`            // 1-based among the live (not dropped) columns
+	// IdentityOptions are the options of an identity column's sequence,
+	// when they are not the defaults for its type (START 1, INCREMENT 1,
+	// MINVALUE 1, MAXVALUE the type's largest, NO CYCLE); the zero value
+	// (left out of the JSON) otherwise.
+	IdentityOptions IdentityOptions `json:"identity_options,omitzero"`
+}
+
+// IdentityOptions are the sequence options of an identity column.
+type IdentityOptions struct {
+	Start     int64 `json:"start"`
+	Min       int64 `json:"min"`
+	Max       int64 `json:"max"`
+	Increment int64 `json:"increment"`
+	Cycle     bool  `json:"cycle,omitempty"`
 }
 
 // ID is the identity the catalogs give an object (a table's oid, a
@@ -245,6 +269,9 @@ type Function struct {
 	Strict          bool   `json:"strict,omitempty"`           // RETURNS NULL ON NULL INPUT
 	SecurityDefiner bool   `json:"security_definer,omitempty"` // SECURITY DEFINER
 	BodyHash        string `json:"body_hash"`                  // hex sha256 of the body (prosrc, or a SQL-standard body deparsed)
+	// OID is the routine's pg_proc oid as Inspect read it; zero when not
+	// known. See ID.
+	OID ID `json:"-"`
 }
 
 // Sequence is a sequence (not an identity column's).
@@ -393,6 +420,9 @@ func (t *Table) canonical() {
 	slices.SortFunc(t.Indexes, func(a, b Index) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Triggers, func(a, b Trigger) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(t.Policies, func(a, b Policy) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.ColumnGrants, func(a, b ColumnGrant) int {
+		return cmp.Or(cmp.Compare(a.Column, b.Column), cmp.Compare(a.Grantee, b.Grantee), cmp.Compare(a.Privilege, b.Privilege))
+	})
 	slices.SortFunc(t.Partitions, func(a, b Partition) int {
 		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
 	})
@@ -515,6 +545,8 @@ type schemaJSON struct {
 	Domains    []Domain    `json:"domains,omitempty"`
 	Composites []Composite `json:"composites,omitempty"`
 	Identity   [][]ID      `json:"identity,omitempty"` // per table, in order: its OID, then its columns' attnums in order
+	// FunctionIdentity holds the functions' OIDs, in order.
+	FunctionIdentity []ID `json:"function_identity,omitempty"`
 }
 
 // MarshalJSON writes s with the identities of its tables and columns, which
@@ -539,6 +571,15 @@ func (s Schema) MarshalJSON() ([]byte, error) {
 				ids[1+j] = c.Attnum
 			}
 			doc.Identity[i] = ids
+		}
+	}
+	for _, f := range s.Functions {
+		if f.OID != 0 {
+			doc.FunctionIdentity = make([]ID, len(s.Functions))
+			for i, f := range s.Functions {
+				doc.FunctionIdentity[i] = f.OID
+			}
+			break
 		}
 	}
 	// Unescaped: the caller's encoder escapes HTML, or not, as it was told.
@@ -569,6 +610,14 @@ func (s *Schema) UnmarshalJSON(b []byte) error {
 		t.OID = ids[0]
 		for j := range t.Columns {
 			t.Columns[j].Attnum = ids[1+j]
+		}
+	}
+	if doc.FunctionIdentity != nil {
+		if len(doc.FunctionIdentity) != len(doc.Functions) {
+			return errors.New("schema: identities for another number of functions")
+		}
+		for i := range doc.Functions {
+			doc.Functions[i].OID = doc.FunctionIdentity[i]
 		}
 	}
 	*s = Schema{Schemas: doc.Schemas, Tables: doc.Tables, Enums: doc.Enums, Views: doc.Views,

@@ -9,21 +9,23 @@ import (
 	"github.com/schemaguard/guard/internal/pgtest"
 )
 
-// partitions.sql's columns are partitionRow's fields, in order (see
-// TestRowStructsMatchQueries).
+// partitions.sql's, identity_sequences.sql's and column_grants.sql's
+// columns are partitionRow's, identityRow's and columnGrantRow's fields, in order (see TestRowStructsMatchQueries).
 func TestPartitionRowMatchesQuery(t *testing.T) {
 	conn := pgtest.Connect(t, pgtest.DB(t))
-	rows, err := conn.Query(t.Context(), partitionsQuery, []string{"public"})
-	assert.NoError(t, err)
-	var columns []string
-	for _, fd := range rows.FieldDescriptions() {
-		columns = append(columns, fd.Name)
+	for query, row := range map[string]any{partitionsQuery: partitionRow{}, identitiesQuery: identityRow{}, colGrantsQuery: columnGrantRow{}} {
+		rows, err := conn.Query(t.Context(), query, []string{"public"})
+		assert.NoError(t, err)
+		var columns []string
+		for _, fd := range rows.FieldDescriptions() {
+			columns = append(columns, fd.Name)
+		}
+		rows.Close()
+		assert.NoError(t, rows.Err())
+		var fields []string
+		for f := range reflect.TypeOf(row).Fields() {
+			fields = append(fields, f.Tag.Get("db"))
+		}
+		assert.Equal(t, columns, fields)
 	}
-	rows.Close()
-	assert.NoError(t, rows.Err())
-	var fields []string
-	for f := range reflect.TypeOf(partitionRow{}).Fields() {
-		fields = append(fields, f.Tag.Get("db"))
-	}
-	assert.Equal(t, columns, fields)
 }

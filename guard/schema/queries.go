@@ -31,6 +31,8 @@ var (
 	domainsQuery     = mustQuery("domains.sql")
 	compositesQuery  = mustQuery("composites.sql")
 	partitionsQuery  = mustQuery("partitions.sql")
+	identitiesQuery  = mustQuery("identity_sequences.sql")
+	colGrantsQuery   = mustQuery("column_grants.sql")
 )
 
 func mustQuery(name string) string {
@@ -73,6 +75,8 @@ type sideRows struct {
 	domains     []*domainRow
 	composites  []*compositeRow
 	partitions  []*partitionRow
+	identities  []*identityRow
+	colGrants   []*columnGrantRow
 }
 
 // catalogQueries returns the catalog queries, in the order Inspect sends
@@ -148,6 +152,14 @@ func catalogQueries(schemas []string, rows *catalogRows) []query {
 		}},
 		{"read partitions", partitionsQuery, inScope, func(r pgx.Rows) (err error) {
 			rows.side.partitions, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[partitionRow])
+			return err
+		}},
+		{"read identity sequences", identitiesQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.identities, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[identityRow])
+			return err
+		}},
+		{"read column grants", colGrantsQuery, inScope, func(r pgx.Rows) (err error) {
+			rows.side.colGrants, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[columnGrantRow])
 			return err
 		}},
 	}

@@ -15,6 +15,7 @@ type functionRow struct {
 	Strict          bool   `db:"strict"`
 	SecurityDefiner bool   `db:"security_definer"`
 	BodyHash        string `db:"body_hash"`
+	OID             ID     `db:"oid"`
 }
 
 func readFunctions(frs []*functionRow) []Function {

@@ -4,7 +4,8 @@
 -- identity; the arguments (with names and defaults) and the result are
 -- pg_get_function_arguments and pg_get_function_result. The body is not sent,
 -- only its sha256: prosrc, or the deparsed body of a SQL-standard body
--- (BEGIN ATOMIC … END, RETURN …). Runs with search_path = '', so every name
+-- (BEGIN ATOMIC … END, RETURN …). The oid tells a routine renamed from one
+-- dropped and created again. Runs with search_path = '', so every name
 -- outside pg_catalog comes out schema-qualified.
 SELECT
     n.nspname::text                       AS schema,
@@ -19,7 +20,8 @@ SELECT
     p.prosecdef                           AS security_definer,
     encode(sha256(convert_to(
         CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_function_sqlbody(p.oid) ELSE p.prosrc END,
-        'UTF8')), 'hex')                  AS body_hash
+        'UTF8')), 'hex')                  AS body_hash,
+    p.oid::int8                           AS oid
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
