@@ -151,9 +151,25 @@ func (s *session) awaitGolangMigrate(ctx context.Context, start time.Time) error
 		return errors.Join(errors.New("compute golang-migrate's lock key"), err)
 	}
 	return s.await(ctx, lockGolangMigrate, id, start, time.Second, func(ctx context.Context) (bool, error) {
-		h, err := s.golangMigrateHolder(ctx)
-		return h == nil, err
+		held, err := s.heldElsewhere(ctx, id)
+		return !held, err
 	})
+}
+
+// heldElsewhere reports whether another session holds the advisory lock
+// key: pg_locks alone, without the holder's pg_stat_activity row (which
+// costs more than the check, before every file).
+func (s *session) heldElsewhere(ctx context.Context, key int64) (bool, error) {
+	classid, objid := uint64(key)>>32, uint64(key)&0xffff_ffff
+	var held bool
+	err := s.conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_locks l
+		WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()
+		  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid AND l.objsubid = 1)`, int64(classid), int64(objid)).Scan(&held)
+	if err != nil {
+		return false, fmt.Errorf("check golang-migrate's migration lock: %w", err)
+	}
+	return held, nil
 }
 
 // golangMigrateHolder returns the session holding golang-migrate's lock,

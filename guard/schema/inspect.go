@@ -85,33 +85,11 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	fail := func(step string, err error) error {
 		return &InspectError{Schemas: o.schemas, Step: step, Err: err}
 	}
-	q := conn // what the queries run on
-	var tx pgx.Tx
-	switch c := conn.(type) {
-	case txStarter:
-		tx, err = c.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-		if err != nil {
-			return nil, fail("begin transaction", err)
-		}
-	case savepointStarter:
-		tx, err = c.Begin(ctx)
-		if err != nil {
-			return nil, fail("make savepoint", err)
-		}
+	q, tx, done, err := readTransaction(ctx, conn, o)
+	if err != nil {
+		return nil, err
 	}
-	if tx != nil {
-		// Read only: rolling back loses nothing, and undoes SET LOCAL for a
-		// savepoint in the caller's transaction.
-		defer func() {
-			if rbErr := tx.Rollback(ctx); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
-				err = errors.Join(err, fail("end transaction", rbErr))
-			}
-		}()
-		if _, err := tx.Exec(ctx, configureTx); err != nil {
-			return nil, fail("configure transaction", err)
-		}
-		q = tx
-	}
+	defer done(&err)
 	version, err := serverVersion(ctx, q, tx)
 	if err != nil {
 		return nil, fail("check server version", err)
@@ -191,6 +169,43 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 		return nil, fail("read index definitions", err)
 	}
 	return s, nil
+}
+
+// readTransaction opens what the queries of an inspection run on: a
+// REPEATABLE READ READ ONLY transaction given a connection or pool, a
+// savepoint given a transaction, conn itself otherwise (tx nil). done ends
+// it, joining its error to *err.
+func readTransaction(ctx context.Context, conn Querier, o *options) (q Querier, tx pgx.Tx, done func(*error), err error) {
+	fail := func(step string, err error) error {
+		return &InspectError{Schemas: o.schemas, Step: step, Err: err}
+	}
+	switch c := conn.(type) {
+	case txStarter:
+		tx, err = c.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return nil, nil, nil, fail("begin transaction", err)
+		}
+	case savepointStarter:
+		tx, err = c.Begin(ctx)
+		if err != nil {
+			return nil, nil, nil, fail("make savepoint", err)
+		}
+	}
+	if tx == nil {
+		return conn, nil, func(*error) {}, nil
+	}
+	// Read only: rolling back loses nothing, and undoes SET LOCAL for a
+	// savepoint in the caller's transaction.
+	done = func(err *error) {
+		if rbErr := tx.Rollback(ctx); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+			*err = errors.Join(*err, fail("end transaction", rbErr))
+		}
+	}
+	if _, err := tx.Exec(ctx, configureTx); err != nil {
+		done(&err)
+		return nil, nil, nil, fail("configure transaction", err)
+	}
+	return tx, tx, done, nil
 }
 
 // configureTx configures the transactions Inspect reads in. An empty

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/schemaguard/guard/guard/hazard"
+	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/sqltext"
 )
@@ -48,7 +49,7 @@ func (s *Shadow) StepObserved(ctx context.Context, src *source.Source, st source
 }
 
 // execObserved runs one file's contents for StepObserved (see exec).
-func (s *Shadow) execObserved(ctx context.Context, st source.Step, sql string) error {
+func (s *Shadow) execObserved(ctx context.Context, st source.Step, sql string, base *schema.Scope) error {
 	obs := s.observing
 	stmts := sqltext.Split(sql)
 	tc := sqltext.TransactionControl(sql)
@@ -73,15 +74,15 @@ func (s *Shadow) execObserved(ctx context.Context, st source.Step, sql string) e
 				plain = plain && !sqltext.TransactionControl(x.Text)
 			}
 			if plain {
-				return s.execStatements(ctx, st, sql, stmts[0].Text, inner, stmts[len(stmts)-1].Text, "ROLLBACK")
+				return s.execStatements(ctx, st, sql, stmts[0].Text, inner, stmts[len(stmts)-1].Text, "ROLLBACK", base)
 			}
 		}
 		return s.execWhole(ctx, st, sql, stmts)
 	case s.view:
 		return s.execStatements(ctx, st, sql, "SAVEPOINT guard_observe", stmts, "RELEASE SAVEPOINT guard_observe",
-			"ROLLBACK TO SAVEPOINT guard_observe; RELEASE SAVEPOINT guard_observe")
+			"ROLLBACK TO SAVEPOINT guard_observe; RELEASE SAVEPOINT guard_observe", nil)
 	}
-	return s.execStatements(ctx, st, sql, "BEGIN", stmts, "COMMIT", "ROLLBACK")
+	return s.execStatements(ctx, st, sql, "BEGIN", stmts, "COMMIT", "ROLLBACK", base)
 }
 
 // opens and closes report whether a statement begins or commits a
@@ -137,11 +138,14 @@ func (s *Shadow) execWhole(ctx context.Context, st source.Step, sql string, stmt
 
 // execStatements runs stmts one at a time between begin and end, reading
 // the session's locks after each; undo ends the transaction (or
-// savepoint) after a failure.
-func (s *Shadow) execStatements(ctx context.Context, st source.Step, sql, begin string, stmts []sqltext.Statement, end, undo string) error {
+// savepoint) after a failure. Given base, what the schema changed since
+// it was last read, it adds what the file changed (see scope.go) when it
+// can tell, for Schema.
+func (s *Shadow) execStatements(ctx context.Context, st source.Step, sql, begin string, stmts []sqltext.Statement, end, undo string, base *schema.Scope) error {
 	obs := s.observing
 	pc := s.conn.PgConn()
-	res, err := pc.Exec(ctx, begin+";\n"+relationsQuery+";\n"+locksQuery).ReadAll()
+	relations, locks := s.observeQueries(ctx)
+	res, err := pc.Exec(ctx, begin+";\n"+relations+";\n"+locks).ReadAll()
 	if err != nil {
 		return s.retryWhole(ctx, st, sql, undo, err)
 	}
@@ -164,14 +168,23 @@ func (s *Shadow) execStatements(ctx context.Context, st source.Step, sql, begin 
 	}
 	seen := map[uint32]bool{} // relations made by the file, already reported
 	var out []hazard.Statement
+	changed, known := schema.Scope{}, base != nil
 	for _, x := range stmts {
-		res, err := pc.Exec(ctx, x.Text+"\n;\n"+locksQuery).ReadAll()
+		if known {
+			sc, ok := statementScope(x.Text)
+			changed.Add(sc)
+			known = ok
+		}
+		res, err := pc.Exec(ctx, x.Text+"\n;\n"+locks).ReadAll()
 		if err != nil {
 			return s.retryWhole(ctx, st, sql, undo, err)
 		}
 		now, err := parseLocks(res[len(res)-1])
 		if err != nil {
 			return s.retryWhole(ctx, st, sql, undo, err)
+		}
+		if known {
+			changed.Tables = appendLocked(changed.Tables, now, start)
 		}
 		line, _ := sqltext.LineCol(sql, x.Offset)
 		ob := hazard.Statement{Line: line, Text: x.Text}
@@ -223,7 +236,51 @@ func (s *Shadow) execStatements(ctx context.Context, st source.Step, sql, begin 
 	}
 	obs.PerStatement = true
 	obs.Statements = append(obs.Statements, out...)
+	if known {
+		base.Add(changed)
+		s.since = base
+	}
 	return nil
+}
+
+// appendLocked appends to tables the relations of now that may be tables,
+// and the tables of the indexes of now: a dropped relation (no kind any
+// more) is, for all it is known, a table.
+func appendLocked(tables []schema.ID, now map[uint32]relLock, start map[uint32]relation) []schema.ID {
+	for oid, l := range now {
+		switch l.kind {
+		case "r", "p", "":
+			tables = append(tables, schema.ID(oid))
+		case "i":
+			tables = append(tables, schema.ID(l.indrelid))
+		}
+		if r, ok := start[oid]; ok && r.indrelid != 0 {
+			tables = append(tables, schema.ID(r.indrelid)) // an index dropped, or renamed
+		}
+	}
+	return tables
+}
+
+// observeQueries returns the statements that run relationsQuery and
+// locksQuery: in a database of its own, the shadow's connection prepares
+// them once (their planning cost more than running them, several times per
+// file); in a view, whose transaction a failed PREPARE would end, and
+// where preparing fails, they are sent as they are.
+func (s *Shadow) observeQueries(ctx context.Context) (relations, locks string) {
+	if s.prepared == 0 {
+		s.prepared = -1
+		if !s.view && s.tx == nil {
+			_, err1 := s.conn.Prepare(ctx, "guard_observe_relations", relationsQuery)
+			_, err2 := s.conn.Prepare(ctx, "guard_observe_locks", locksQuery)
+			if err1 == nil && err2 == nil {
+				s.prepared = 1
+			}
+		}
+	}
+	if s.prepared > 0 {
+		return "EXECUTE guard_observe_relations", "EXECUTE guard_observe_locks"
+	}
+	return relationsQuery, locksQuery
 }
 
 // retryWhole ends the observed transaction after err and runs the file

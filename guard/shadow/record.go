@@ -48,14 +48,28 @@ func (o *options) inspectOptions() []schema.Option {
 // A shadow still exactly as its cached template was made (no Step or
 // Migrate since) returns the schema kept with the template, which the caller
 // must not modify; any other is inspected.
+//
+// After a file replayed with StepObserved in a database of its own, only
+// what the file may have changed is read again (schema.Reinspect: the
+// tables it locked, and the kinds of object its statements make or alter;
+// see scope.go); any other change reads the whole schema.
 func (s *Shadow) Schema(ctx context.Context) (*schema.Schema, error) {
 	if s.cached != nil {
+		s.last, s.since = s.cached, &schema.Scope{}
 		return s.cached, nil
 	}
-	sc, err := schema.Inspect(ctx, s.Querier(), s.p.opts.inspectOptions()...)
+	var sc *schema.Schema
+	var err error
+	if s.last != nil && s.since != nil && !s.view {
+		sc, err = schema.Reinspect(ctx, s.querier(), s.last, *s.since, s.p.opts.inspectOptions()...)
+	} else {
+		sc, err = schema.Inspect(ctx, s.querier(), s.p.opts.inspectOptions()...)
+	}
 	if err != nil {
+		s.last, s.since = nil, nil
 		return nil, fmt.Errorf("shadow: inspect %s: %w", s.name, err)
 	}
+	s.last, s.since = sc, &schema.Scope{}
 	return sc, nil
 }
 

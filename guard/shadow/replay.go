@@ -92,8 +92,10 @@ func (s *Shadow) exec(ctx context.Context, st source.Step, sql string) error {
 		return &MigrationError{Step: st, InShadow: true, Line: line, Column: col, Err: ErrNUL}
 	}
 	s.cached = nil
+	base := s.since
+	s.since = nil // unknown, unless the observation tells what the file changed
 	if s.observing != nil {
-		return s.execObserved(ctx, st, sql) // see StepObserved
+		return s.execObserved(ctx, st, sql, base) // see StepObserved
 	}
 	_, err := s.conn.PgConn().Exec(ctx, sql).ReadAll()
 	if err == nil {
@@ -143,7 +145,7 @@ func (s *Shadow) replay(ctx context.Context, src *source.Source, todo []source.M
 		if s.failed {
 			return ErrFailed
 		}
-		s.cached = nil
+		s.cached, s.since = nil, nil
 		_, err := s.conn.PgConn().Exec(ctx, strings.Join(bodies, "\n;\n")).ReadAll()
 		if err == nil {
 			s.applied = append(s.applied, batch...)

@@ -538,6 +538,14 @@ type Shadow struct {
 	cached *schema.Schema
 	// observing, while StepObserved runs, is what it sees.
 	observing *hazard.File
+	// last is the schema Schema returned last, and since what may have
+	// changed from it, as far as the files run since tell (nil: anything),
+	// so that Schema reads only that again (see scope.go).
+	last  *schema.Schema
+	since *schema.Scope
+	// prepared says whether the observation's queries are prepared on
+	// the connection (1), cannot be (-1), or not yet (0).
+	prepared int
 
 	// standIns are the NOLOGIN roles made for a copy of a live schema
 	// (see Provider.Copy), dropped with the shadow.
@@ -584,11 +592,19 @@ func (s *Shadow) String() string { return dburl.Describe(s.cfg) }
 // for introspection between steps. Do not close it. The connection of a
 // view (see Provider.View) is inside a transaction that must not end:
 // introspect a view through Querier.
-func (s *Shadow) Conn() *pgx.Conn { return s.conn }
+func (s *Shadow) Conn() *pgx.Conn {
+	s.since = nil // whatever runs on it is not seen
+	return s.conn
+}
 
 // Querier returns what to introspect the shadow with: its connection, or
 // the transaction of a view (schema.Inspect then reads in a savepoint).
 func (s *Shadow) Querier() schema.Querier {
+	s.since = nil // whatever runs on it is not seen
+	return s.querier()
+}
+
+func (s *Shadow) querier() schema.Querier {
 	if s.tx != nil {
 		return s.tx
 	}
