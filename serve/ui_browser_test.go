@@ -144,6 +144,28 @@ func (b *browser) shot(name string) {
 	b.do(chromedp.EmulateViewport(1280, 900))
 }
 
+// fits checks that the page needs no sideways scrolling at a phone's
+// width (390 px; wide tables scroll inside their own box) nor at a
+// laptop's (1280 px).
+func (b *browser) fits() {
+	b.t.Helper()
+	for _, w := range []int64{390, 1280} {
+		b.do(chromedp.EmulateViewport(w, 900))
+		got := b.eval(`String(document.documentElement.scrollWidth)`)
+		wide := b.eval(fmt.Sprintf(`Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > %d && (!e.parentElement.closest('.scroll'))).slice(0, 5).map(e => e.tagName + '.' + e.className).join(' ')`, w))
+		assert.Equal(b.t, fmt.Sprint(w), got, "%s: page width at a %d px viewport; too wide: %s", b.eval(`location.pathname`), w, wide)
+	}
+}
+
+// press focuses sel and presses Enter on it: a real link or button works
+// from the keyboard, and shows a focus ring.
+func (b *browser) press(sel string) {
+	b.t.Helper()
+	b.do(chromedp.Focus(chromedp.CSS(sel)))
+	assert.NotEqual(b.t, "none", b.eval(fmt.Sprintf(`getComputedStyle(document.querySelector(%q)).outlineStyle`, sel)), "%s shows focus", sel)
+	b.do(chromedp.KeyEvent("\r"))
+}
+
 func (b *browser) login(key string) {
 	b.t.Helper()
 	b.open("/ui/login")
@@ -223,6 +245,7 @@ func TestServeUIInABrowser(t *testing.T) {
 	t.Run("admin promotes and the dot turns green", func(t *testing.T) {
 		b.t = t
 		b.waitText("h1", "Sign in")
+		b.fits()
 		b.shot("login")
 		b.login(adminKey)
 		first := b.eval(`document.querySelector('table.targets tbody tr').dataset.target`)
@@ -231,6 +254,7 @@ func TestServeUIInABrowser(t *testing.T) {
 		assert.Equal(t, "breaking drift", b.text(`tr[data-target="app"] .dot-label`), "the dot has a text label")
 		assert.Equal(t, "unreachable", b.text(`tr[data-target="gone"] .dot-label`))
 		assert.Equal(t, "locked, no drift", b.text(`tr[data-target="calm"] .dot-label`))
+		b.fits()
 		b.shot("targets")
 
 		b.do(chromedp.Click(chromedp.CSS(`tr[data-target="app"] a`)))
@@ -243,6 +267,7 @@ func TestServeUIInABrowser(t *testing.T) {
 		assert.Contains(t, b.text(`li[data-name="public.users"]`), "breaking drift")
 		assert.Contains(t, b.text(`li[data-name="public.mood"]`), "locked, no drift", "the enum users uses is locked with it")
 		assert.Contains(t, b.text(`li[data-name="public.user_emails"]`), "view")
+		b.fits()
 		b.shot("explorer")
 		// The filter box hides what does not match (the script's live filter).
 		b.do(chromedp.SendKeys(chromedp.CSS("#filter"), "note"))
@@ -252,13 +277,14 @@ func TestServeUIInABrowser(t *testing.T) {
 		assert.Equal(t, "false", b.eval(`String(document.querySelector('li[data-name="public.notes"]').hidden)`))
 		assert.Equal(t, "false", b.eval(`String(document.querySelector('li[data-name="public.users"]').hidden)`), "the selected table stays")
 
-		b.do(chromedp.Click(chromedp.CSS("#promote")))
+		b.press("#promote")
 		b.waitText("h1", "Promote")
 		confirm := b.text("main")
 		assert.Contains(t, confirm, "column_renamed", "the confirmation shows the resulting diff")
 		assert.Contains(t, confirm, "email_address")
+		b.fits()
 		b.shot("confirm")
-		b.do(chromedp.Click(chromedp.CSS("#confirm")))
+		b.press("#confirm")
 		b.waitText(".notice", "Promoted")
 		d, err := s.DiffContract(ctx, "app", nil, true)
 		assert.NoError(t, err)
@@ -281,11 +307,13 @@ func TestServeUIInABrowser(t *testing.T) {
 		assert.Contains(t, b.text(".history"), "Diff v1 → v2")
 		assert.Contains(t, b.text(".history .report"), "column_renamed")
 		assert.Contains(t, b.text(".event .deliveries"), "succeeded")
+		b.fits()
 		b.shot("history")
 		b.open("/ui/webhooks")
 		b.waitText("h1", "Webhooks")
 		assert.Contains(t, b.text(".webhook"), rcv.srv.URL)
 		assert.Contains(t, b.text(".webhook .deliveries"), "succeeded")
+		b.fits()
 		b.shot("webhooks")
 		b.logout()
 	})
