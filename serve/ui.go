@@ -289,6 +289,7 @@ var uiNotices = map[string]string{
 	"promoted":    "Promoted: the contract now holds the live shape. The dot changes at the next check.",
 	"locked":      "Locked: the table's live shape is now its contract.",
 	"unlocked":    "Unlocked: the table is no longer checked against a contract.",
+	"locked_all":  "Locked: every table's live shape is now its contract.",
 	"mode":        "Lock mode set.",
 	"check":       "A check is due now; reload in a moment to see its result.",
 	"redelivered": "Redelivery queued.",

@@ -197,6 +197,7 @@ type uiExplorerData struct {
 	Blocked  bool
 	Drift    string
 	Error    string
+	Unlocked int // tables not locked
 }
 
 func matches(name, q string) bool {
@@ -254,6 +255,9 @@ func (s *Service) uiExplorer(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		o.Changes = len(tr.Items)
+		if lt == nil {
+			d.Unlocked++
+		}
 		if matches(q, d.Query) || o.Selected {
 			d.Tables = append(d.Tables, o)
 		}
@@ -324,6 +328,8 @@ type uiConfirmData struct {
 	Target     string
 	Action     string
 	Table      string
+	All        bool     // lock: every table not locked yet
+	Tables     []string // lock all: the tables that will be locked
 	Source     string
 	Groups     []uiGroup
 	LockedCols []uiColumn
@@ -343,6 +349,10 @@ func (s *Service) uiConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Source, d.Mode = view.Source, string(view.Contract.Mode)
+	if d.Action == "lock" && d.Table == "" {
+		s.uiConfirmLockAll(w, r, d, view)
+		return
+	}
 	lt := view.Contract.Locked(d.Table)
 	switch d.Action {
 	case "promote", "unlock":
@@ -403,6 +413,27 @@ func (s *Service) uiConfirm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "confirm", uiPage{Title: "Confirm " + d.Action, Nav: "targets", Data: d})
 }
 
+// uiConfirmLockAll is the confirmation of locking every table not locked
+// yet, each with its live shape.
+func (s *Service) uiConfirmLockAll(w http.ResponseWriter, r *http.Request, d uiConfirmData, view *ContractView) {
+	sch, err := s.liveSchema(r.Context(), d.Target)
+	if err != nil {
+		s.uiFail(w, r, err)
+		return
+	}
+	d.All = true
+	for _, t := range sch.Tables {
+		if q := t.QualifiedName(); view.Contract.Locked(q) == nil {
+			d.Tables = append(d.Tables, q)
+		}
+	}
+	if d.Mode == string(contract.ModeNone) {
+		d.Mode = string(contract.ModeAuto)
+	}
+	d.Nothing = len(d.Tables) == 0
+	s.render(w, r, http.StatusOK, "confirm", uiPage{Title: "Confirm lock", Nav: "targets", Data: d})
+}
+
 func explorerURL(target, table, done string) string {
 	v := url.Values{}
 	if table != "" {
@@ -423,6 +454,15 @@ func (s *Service) uiContractAction(action string) http.HandlerFunc {
 		ctx := r.Context()
 		name := chi.URLParam(r, "target")
 		table := strings.TrimSpace(r.PostFormValue("table"))
+		if action == "lock" && table == "" && r.PostFormValue("all") == "1" {
+			if _, err := s.LockTables(ctx, name, nil, ""); err != nil {
+				s.uiFail(w, r, err)
+				return
+			}
+			s.o.log.Info("UI contract change", "target", name, "action", "lock all", "key", userOf(r).Key.Prefix)
+			http.Redirect(w, r, explorerURL(name, "", "locked_all"), http.StatusSeeOther)
+			return
+		}
 		if table == "" {
 			uiError(w, r, http.StatusBadRequest, "No table named.")
 			return

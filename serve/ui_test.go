@@ -216,3 +216,68 @@ func TestServeUISecureCookieOnTLS(t *testing.T) {
 	resp, _ = c.do("POST", "/ui/login", url.Values{"key": {key}}, "Origin", plain)
 	assert.Equal(t, 403, resp.StatusCode, "an http Origin on TLS")
 }
+
+// TestServeUILockAllUnlockPromote: the confirmation pages say what each
+// action changes, and the actions change the contract as the API would.
+func TestServeUILockAllUnlockPromote(t *testing.T) {
+	s, _, base := apiServer(t)
+	ctx := t.Context()
+	key, _, err := s.CreateKey(ctx, "ops", ScopeAdmin)
+	assert.NoError(t, err)
+	db := pgtest.DB(t)
+	pgtest.Exec(t, db, `CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL); CREATE TABLE notes (id int)`)
+	_, err = s.RegisterTarget(ctx, TargetSpec{Name: "app", URL: db, IntervalSeconds: 3600})
+	assert.NoError(t, err)
+	c := newUIClient(t, base, http.DefaultClient)
+	assert.Equal(t, 303, c.login(key).StatusCode)
+	locked := func() []string {
+		v, err := s.Contract(ctx, "app")
+		assert.NoError(t, err)
+		var out []string
+		for _, lt := range v.Contract.Tables {
+			out = append(out, lt.Table)
+		}
+		return out
+	}
+
+	token := c.csrf("/ui/targets/app/confirm?action=lock")
+	_, body := c.do("GET", "/ui/targets/app/confirm?action=lock", nil)
+	assert.Contains(t, body, "<code>public.notes</code>")
+	assert.Contains(t, body, "<code>public.users</code>")
+	assert.Contains(t, body, "mode auto")
+	assert.Equal(t, 0, len(locked()), "a confirmation page changes nothing")
+	resp, _ := c.do("POST", "/ui/targets/app/lock", url.Values{"all": {"1"}, "csrf": {token}})
+	assert.Equal(t, 303, resp.StatusCode)
+	assert.Equal(t, "/ui/targets/app?done=locked_all", resp.Header.Get("Location"))
+	assert.Equal(t, []string{"public.notes", "public.users"}, locked())
+	v, err := s.Contract(ctx, "app")
+	assert.NoError(t, err)
+	assert.Equal(t, contract.ModeAuto, v.Contract.Mode)
+
+	resp, _ = c.do("GET", "/ui/targets/app/confirm?action=lock&table=public.users", nil)
+	assert.Equal(t, 409, resp.StatusCode, "locked already")
+	resp, body = c.do("GET", "/ui/targets/app/confirm?action=promote&table=public.users", nil)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, body, "promoting changes nothing")
+	pgtest.Exec(t, db, `ALTER TABLE users ADD COLUMN name text`)
+	_, body = c.do("GET", "/ui/targets/app/confirm?action=promote&table=public.users", nil)
+	assert.Contains(t, body, "column_added", "the live drift, read now")
+	assert.Contains(t, body, "SAFE")
+	resp, _ = c.do("POST", "/ui/targets/app/promote", url.Values{"table": {"public.users"}, "csrf": {token}})
+	assert.Equal(t, 303, resp.StatusCode)
+	d, err := s.DiffContract(ctx, "app", nil, true)
+	assert.NoError(t, err)
+	assert.Equal(t, "none", d.Drift)
+
+	_, body = c.do("GET", "/ui/targets/app/confirm?action=unlock&table=public.notes", nil)
+	assert.Contains(t, body, "table removed from the contract")
+	resp, _ = c.do("POST", "/ui/targets/app/unlock", url.Values{"table": {"public.notes"}, "csrf": {token}})
+	assert.Equal(t, 303, resp.StatusCode)
+	assert.Equal(t, []string{"public.users"}, locked())
+	resp, _ = c.do("POST", "/ui/targets/app/unlock", url.Values{"table": {"public.notes"}, "csrf": {token}})
+	assert.Equal(t, 404, resp.StatusCode, "not locked")
+	resp, _ = c.do("GET", "/ui/targets/nosuch", nil)
+	assert.Equal(t, 404, resp.StatusCode)
+	resp, _ = c.do("GET", "/ui/targets/app?table=public.nosuch", nil)
+	assert.Equal(t, 404, resp.StatusCode)
+}
