@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -606,16 +607,11 @@ func (s *Service) uiHistory(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "history", uiPage{Title: name + " — History", Nav: "targets", Data: d})
 }
 
+// atoiStrict reads a version number: digits only, positive.
 func atoiStrict(s string) (int, error) {
-	n := 0
-	if s == "" || len(s) > 9 {
-		return 0, errors.New("not a number")
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, errors.New("not a number")
-		}
-		n = n*10 + int(c-'0')
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || strings.HasPrefix(s, "+") {
+		return 0, errors.New("not a version number")
 	}
 	return n, nil
 }
