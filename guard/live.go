@@ -89,7 +89,8 @@ func (r *Runner) replayOnCopy(ctx context.Context, prov *shadow.Provider, s *ses
 	if err != nil {
 		return nil, err
 	}
-	defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
+	// Dropped (with its stand-in roles) with the provider, in the
+	// background (see plan).
 	rep := &replayed{info: ShadowInfo{Placement: string(sh.Placement()), BuildMS: ms(time.Since(start)), Start: StartLiveCopy}}
 	base, err := sh.Schema(ctx)
 	if err != nil {

@@ -178,7 +178,9 @@ func (r *Runner) plan(ctx context.Context, s *session, p *Plan, mv move) (_ *pla
 	if err != nil {
 		return nil, err
 	}
-	defer func() { err = errors.Join(err, prov.Close(ctx)) }()
+	// The shadows are dropped (an ephemeral cluster stopped) while the
+	// plan is judged and applied: the session waits for it as it closes.
+	defer s.inBackground("drop the plan's shadow databases", func() error { return prov.Close(context.WithoutCancel(ctx)) })
 	r.log.Debug("shadow provider ready", "placement", prov.Placement())
 
 	// The session and the shadow are independent connections. Neither side
@@ -269,7 +271,13 @@ func (r *Runner) replayIn(ctx context.Context, prov *shadow.Provider, src *sourc
 	if err != nil {
 		return nil, err
 	}
-	defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
+	if sh.View() {
+		// A view holds a connection to its template, which a database
+		// made from the template next must not find there.
+		defer func() { err = errors.Join(err, sh.Drop(ctx)) }()
+	}
+	// A database of its own is dropped with the provider, in the
+	// background (see plan).
 	rep := &replayed{info: ShadowInfo{Placement: string(sh.Placement()), Warm: warm, View: sh.View(), BuildMS: ms(time.Since(start)), Start: StartHistory}}
 	base, err := sh.Schema(ctx)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -116,6 +117,21 @@ type session struct {
 	key    int64        // guard's lock key
 	pooled bool         // the server is reached through a transaction pooler
 	lk     *lockSession // nil unless locked
+	// cleanup is what runs in the background while the call goes on (the
+	// shadow databases of a plan being dropped while its files apply), and
+	// close waits for.
+	cleanup sync.WaitGroup
+}
+
+// inBackground runs f, cleanup that need not hold the call up, beside
+// it; close waits for it. Its failure is logged: what it leaves behind
+// (a shadow database), the next run collects.
+func (s *session) inBackground(what string, f func() error) {
+	s.cleanup.Go(func() {
+		if err := f(); err != nil {
+			s.r.log.Warn("cannot "+what, "err", err)
+		}
+	})
 }
 
 // appName is the application_name of guard's sessions, which a waiting
@@ -319,6 +335,7 @@ func (r *Runner) begin(ctx context.Context) (*session, error) {
 
 // close releases guard's lock and closes the session, even after ctx ended.
 func (s *session) close(ctx context.Context) error {
+	s.cleanup.Wait()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	var errs []error

@@ -127,17 +127,33 @@ func benchFreshUp(ctx context.Context, e *env, dir, hist string, n int) error {
 		return err
 	}
 	contract := filepath.Join(project, "guard.contract.json")
-	var guardTimes, baseTimes []time.Duration
+	var guardTimes, planTimes, baseTimes []time.Duration
 	var target string
 	for i := 0; i < upRuns; i++ {
+		// The dry run alone, on a fresh database: what up spends before
+		// the first file is applied.
+		pdb, dropP, err := e.createDB(ctx, "guard_bench_up_plan")
+		if err != nil {
+			return err
+		}
+		cmd := command(ctx, e.guard, "--database-url", pdb, "--source", hist, "--contract", contract+".plan", "migrate", "plan")
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		took := time.Since(start)
+		dropP()
+		if err != nil {
+			return fmt.Errorf("guard migrate plan: %v: %s", err, lastLines(string(out)))
+		}
+		planTimes = append(planTimes, took)
+
 		u, drop, err := e.createDB(ctx, "guard_bench_up")
 		if err != nil {
 			return err
 		}
-		cmd := command(ctx, e.guard, "--database-url", u, "--source", hist, "--contract", contract, "migrate", "up")
-		start := time.Now()
-		out, err := cmd.CombinedOutput()
-		took := time.Since(start)
+		cmd = command(ctx, e.guard, "--database-url", u, "--source", hist, "--contract", contract, "migrate", "up")
+		start = time.Now()
+		out, err = cmd.CombinedOutput()
+		took = time.Since(start)
 		if err != nil {
 			drop()
 			return fmt.Errorf("guard migrate up: %v: %s", err, lastLines(string(out)))
@@ -165,6 +181,8 @@ func benchFreshUp(ctx context.Context, e *env, dir, hist string, n int) error {
 	}
 	compare(fmt.Sprintf("guard migrate up, fresh database (median of %d)", upRuns), medianOf(guardTimes),
 		"golang-migrate up of the same files", medianOf(baseTimes), "≤ 1.5×")
+	compare("  of which: guard migrate plan alone (the dry run)", medianOf(planTimes),
+		"golang-migrate up of the same files", medianOf(baseTimes), "none: its share of up")
 
 	// status of the database just migrated, against psql reading the version.
 	psql := filepath.Join(e.binDir, "psql")
