@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -305,6 +307,16 @@ func (r *Runner) apply(ctx context.Context, s *session, pl *planned, res *Result
 // files are applied: a failure is a warning, not an error.
 func (r *Runner) syncEnforcement(ctx context.Context, s *session, res *Result) {
 	if r.c.contractPath == "" {
+		return
+	}
+	if _, err := os.Stat(r.c.contractPath); errors.Is(err, fs.ErrNotExist) {
+		// No contract file here (a deploy image without it): syncing the
+		// empty contract would switch enforcement off.
+		if ok, ierr := enforce.Installed(ctx, s.conn); ierr == nil && ok {
+			msg := fmt.Sprintf("no contract file %s: the contract enforced in the database was left as it is", r.c.contractPath)
+			r.log.Warn(msg)
+			res.Warnings = append(res.Warnings, msg)
+		}
 		return
 	}
 	c, err := r.contract()

@@ -99,3 +99,36 @@ func TestUpPassesContractEnforcement(t *testing.T) {
 	assert.False(t, st.Enforcement.InSync)
 	assert.Contains(t, st.Warnings[len(st.Warnings)-1], "guard contract enforce sync")
 }
+
+// A run without the contract file (a deploy image that lacks it) leaves the
+// database's copy as it is, with a warning: syncing the empty contract
+// would switch enforcement off.
+func TestUpWithoutTheContractFileKeepsTheEnforcedContract(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.DB(t)
+	fsys := fstest.MapFS{
+		"000001_users.up.sql":   {Data: []byte(`CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);`)},
+		"000001_users.down.sql": {Data: []byte(`DROP TABLE users;`)},
+	}
+	_, err := runner(t, url, fsys).Up(ctx, 0)
+	assert.NoError(t, err)
+	conn := pgtest.Connect(t, url)
+	live, err := schema.Inspect(ctx, conn)
+	assert.NoError(t, err)
+	c := contract.New()
+	_, err = c.Lock(live, nil, contract.ModeAuto, time.Now())
+	assert.NoError(t, err)
+	_, err = enforce.Install(ctx, conn, c)
+	assert.NoError(t, err)
+
+	fsys["000002_bio.up.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users ADD COLUMN bio text;`)}
+	fsys["000002_bio.down.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users DROP COLUMN bio;`)}
+	res, err := runner(t, url, fsys, guard.WithContract(filepath.Join(t.TempDir(), "missing.json"))).Up(ctx, 0)
+	assert.NoError(t, err)
+	assert.Contains(t, res.Warnings[len(res.Warnings)-1], "the contract enforced in the database was left as it is")
+	st, err := enforce.Status(ctx, conn, c)
+	assert.NoError(t, err)
+	assert.True(t, st.InSync, "still the contract installed")
+	_, err = conn.Exec(ctx, `ALTER TABLE users DROP COLUMN email`)
+	assert.Equal(t, enforce.SQLState, sqlStateOf(err))
+}
