@@ -315,6 +315,12 @@ func TestServeUIInABrowser(t *testing.T) {
 		assert.Contains(t, b.text(".webhook .deliveries"), "succeeded")
 		b.fits()
 		b.shot("webhooks")
+		sent := len(rcv.received())
+		b.press(".webhook .redeliver")
+		b.waitText(".notice", "Redelivery queued")
+		eventually(t, "the redelivery", func() bool { return len(rcv.received()) > sent })
+		got := rcv.received()
+		assert.Equal(t, got[0].header.Get("webhook-id"), got[len(got)-1].header.Get("webhook-id"), "the same message, again")
 		b.logout()
 	})
 
