@@ -120,7 +120,7 @@ func Install(ctx context.Context, conn *pgx.Conn, c *contract.Contract, opts ...
 			r := pgx.Identifier{role}.Sanitize()
 			grant := `GRANT USAGE ON SCHEMA guard_enforce TO ` + r + `;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA guard_enforce TO ` + r + `;
-GRANT EXECUTE ON FUNCTION guard_enforce.shape(oid), guard_enforce.violations(guard_enforce.locked), guard_enforce.passed() TO ` + r
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA guard_enforce TO ` + r
 			if _, err := tx.Exec(ctx, grant, pgx.QueryExecModeSimpleProtocol); err != nil {
 				return fmt.Errorf("grant %s to migrator role %s: %w", Schema, role, err)
 			}

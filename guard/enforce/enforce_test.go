@@ -305,3 +305,43 @@ func TestLockedViews(t *testing.T) {
 	assert.NoError(t, err)
 	f.rejected(`CREATE OR REPLACE VIEW adults AS SELECT id, email, name, age FROM users WHERE age >= 18`, "locked view public.adults (strict mode)")
 }
+
+// A role that runs guard migrate without being a superuser, given to
+// install as a migrator, writes its pass and syncs; without it, it cannot.
+func TestMigratorRole(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, appSchema)
+	c := f.lock(contract.ModeAuto, "users")
+	cfg, err := pgx.ParseConfig(f.devURL)
+	assert.NoError(t, err)
+	cfg.Password = f.devPass
+	dev, err := pgx.ConnectConfig(ctx, cfg)
+	assert.NoError(t, err)
+	defer dev.Close(ctx)
+
+	_, err = enforce.Install(ctx, f.conn, c)
+	assert.NoError(t, err)
+	_, err = enforce.Begin(ctx, dev)
+	assert.Error(t, err)
+	assert.Contains(t, err.Error(), "permission denied")
+	_, err = enforce.Sync(ctx, dev, c)
+	assert.Error(t, err)
+
+	_, err = enforce.Install(ctx, f.conn, c, enforce.WithMigrators(f.dev))
+	assert.NoError(t, err)
+	pass, err := enforce.Begin(ctx, dev)
+	assert.NoError(t, err)
+	name, token := pass.Setting()
+	_, err = dev.Exec(ctx, `SET LOCAL `+name+` = '`+token+`'; ALTER TABLE users DROP COLUMN name`, pgx.QueryExecModeSimpleProtocol)
+	assert.NoError(t, err)
+	assert.NoError(t, pass.End(ctx, dev))
+	res, err := enforce.Sync(ctx, dev, c)
+	assert.NoError(t, err)
+	assert.Equal(t, []string{"public.users"}, res.Enforced)
+	st, err := enforce.Status(ctx, dev, c)
+	assert.NoError(t, err)
+	assert.True(t, st.InSync)
+	_, err = enforce.Install(ctx, dev, c)
+	var pe *enforce.PrivilegeError
+	assert.True(t, errorsAs(err, &pe), "a migrator is no superuser: %v", err)
+}
