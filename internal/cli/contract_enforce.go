@@ -125,7 +125,7 @@ func newContractEnforceStatusCmd(g *globals) *cobra.Command {
 				if !st.InSync {
 					sync = p.paint(red, "NOT in sync with "+g.contractPath)
 				}
-				p.Printf("Contract enforcement in %s: %s mode, %s, %s\n", dburl.Describe(conn.Config()), st.Mode, plural(len(st.Tables), "table"), sync)
+				p.Printf("Contract enforcement in %s: %s mode, %s, %s\n", dburl.Describe(conn.Config()), st.Mode, enforcedCount(st.Tables), sync)
 				p.Printf("  fingerprint %s (contract file %s), synced %s\n", short(st.Fingerprint), short(st.ContractFingerprint), st.SyncedAt.UTC().Format("2006-01-02T15:04:05Z"))
 				for _, t := range st.EventTriggers {
 					state := "enabled"
@@ -196,6 +196,20 @@ func (g *globals) renderEnforced(res *enforce.Result) {
 		p.Printf("Held otherwise by the contract (not judged until a migration makes them so): %s\n", strings.Join(res.Unjudged, ", "))
 	}
 	p.Printf("DDL the contract forbids on these tables now fails with SQLSTATE %s.\n", enforce.SQLState)
+}
+
+// enforcedCount says how many tables and views are enforced.
+func enforcedCount(ts []enforce.TableStatus) string {
+	views := 0
+	for _, t := range ts {
+		if t.Kind == "view" {
+			views++
+		}
+	}
+	if views == 0 {
+		return plural(len(ts), "table")
+	}
+	return plural(len(ts)-views, "table") + ", " + plural(views, "view")
 }
 
 func short(fp string) string {

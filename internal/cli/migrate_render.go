@@ -312,7 +312,7 @@ func (p *printer) status(st *guard.Status) {
 		if !e.InSync {
 			sync = p.paint(red, "NOT in sync with the contract file") + " (guard contract enforce sync)"
 		}
-		p.Printf("Enforced in the database: %s (%s mode), %s\n", plural(len(e.Tables), "table"), e.Mode, sync)
+		p.Printf("Enforced in the database: %s (%s mode), %s\n", enforcedCount(e.Tables), e.Mode, sync)
 	}
 	for _, e := range st.Edited {
 		p.Printf("%s %s changed since it was applied (sha256 %s, now %s)\n", p.paint(red, "Edited:"), e.File, e.Recorded, e.Current)
