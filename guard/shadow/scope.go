@@ -32,10 +32,15 @@ func statementScope(text string) (sc schema.Scope, ok bool) {
 	}
 	renames := slices.Contains(w, "rename") || hasPair(w, "set", "schema")
 	switch w[0] {
-	case "insert", "update", "delete", "merge", "truncate", "lock", "set", "reset", "comment",
-		"refresh", "analyze", "notify", "listen", "unlisten", "discard":
+	case "insert", "update", "delete", "merge", "truncate", "lock", "comment",
+		"refresh", "analyze", "notify", "listen", "unlisten":
 		// Data, or nothing the schema holds (comments are not in it).
 		return sc, true
+	case "set":
+		// A setting of the file's transaction ends with it; one of the
+		// session (quote_all_identifiers, DateStyle) may change how the
+		// catalog prints from now on.
+		return sc, len(w) > 1 && (w[1] == "local" || w[1] == "constraints" || w[1] == "transaction")
 	case "create":
 		return createScope(w[1:])
 	case "alter":

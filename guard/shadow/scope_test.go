@@ -47,7 +47,7 @@ CREATE INDEX child_n ON child (n);
 	"15_policy.up.sql":            {Data: []byte("ALTER TABLE child ENABLE ROW LEVEL SECURITY;\nCREATE POLICY mine ON child USING (n > 0);\n")},
 	"16_composite.up.sql":         {Data: []byte("CREATE TYPE pair AS (a int, b text);\nCREATE DOMAIN posint AS int CHECK (VALUE > 0);\nALTER TABLE child ADD COLUMN p pair, ADD COLUMN q posint;\n")},
 	"17_block.up.sql":             {Data: []byte("BEGIN;\nALTER TABLE child ADD COLUMN r text;\nCOMMIT;\n")},
-	"18_backfill.up.sql":          {Data: []byte("INSERT INTO child (id, n) VALUES (1, 1);\nUPDATE child SET r = 'x';\n")},
+	"18_backfill.up.sql":          {Data: []byte("SET LOCAL lock_timeout = '5s';\nINSERT INTO child (id, n) VALUES (1, 1);\nUPDATE child SET r = 'x';\n")},
 	"19_view_column.up.sql":       {Data: []byte("CREATE VIEW kids AS SELECT id, r FROM child;\nALTER TABLE child RENAME COLUMN r TO note;\n")},
 	"20_partition.up.sql": {Data: []byte(`CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
 CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
