@@ -433,7 +433,7 @@ func Status(ctx context.Context, conn *pgx.Conn, c *contract.Contract) (*State, 
 func permission(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.InsufficientPrivilege {
-		return fmt.Errorf("%w (read it as a superuser, or as a role given to install --migrator)", err)
+		return fmt.Errorf("%w (as a superuser, or a role given to guard contract enforce install --migrator)", err)
 	}
 	return err
 }
@@ -478,7 +478,10 @@ type querier interface {
 
 func installed(ctx context.Context, q querier) (bool, error) {
 	var ok bool
-	err := q.QueryRow(ctx, `SELECT to_regclass('guard_enforce.state') IS NOT NULL`).Scan(&ok)
+	// The catalogs, not to_regclass: a role without USAGE on guard_enforce
+	// may still ask.
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'guard_enforce' AND c.relname = 'state')`).Scan(&ok)
 	return ok, err
 }
 
