@@ -351,3 +351,24 @@ func TestMigratorRole(t *testing.T) {
 	var pe *enforce.PrivilegeError
 	assert.True(t, errorsAs(err, &pe), "a migrator is no superuser: %v", err)
 }
+
+// Unlocked tables are never judged, even while a locked table's shape is
+// one its mode forbids (changed while the triggers were disabled); a type
+// the locked table uses, renamed, changes its column's type.
+func TestUnlockedTablesAreNeverJudged(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, `CREATE TYPE mood AS ENUM ('ok', 'sad'); `+appSchema+`; ALTER TABLE users ADD COLUMN m mood;
+		CREATE TABLE kids (toy text) INHERITS (notes)`)
+	f.install(f.lock(contract.ModeAuto, "users", "kids"))
+	_, err := f.conn.Exec(ctx, `ALTER EVENT TRIGGER guard_enforce_ddl_command_end DISABLE; ALTER EVENT TRIGGER guard_enforce_sql_drop DISABLE;
+		ALTER TABLE users DROP COLUMN name;
+		ALTER EVENT TRIGGER guard_enforce_ddl_command_end ENABLE; ALTER EVENT TRIGGER guard_enforce_sql_drop ENABLE`)
+	assert.NoError(t, err)
+	f.passed(`ALTER TABLE notes ADD COLUMN extra2 text; CREATE TABLE other (a int); DROP TABLE other`)
+	f.rejected(`ALTER TABLE users ADD COLUMN bio text`, "column name removed")
+
+	// A table inheriting from an unlocked one is changed with it.
+	f.rejected(`ALTER TABLE notes ALTER COLUMN body TYPE varchar(10)`, "locked table public.kids", "column body type changed")
+	// Renaming the enum type retypes the locked column.
+	f.rejected(`ALTER TYPE mood RENAME TO feeling`, "ALTER TYPE rejected", "column m type changed from public.mood to public.feeling")
+}

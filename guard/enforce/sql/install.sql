@@ -194,16 +194,21 @@ BEGIN
 END
 $$;
 
--- ddl_command_end: every locked table (in auto or strict mode) must still
--- have a shape its mode allows; in strict mode, no command may target a
--- locked table, its indexes, constraints, triggers, policies or rules.
+-- ddl_command_end: the locked tables and views a command touched (and those
+-- inheriting from them or reading them, which it may change too) must still
+-- have a shape their mode allows; a command on a type, domain, schema,
+-- collation or extension may change any of them: all are judged then. In
+-- strict mode, no command may target a locked table or view, its indexes,
+-- constraints, triggers, policies or rules. Tables that are not locked are
+-- never judged.
 CREATE OR REPLACE FUNCTION guard_enforce.on_ddl_command_end()
 RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     cmd record;
     rel oid;
     touched oid[] := '{}';
-    relevant boolean := false;
+    affected oid[];
+    judge_all boolean := false;
     l guard_enforce.locked;
     problems text[];
 BEGIN
@@ -211,32 +216,48 @@ BEGIN
         RETURN;
     END IF;
     FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
-        IF cmd.schema_name IS NOT NULL AND (cmd.schema_name LIKE 'pg\_temp%' OR cmd.schema_name = 'guard_enforce') THEN
+        IF cmd.schema_name IS NOT NULL AND (cmd.schema_name LIKE 'pg\_temp%' OR cmd.schema_name = 'guard_enforce')
+           OR cmd.command_tag IN ('COMMENT', 'SECURITY LABEL') THEN
             CONTINUE;
         END IF;
-        relevant := true;
         rel := NULL;
-        IF cmd.command_tag IN ('COMMENT', 'SECURITY LABEL') THEN
-            CONTINUE;
-        ELSIF cmd.classid = 'pg_class'::regclass THEN
+        IF cmd.classid = 'pg_class'::regclass THEN
             SELECT coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = cmd.objid), cmd.objid) INTO rel;
         ELSIF cmd.classid = 'pg_constraint'::regclass THEN
-            SELECT c.conrelid INTO rel FROM pg_constraint c WHERE c.oid = cmd.objid;
+            SELECT nullif(c.conrelid, 0) INTO rel FROM pg_constraint c WHERE c.oid = cmd.objid;
+            judge_all := judge_all OR rel IS NULL; -- a domain's constraint
         ELSIF cmd.classid = 'pg_trigger'::regclass THEN
             SELECT t.tgrelid INTO rel FROM pg_trigger t WHERE t.oid = cmd.objid;
         ELSIF cmd.classid = 'pg_policy'::regclass THEN
             SELECT p.polrelid INTO rel FROM pg_policy p WHERE p.oid = cmd.objid;
         ELSIF cmd.classid = 'pg_rewrite'::regclass THEN
             SELECT r.ev_class INTO rel FROM pg_rewrite r WHERE r.oid = cmd.objid;
+        ELSIF cmd.classid IN ('pg_type'::regclass, 'pg_namespace'::regclass, 'pg_collation'::regclass, 'pg_extension'::regclass) THEN
+            judge_all := true;
         END IF;
         IF rel IS NOT NULL THEN
             touched := touched || rel;
         END IF;
     END LOOP;
-    IF NOT relevant THEN
-        RETURN;
+    IF NOT judge_all THEN
+        WITH RECURSIVE t(rel) AS (
+            SELECT unnest(touched)
+            UNION
+            SELECT x.rel FROM t, LATERAL (
+                SELECT i.inhrelid AS rel FROM pg_inherits i WHERE i.inhparent = t.rel
+                UNION ALL
+                SELECT r.ev_class FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+                WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+                  AND d.refobjid = t.rel AND r.ev_class <> t.rel
+            ) x
+        )
+        SELECT coalesce(array_agg(t.rel), '{}') INTO affected FROM t;
+        IF cardinality(affected) = 0 THEN
+            RETURN;
+        END IF;
     END IF;
-    FOR l IN SELECT * FROM guard_enforce.locked WHERE mode <> 'none' ORDER BY qualified LOOP
+    FOR l IN SELECT * FROM guard_enforce.locked k
+             WHERE k.mode <> 'none' AND (judge_all OR k.relid = ANY(affected)) ORDER BY k.qualified LOOP
         problems := guard_enforce.violations(l);
         IF cardinality(problems) = 0 AND l.mode = 'strict' AND l.relid = ANY(touched) THEN
             problems := array[lower(tg_tag) || ' on the ' || l.kind || ' (strict mode forbids any change)'];
