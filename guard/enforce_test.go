@@ -132,3 +132,38 @@ func TestUpWithoutTheContractFileKeepsTheEnforcedContract(t *testing.T) {
 	_, err = conn.Exec(ctx, `ALTER TABLE users DROP COLUMN email`)
 	assert.Equal(t, enforce.SQLState, sqlStateOf(err))
 }
+
+// Behind a transaction pooler, the pass is SET LOCAL in each file's
+// transaction too: a promoted change passes.
+func TestUpThroughAPoolerPassesContractEnforcement(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.DB(t)
+	pooled := pgtest.PgBouncer(t, url)
+	fsys := fstest.MapFS{
+		"000001_users.up.sql":   {Data: []byte(`CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);`)},
+		"000001_users.down.sql": {Data: []byte(`DROP TABLE users;`)},
+	}
+	_, err := runner(t, pooled, fsys).Up(ctx, 0)
+	assert.NoError(t, err)
+	conn := pgtest.Connect(t, url)
+	live, err := schema.Inspect(ctx, conn)
+	assert.NoError(t, err)
+	c := contract.New()
+	_, err = c.Lock(live, nil, contract.ModeStrict, time.Now())
+	assert.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "guard.contract.json")
+	assert.NoError(t, c.Save(path))
+	_, err = enforce.Install(ctx, conn, c)
+	assert.NoError(t, err)
+
+	fsys["000002_bio.up.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users ADD COLUMN bio text;`)}
+	fsys["000002_bio.down.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users DROP COLUMN bio;`)}
+	_, err = conn.Exec(ctx, `ALTER TABLE users ADD COLUMN bio text`)
+	assert.Equal(t, enforce.SQLState, sqlStateOf(err))
+	res, err := runner(t, pooled, fsys, guard.WithContract(path), guard.WithAllowBreaking()).Up(ctx, 0)
+	assert.NoError(t, err)
+	assert.Equal(t, 1, len(res.Applied))
+	for _, w := range res.Warnings {
+		assert.NotContains(t, w, "enforce")
+	}
+}
