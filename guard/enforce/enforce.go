@@ -188,6 +188,11 @@ func sync(ctx context.Context, tx pgx.Tx, c *contract.Contract) (*Result, error)
 			schemas = append(schemas, lt.Snapshot.Schema)
 		}
 	}
+	for _, lv := range c.Views {
+		if !slices.Contains(schemas, lv.Snapshot.Schema) {
+			schemas = append(schemas, lv.Snapshot.Schema)
+		}
+	}
 	live := &schema.Schema{}
 	if len(schemas) > 0 {
 		if live, err = schema.Inspect(ctx, tx, schema.WithSchemas(schemas...)); err != nil {

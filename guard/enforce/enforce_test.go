@@ -3,6 +3,7 @@ package enforce_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/alecthomas/assert/v2"
 	"github.com/jackc/pgx/v5"
@@ -371,4 +372,22 @@ func TestUnlockedTablesAreNeverJudged(t *testing.T) {
 	f.rejected(`ALTER TABLE notes ALTER COLUMN body TYPE varchar(10)`, "locked table public.kids", "column body type changed")
 	// Renaming the enum type retypes the locked column.
 	f.rejected(`ALTER TYPE mood RENAME TO feeling`, "ALTER TYPE rejected", "column m type changed from public.mood to public.feeling")
+}
+
+// A view locked in a schema no locked table is in.
+func TestLockedViewInAnotherSchema(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, appSchema)
+	_, err := f.conn.Exec(ctx, `CREATE SCHEMA reports AUTHORIZATION `+f.owner+`; SET ROLE `+f.owner+`;
+		CREATE VIEW reports.emails AS SELECT id, email FROM public.users; RESET ROLE`)
+	assert.NoError(t, err)
+	live, err := schema.Inspect(ctx, f.conn, schema.WithSchemas("reports"))
+	assert.NoError(t, err)
+	c := contract.New()
+	_, err = c.Lock(live, nil, contract.ModeAuto, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	assert.NoError(t, err)
+	res := f.install(c)
+	assert.Equal(t, []string{"reports.emails"}, res.Enforced)
+	f.rejected(`DROP VIEW reports.emails`, "view reports.emails dropped")
+	f.passed(`ALTER TABLE users ADD COLUMN bio text`)
 }
