@@ -1,6 +1,10 @@
 package schema
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // identityRow is a row of identity_sequences.sql.
 type identityRow struct {
@@ -52,26 +56,47 @@ func (c *Column) IdentityOptionsOf() IdentityOptions {
 	return DefaultIdentityOptions(c.Type)
 }
 
-// columnGrantRow is a row of column_grants.sql.
-type columnGrantRow struct {
-	TableOID  uint32 `db:"table_oid"`
-	Attnum    int16  `db:"attnum"`
-	Grantee   string `db:"grantee"`
-	Privilege string `db:"privilege"`
-}
-
-// readColumnGrants sets the column privileges of the tables read.
-func readColumnGrants(grs []*columnGrantRow, s *Schema, tabs tableIndex) {
-	for _, gr := range grs {
-		e, ok := tabs[gr.TableOID]
-		if !ok || e.index < 0 {
-			continue // a table left out
-		}
-		names, ok := e.columnNames([]int16{gr.Attnum})
-		if !ok {
+// columnGrants reads the column privileges of a row of tables.sql: per
+// column of ColumnACLAttnums, "PRIVILEGE=grantee,…" with grantees as
+// quote_ident writes them (a name with a comma is quoted) or PUBLIC.
+func columnGrants(tr *tableRow, cols []Column) ([]ColumnGrant, error) {
+	if len(tr.ColumnACLAttnums) != len(tr.ColumnACLs) {
+		return nil, fmt.Errorf("table %s: column privilege arrays of unequal length", Qualify(tr.Schema, tr.Name))
+	}
+	var out []ColumnGrant
+	for k, attnum := range tr.ColumnACLAttnums {
+		j, found := slices.BinarySearch(tr.ColumnAttnums, attnum)
+		if !found {
 			continue
 		}
-		t := &s.Tables[e.index]
-		t.ColumnGrants = append(t.ColumnGrants, ColumnGrant{Column: names[0], Grantee: gr.Grantee, Privilege: gr.Privilege})
+		for _, item := range splitOutsideQuotes(tr.ColumnACLs[k]) {
+			priv, grantee, ok := strings.Cut(item, "=")
+			if !ok {
+				return nil, fmt.Errorf("table %s: column privilege %q", Qualify(tr.Schema, tr.Name), item)
+			}
+			out = append(out, ColumnGrant{Column: cols[j].Name, Grantee: grantee, Privilege: priv})
+		}
 	}
+	return out, nil
+}
+
+// splitOutsideQuotes splits s at the commas outside double quotes.
+func splitOutsideQuotes(s string) []string {
+	var out []string
+	quoted, start := false, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quoted = !quoted // a doubled quote toggles twice
+		case ',':
+			if !quoted {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if s != "" {
+		out = append(out, s[start:])
+	}
+	return out
 }

@@ -152,7 +152,6 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 		return nil, fail("read partitions", err)
 	}
 	readIdentityOptions(rows.side.identities, s, tabs)
-	readColumnGrants(rows.side.colGrants, s, tabs)
 	s.Functions = readFunctions(rows.side.functions)
 	s.Sequences = readSequences(rows.side.sequences, tabs)
 	s.Extensions = readExtensions(rows.side.extensions)

@@ -32,7 +32,6 @@ var (
 	compositesQuery  = mustQuery("composites.sql")
 	partitionsQuery  = mustQuery("partitions.sql")
 	identitiesQuery  = mustQuery("identity_sequences.sql")
-	colGrantsQuery   = mustQuery("column_grants.sql")
 )
 
 func mustQuery(name string) string {
@@ -76,7 +75,6 @@ type sideRows struct {
 	composites  []*compositeRow
 	partitions  []*partitionRow
 	identities  []*identityRow
-	colGrants   []*columnGrantRow
 }
 
 // catalogQueries returns the catalog queries, in the order Inspect sends
@@ -156,10 +154,6 @@ func catalogQueries(schemas []string, rows *catalogRows) []query {
 		}},
 		{"read identity sequences", identitiesQuery, inScope, func(r pgx.Rows) (err error) {
 			rows.side.identities, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[identityRow])
-			return err
-		}},
-		{"read column grants", colGrantsQuery, inScope, func(r pgx.Rows) (err error) {
-			rows.side.colGrants, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[columnGrantRow])
 			return err
 		}},
 	}

@@ -123,7 +123,7 @@ func reinspect(ctx context.Context, conn Querier, o *options, prev *Schema, oids
 		switch cq.sql {
 		case tablesQuery:
 			cq.sql, cq.args = ofTables(cq.sql, "oid", len(cq.args)), append(cq.args, oids)
-		case constraintsQuery, indexesQuery, triggersQuery, policiesQuery, grantsQuery, partitionsQuery, identitiesQuery, colGrantsQuery:
+		case constraintsQuery, indexesQuery, triggersQuery, policiesQuery, grantsQuery, partitionsQuery, identitiesQuery:
 			cq.sql, cq.args = ofTables(cq.sql, "table_oid", len(cq.args)), append(cq.args, oids)
 		case factsQuery:
 		case viewsQuery:
@@ -191,7 +191,6 @@ func reinspect(ctx context.Context, conn Querier, o *options, prev *Schema, oids
 		return nil, fail("read partitions", err)
 	}
 	readIdentityOptions(rows.side.identities, s, tabs)
-	readColumnGrants(rows.side.colGrants, s, tabs)
 	if err := resolveForeignKeys(ctx, q, s, pendingFKs); err != nil {
 		return nil, fail("read referenced columns", err)
 	}

@@ -22,6 +22,8 @@ type tableRow struct {
 	DefaultGenerated []bool   `db:"default_generated"`
 	RowSecurity      bool     `db:"row_security"`
 	ForceRowSecurity bool     `db:"force_row_security"`
+	ColumnACLAttnums []int16  `db:"column_acl_attnums"`
+	ColumnACLs       []string `db:"column_acls"` // "PRIVILEGE=grantee,…" per column of ColumnACLAttnums
 }
 
 // tableIndex finds what tableReader read by table oid.
@@ -109,10 +111,14 @@ func (r *tableReader) add(tr *tableRow) error {
 			cols[j].Default = tr.DefaultExprs[k]
 		}
 	}
+	grants, err := columnGrants(tr, cols)
+	if err != nil {
+		return err
+	}
 	e.index = len(r.s.Tables)
 	e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
 	r.tabs[tr.OID] = e
 	r.s.Tables = append(r.s.Tables, Table{OID: ID(tr.OID), Schema: tr.Schema, Name: tr.Name, Columns: cols,
-		RowSecurity: tr.RowSecurity, ForceRowSecurity: tr.ForceRowSecurity})
+		RowSecurity: tr.RowSecurity, ForceRowSecurity: tr.ForceRowSecurity, ColumnGrants: grants})
 	return nil
 }

@@ -27,7 +27,9 @@ SELECT
     coalesce(defs.exprs, '{}')            AS default_exprs,
     coalesce(defs.generated, '{}')        AS default_generated,
     c.relrowsecurity                      AS row_security,
-    c.relforcerowsecurity                 AS force_row_security
+    c.relforcerowsecurity                 AS force_row_security,
+    coalesce(cols.acl_attnums, '{}')      AS column_acl_attnums,
+    coalesce(cols.acls, '{}')             AS column_acls
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
@@ -39,7 +41,9 @@ LEFT JOIN LATERAL (
         array_agg(col.atttypid) AS type_oids,
         array_agg(col.atttypmod) AS typmods,
         array_agg(col.attcollation) AS collation_oids,
-        array_agg(col.attnum) FILTER (WHERE col.attgenerated <> '') AS generated_attnums
+        array_agg(col.attnum) FILTER (WHERE col.attgenerated <> '') AS generated_attnums,
+        array_agg(col.attnum) FILTER (WHERE col.acl IS NOT NULL) AS acl_attnums,
+        array_agg(col.acl) FILTER (WHERE col.acl IS NOT NULL) AS acls
     FROM (
         SELECT
             a.attnum,
@@ -49,7 +53,16 @@ LEFT JOIN LATERAL (
             a.atttypmod,
             a.attcollation,
             a.attgenerated,
-            CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' ELSE '' END AS identity
+            CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' ELSE '' END AS identity,
+            -- The column's privileges to roles other than the owner,
+            -- "PRIVILEGE=grantee,…" (grantees as quote_ident writes them),
+            -- read here where the column is: a query of their own read
+            -- every column again, for a tenth of an inspection.
+            CASE WHEN a.attacl IS NOT NULL THEN (
+                SELECT string_agg(x.privilege_type || '=' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END, ',')
+                FROM aclexplode(a.attacl) x
+                WHERE x.grantee <> c.relowner
+            ) END AS acl
         FROM pg_attribute a
         WHERE a.attrelid = c.oid
           AND a.attnum > 0
