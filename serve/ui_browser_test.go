@@ -151,6 +151,9 @@ func (b *browser) fits() {
 	b.t.Helper()
 	for _, w := range []int64{390, 1280} {
 		b.do(chromedp.EmulateViewport(w, 900))
+		eventually(b.t, fmt.Sprintf("a %d px viewport", w), func() bool {
+			return b.eval(`String(window.innerWidth) + " " + String(matchMedia("(max-width: 760px)").matches)`) == fmt.Sprintf("%d %v", w, w <= 760)
+		})
 		got := b.eval(`String(document.documentElement.scrollWidth)`)
 		wide := b.eval(fmt.Sprintf(`Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > %d && (!e.parentElement.closest('.scroll'))).slice(0, 5).map(e => e.tagName + '.' + e.className).join(' ')`, w))
 		assert.Equal(b.t, fmt.Sprint(w), got, "%s: page width at a %d px viewport; too wide: %s", b.eval(`location.pathname`), w, wide)
@@ -169,6 +172,10 @@ func (b *browser) press(sel string) {
 func (b *browser) login(key string) {
 	b.t.Helper()
 	b.open("/ui/login")
+	if b.eval(`location.pathname`) != "/ui/login" {
+		// Still signed in: an earlier subtest failed before its logout.
+		b.logout()
+	}
 	b.do(chromedp.SendKeys(chromedp.CSS("#key"), key), chromedp.Click(chromedp.CSS("#signin")))
 	b.waitText("h1", "Targets")
 }

@@ -100,6 +100,7 @@ type uiObject struct {
 	Mode     string
 	Changes  int
 	Selected bool
+	Param    string // the query parameter that selects it: table, view or enum
 }
 
 // uiGroup is the items of one impact in a drift report.
@@ -185,6 +186,14 @@ type uiTableDetail struct {
 	Gone       bool
 }
 
+// uiEnumDetail is the selected enum: its values, the locked tables that
+// use it, and the drift of its values reported under them.
+type uiEnumDetail struct {
+	Enum   schema.Enum
+	UsedBy []string
+	Groups []uiGroup
+}
+
 type uiExplorerData struct {
 	Target   *Target
 	Dot      uiDot
@@ -195,6 +204,8 @@ type uiExplorerData struct {
 	Views    []uiObject
 	Enums    []uiObject
 	Selected *uiTableDetail
+	View     *schema.View
+	Enum     *uiEnumDetail
 	Blocked  bool
 	Drift    string
 	Error    string
@@ -245,7 +256,7 @@ func (s *Service) uiExplorer(w http.ResponseWriter, r *http.Request) {
 	seen := map[string]bool{}
 	addTable := func(q string, live *schema.Table) {
 		seen[q] = true
-		o := uiObject{Name: q, Kind: "table", Dot: dotUnlocked, Mode: "none", Selected: q == selected}
+		o := uiObject{Name: q, Kind: "table", Dot: dotUnlocked, Mode: "none", Selected: q == selected, Param: "table"}
 		lt := view.Contract.Locked(q)
 		tr := groups[q]
 		if lt != nil {
@@ -288,19 +299,26 @@ func (s *Service) uiExplorer(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d.Version != nil {
-		for _, vw := range d.Version.Schema.Views {
-			q := schema.Qualify(vw.Schema, vw.Name)
-			if matches(q, d.Query) {
-				d.Views = append(d.Views, uiObject{Name: q, Kind: "view", Dot: uiDot{"unlocked", "watched, not locked", 4}, Mode: "none"})
+		for i, vw := range d.Version.Schema.Views {
+			q := vw.QualifiedName()
+			o := uiObject{Name: q, Kind: "view", Dot: uiDot{"unlocked", "watched, not locked", 4}, Mode: "none", Param: "view",
+				Selected: q == r.URL.Query().Get("view")}
+			if o.Selected {
+				d.View = &d.Version.Schema.Views[i]
+			}
+			if matches(q, d.Query) || o.Selected {
+				d.Views = append(d.Views, o)
 			}
 		}
 		for _, e := range d.Version.Schema.Enums {
 			q := e.QualifiedName()
-			o := uiObject{Name: q, Kind: "enum", Dot: dotUnlocked, Mode: "none"}
+			o := uiObject{Name: q, Kind: "enum", Dot: dotUnlocked, Mode: "none", Param: "enum", Selected: q == r.URL.Query().Get("enum")}
 			var items []contract.Item
+			var users []string
 			for _, lt := range view.Contract.Tables {
 				if slices.ContainsFunc(lt.Enums, func(le schema.Enum) bool { return le.QualifiedName() == q }) {
 					o.Locked = true
+					users = append(users, lt.Table)
 					for _, it := range groups[lt.Table].Items {
 						if strings.HasPrefix(string(it.Kind), "enum_") && strings.Contains(it.Object, e.Name) {
 							items = append(items, it)
@@ -311,13 +329,17 @@ func (s *Service) uiExplorer(w http.ResponseWriter, r *http.Request) {
 			if o.Locked {
 				o.Dot, o.Mode, o.Changes = impactDot(worstItem(items)), "via locked tables", len(items)
 			}
-			if matches(q, d.Query) {
+			if o.Selected {
+				d.Enum = &uiEnumDetail{Enum: e, UsedBy: users, Groups: groupItems(items)}
+			}
+			if matches(q, d.Query) || o.Selected {
 				d.Enums = append(d.Enums, o)
 			}
 		}
 	}
-	if selected != "" && d.Selected == nil {
-		uiError(w, r, http.StatusNotFound, "No table "+selected+" in the latest version or the contract of "+name+".")
+	q := r.URL.Query()
+	if (selected != "" && d.Selected == nil) || (q.Get("view") != "" && d.View == nil) || (q.Get("enum") != "" && d.Enum == nil) {
+		uiError(w, r, http.StatusNotFound, "No such table, view or enum in the latest version or the contract of "+name+".")
 		return
 	}
 	s.render(w, r, http.StatusOK, "explorer", uiPage{Title: name + " — Schema Explorer", Nav: "targets", Data: d})

@@ -227,7 +227,7 @@ func TestServeUISecureCookieOnTLS(t *testing.T) {
 // TestServeUILockAllUnlockPromote: the confirmation pages say what each
 // action changes, and the actions change the contract as the API would.
 func TestServeUILockAllUnlockPromote(t *testing.T) {
-	s, _, base := apiServer(t)
+	s, state, base := apiServer(t)
 	ctx := t.Context()
 	key, _, err := s.CreateKey(ctx, "ops", ScopeAdmin)
 	assert.NoError(t, err)
@@ -283,6 +283,19 @@ func TestServeUILockAllUnlockPromote(t *testing.T) {
 	assert.Equal(t, []string{"public.users"}, locked())
 	resp, _ = c.do("POST", "/ui/targets/app/unlock", url.Values{"table": {"public.notes"}, "csrf": {token}})
 	assert.Equal(t, 404, resp.StatusCode, "not locked")
+	// Views and enums have their own detail.
+	pgtest.Exec(t, db, `CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE VIEW emails AS SELECT id, email FROM users`)
+	due(t, state)
+	n, err := s.CheckDue(ctx, 10)
+	assert.NoError(t, err)
+	assert.Equal(t, 1, n)
+	_, body = c.do("GET", "/ui/targets/app?view=public.emails", nil)
+	assert.Contains(t, body, `<h2 id="detail-title">public.emails</h2>`)
+	assert.Contains(t, body, "<code>email</code>")
+	_, body = c.do("GET", "/ui/targets/app?enum=public.mood", nil)
+	assert.Contains(t, body, "<li><code>happy</code></li><li><code>sad</code></li>")
+	resp, _ = c.do("GET", "/ui/targets/app?view=public.nosuch", nil)
+	assert.Equal(t, 404, resp.StatusCode)
 	resp, _ = c.do("GET", "/ui/targets/nosuch", nil)
 	assert.Equal(t, 404, resp.StatusCode)
 	resp, _ = c.do("GET", "/ui/targets/app?table=public.nosuch", nil)
