@@ -3,8 +3,14 @@ package shadow
 import (
 	"fmt"
 
+	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/source"
 )
+
+// RawQuerier is Querier without forgetting what changed since the last
+// Schema: how a test inspects a view in full without changing what the
+// next Schema reads.
+func (s *Shadow) RawQuerier() schema.Querier { return s.querier() }
 
 // TemplateNames returns the names the cached templates of src's history up
 // to version have on p's server, whether they exist or not, shortest

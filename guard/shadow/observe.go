@@ -80,7 +80,7 @@ func (s *Shadow) execObserved(ctx context.Context, st source.Step, sql string, b
 		return s.execWhole(ctx, st, sql, stmts)
 	case s.view:
 		return s.execStatements(ctx, st, sql, "SAVEPOINT guard_observe", stmts, "RELEASE SAVEPOINT guard_observe",
-			"ROLLBACK TO SAVEPOINT guard_observe; RELEASE SAVEPOINT guard_observe", nil)
+			"ROLLBACK TO SAVEPOINT guard_observe; RELEASE SAVEPOINT guard_observe", base)
 	}
 	return s.execStatements(ctx, st, sql, "BEGIN", stmts, "COMMIT", "ROLLBACK", base)
 }

@@ -49,10 +49,10 @@ func (o *options) inspectOptions() []schema.Option {
 // Migrate since) returns the schema kept with the template, which the caller
 // must not modify; any other is inspected.
 //
-// After a file replayed with StepObserved in a database of its own, only
-// what the file may have changed is read again (schema.Reinspect: the
-// tables it locked, and the kinds of object its statements make or alter;
-// see scope.go); any other change reads the whole schema.
+// After a file replayed with StepObserved, only what the file may have
+// changed is read again (schema.Reinspect: the tables its session holds
+// locks on, and the kinds of object its statements make or alter; see
+// scope.go); any other change reads the whole schema.
 func (s *Shadow) Schema(ctx context.Context) (*schema.Schema, error) {
 	if s.cached != nil {
 		s.last, s.since = s.cached, &schema.Scope{}
@@ -60,7 +60,7 @@ func (s *Shadow) Schema(ctx context.Context) (*schema.Schema, error) {
 	}
 	var sc *schema.Schema
 	var err error
-	if s.last != nil && s.since != nil && !s.view {
+	if s.last != nil && s.since != nil {
 		sc, err = schema.Reinspect(ctx, s.querier(), s.last, *s.since, s.p.opts.inspectOptions()...)
 	} else {
 		sc, err = schema.Inspect(ctx, s.querier(), s.p.opts.inspectOptions()...)

@@ -17,8 +17,9 @@ import (
 // (statementScope): a function, a type, a view, a sequence, a GRANT, a
 // rename that changes how other objects print. A statement it does not know
 // means the whole schema is read again, as does any file not observed
-// statement by statement, and any file in a view (whose transaction holds
-// the locks of earlier files).
+// statement by statement. In a view (one transaction for all its files),
+// the session's locks are those of the earlier files too: more tables are
+// read again, none is missed.
 
 // statementScope returns what a statement may change besides the tables it
 // locks; ok is false when it may change anything (read it all again).

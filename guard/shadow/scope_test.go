@@ -110,3 +110,41 @@ func canonical(t *testing.T, s *gschema.Schema) string {
 	assert.NoError(t, err)
 	return string(b)
 }
+
+// In a view of a cached template (one transaction for every file), the
+// schema read after each file is the full inspection too.
+func TestSchemaAfterEachFileInAViewIsTheFullInspection(t *testing.T) {
+	ctx := t.Context()
+	files := fstest.MapFS{}
+	for name, f := range tricky {
+		switch name {
+		case "17_block.up.sql", "18_backfill.up.sql", "19_view_column.up.sql":
+			// Transaction control, SET LOCAL: never in a view (and what
+			// uses them).
+		default:
+			files[name] = f
+		}
+	}
+	src, err := source.Load(files, ".", "tricky-view")
+	assert.NoError(t, err)
+	p, err := shadow.NewProvider(ctx, shadow.WithShadowURL(pgtest.Server(t)), shadow.WithTarget(parse(t, pgtest.DB(t))))
+	assert.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, p.Close(context.Background())) })
+	dropTemplates(t, p, src)
+	sh, _, err := p.View(ctx, src, source.V(src.Migrations[0].Version))
+	assert.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, sh.Drop(context.Background())) })
+	assert.True(t, sh.View())
+	_, err = sh.Schema(ctx)
+	assert.NoError(t, err)
+	for _, m := range src.Migrations[1:] {
+		if _, err := sh.StepObserved(ctx, src, source.UpStep(m)); err != nil {
+			t.Fatalf("%s: %v", m.Up, err)
+		}
+		got, err := sh.Schema(ctx)
+		assert.NoError(t, err)
+		want, err := gschema.Inspect(ctx, sh.RawQuerier())
+		assert.NoError(t, err)
+		assert.Equal(t, canonical(t, want), canonical(t, got), "after %s", m.Up)
+	}
+}
