@@ -80,6 +80,18 @@ func columnGrants(tr *tableRow, cols []Column) ([]ColumnGrant, error) {
 	return out, nil
 }
 
+// tableGrants reads the table privileges of a row of tables.sql,
+// "PRIVILEGE=grantee,…".
+func tableGrants(acl string) []Grant {
+	var out []Grant
+	for _, item := range splitOutsideQuotes(acl) {
+		if priv, grantee, ok := strings.Cut(item, "="); ok {
+			out = append(out, Grant{Grantee: grantee, Privilege: priv})
+		}
+	}
+	return out
+}
+
 // splitOutsideQuotes splits s at the commas outside double quotes.
 func splitOutsideQuotes(s string) []string {
 	var out []string

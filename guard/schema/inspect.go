@@ -147,7 +147,6 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	}
 	readTriggers(rows.side.triggers, s, tabs)
 	readPolicies(rows.side.policies, s, tabs)
-	readGrants(rows.side.grants, s, tabs)
 	if err := readPartitions(rows.side.partitions, s, tabs); err != nil {
 		return nil, fail("read partitions", err)
 	}

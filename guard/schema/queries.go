@@ -27,7 +27,6 @@ var (
 	sequencesQuery   = mustQuery("sequences.sql")
 	extensionsQuery  = mustQuery("extensions.sql")
 	policiesQuery    = mustQuery("policies.sql")
-	grantsQuery      = mustQuery("grants.sql")
 	domainsQuery     = mustQuery("domains.sql")
 	compositesQuery  = mustQuery("composites.sql")
 	partitionsQuery  = mustQuery("partitions.sql")
@@ -70,7 +69,6 @@ type sideRows struct {
 	sequences   []*sequenceRow
 	extensions  []*extensionRow
 	policies    []*policyRow
-	grants      []*grantRow
 	domains     []*domainRow
 	composites  []*compositeRow
 	partitions  []*partitionRow
@@ -134,10 +132,6 @@ func catalogQueries(schemas []string, rows *catalogRows) []query {
 		}},
 		{"read policies", policiesQuery, inScope, func(r pgx.Rows) (err error) {
 			rows.side.policies, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[policyRow])
-			return err
-		}},
-		{"read grants", grantsQuery, inScope, func(r pgx.Rows) (err error) {
-			rows.side.grants, err = pgx.CollectRows(r, pgx.RowToAddrOfStructByPos[grantRow])
 			return err
 		}},
 		{"read domains", domainsQuery, inScope, func(r pgx.Rows) (err error) {

@@ -123,7 +123,7 @@ func reinspect(ctx context.Context, conn Querier, o *options, prev *Schema, oids
 		switch cq.sql {
 		case tablesQuery:
 			cq.sql, cq.args = ofTables(cq.sql, "oid", len(cq.args)), append(cq.args, oids)
-		case constraintsQuery, indexesQuery, triggersQuery, policiesQuery, grantsQuery, partitionsQuery, identitiesQuery:
+		case constraintsQuery, indexesQuery, triggersQuery, policiesQuery, partitionsQuery, identitiesQuery:
 			cq.sql, cq.args = ofTables(cq.sql, "table_oid", len(cq.args)), append(cq.args, oids)
 		case factsQuery:
 		case viewsQuery:
@@ -186,7 +186,6 @@ func reinspect(ctx context.Context, conn Querier, o *options, prev *Schema, oids
 	}
 	readTriggers(rows.side.triggers, s, tabs)
 	readPolicies(rows.side.policies, s, tabs)
-	readGrants(rows.side.grants, s, tabs)
 	if err := readPartitions(rows.side.partitions, s, tabs); err != nil {
 		return nil, fail("read partitions", err)
 	}

@@ -120,24 +120,6 @@ func readPolicies(prs []*policyRow, s *Schema, tabs tableIndex) {
 	}
 }
 
-// grantRow is a row of grants.sql.
-type grantRow struct {
-	TableOID  uint32 `db:"table_oid"`
-	Grantee   string `db:"grantee"`
-	Privilege string `db:"privilege"`
-}
-
-func readGrants(grs []*grantRow, s *Schema, tabs tableIndex) {
-	for _, gr := range grs {
-		e, ok := tabs[gr.TableOID]
-		if !ok || e.index < 0 {
-			continue // a table left out
-		}
-		t := &s.Tables[e.index]
-		t.Grants = append(t.Grants, Grant{Grantee: gr.Grantee, Privilege: gr.Privilege})
-	}
-}
-
 // domainRow is a row of domains.sql.
 type domainRow struct {
 	Schema     string   `db:"schema"`

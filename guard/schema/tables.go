@@ -24,6 +24,7 @@ type tableRow struct {
 	ForceRowSecurity bool     `db:"force_row_security"`
 	ColumnACLAttnums []int16  `db:"column_acl_attnums"`
 	ColumnACLs       []string `db:"column_acls"` // "PRIVILEGE=grantee,…" per column of ColumnACLAttnums
+	TableACL         string   `db:"table_acl"`   // "PRIVILEGE=grantee,…"
 }
 
 // tableIndex finds what tableReader read by table oid.
@@ -119,6 +120,6 @@ func (r *tableReader) add(tr *tableRow) error {
 	e.types, e.colls = tr.ColumnTypeOIDs, tr.ColumnCollOIDs
 	r.tabs[tr.OID] = e
 	r.s.Tables = append(r.s.Tables, Table{OID: ID(tr.OID), Schema: tr.Schema, Name: tr.Name, Columns: cols,
-		RowSecurity: tr.RowSecurity, ForceRowSecurity: tr.ForceRowSecurity, ColumnGrants: grants})
+		RowSecurity: tr.RowSecurity, ForceRowSecurity: tr.ForceRowSecurity, ColumnGrants: grants, Grants: tableGrants(tr.TableACL)})
 	return nil
 }

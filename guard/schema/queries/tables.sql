@@ -29,7 +29,16 @@ SELECT
     c.relrowsecurity                      AS row_security,
     c.relforcerowsecurity                 AS force_row_security,
     coalesce(cols.acl_attnums, '{}')      AS column_acl_attnums,
-    coalesce(cols.acls, '{}')             AS column_acls
+    coalesce(cols.acls, '{}')             AS column_acls,
+    -- The table's privileges to roles other than the owner (the owner's
+    -- come with ownership, which a shadow made by another user does not
+    -- share), as the columns' are: read from the row at hand, where a
+    -- query of their own read pg_class again and a row per privilege.
+    CASE WHEN c.relacl IS NULL THEN '' ELSE coalesce((
+        SELECT string_agg(x.privilege_type || '=' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END, ',')
+        FROM aclexplode(c.relacl) x
+        WHERE x.grantee <> c.relowner
+    ), '') END                            AS table_acl
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
