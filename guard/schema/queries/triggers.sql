@@ -10,7 +10,9 @@ SELECT
     t.tgfoid::regprocedure::text          AS function,
     t.tgenabled::text                     AS enabled
 FROM pg_trigger t
-JOIN pg_class c ON c.oid = t.tgrelid
+CROSS JOIN LATERAL ( -- an index lookup per trigger left (LIMIT keeps it one): a join read the whole of pg_class
+    SELECT c.relnamespace, c.relkind, c.relispartition FROM pg_class c WHERE c.oid = t.tgrelid LIMIT 1
+) c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1)
   AND c.relkind IN ('r', 'p')
