@@ -9,7 +9,9 @@ import (
 
 // benchSchema builds a synthetic schema of n tables of 15 columns each, with
 // a primary key, a unique constraint, two indexes, a check, a foreign key to
-// the previous table, four enums and a view per hundred tables.
+// the previous table and grants to PUBLIC; four enums and a view per hundred
+// tables; a trigger, a function and a sequence per ten tables; a column
+// grant per twenty, row-level security and a policy per fifty.
 func benchSchema(n int) *schema.Schema {
 	s := &schema.Schema{Schemas: []string{"public"}}
 	for i, name := range []string{"status", "priority", "color", "kind"} {
@@ -53,6 +55,22 @@ func benchSchema(n int) *schema.Schema {
 				OnDelete: "NO ACTION", OnUpdate: "NO ACTION",
 			}}
 		}
+		t.Grants = []schema.Grant{{Grantee: "PUBLIC", Privilege: "INSERT"}, {Grantee: "PUBLIC", Privilege: "SELECT"}, {Grantee: "PUBLIC", Privilege: "UPDATE"}}
+		if i%10 == 0 {
+			t.Triggers = []schema.Trigger{{Name: name + "_touch", Function: "public.bench_touch()",
+				Definition: fmt.Sprintf("CREATE TRIGGER %s_touch BEFORE UPDATE ON public.%s FOR EACH ROW EXECUTE FUNCTION public.bench_touch()", name, name)}}
+			s.Functions = append(s.Functions, schema.Function{Schema: "public", Name: name + "_total", Signature: "public." + name + "_total(bigint)",
+				Kind: "function", Arguments: "p bigint", Result: "numeric", Language: "sql", Volatility: "stable", BodyHash: fmt.Sprintf("%064x", i)})
+			s.Sequences = append(s.Sequences, schema.Sequence{Schema: "public", Name: name + "_seq", Type: "integer",
+				Start: 100, Min: 1, Max: 2147483647, Increment: 10})
+		}
+		if i%20 == 0 {
+			t.ColumnGrants = []schema.ColumnGrant{{Column: "c01", Grantee: "PUBLIC", Privilege: "UPDATE"}, {Column: "c02", Grantee: "PUBLIC", Privilege: "UPDATE"}}
+		}
+		if i%50 == 0 {
+			t.RowSecurity = true
+			t.Policies = []schema.Policy{{Name: name + "_active", Command: "ALL", Roles: []string{"PUBLIC"}, Using: "c08"}}
+		}
 		s.Tables = append(s.Tables, t)
 		if i%100 == 0 {
 			s.Views = append(s.Views, schema.View{
@@ -86,6 +104,13 @@ func benchChanges(after *schema.Schema) int {
 	n += 5
 	after.Enums[0].Values = append(after.Enums[0].Values, "new")
 	n++
+	for i := 0; i < 5; i++ {
+		t := &after.Tables[i*400+49] // bench_00050, bench_00450, …: with a trigger
+		t.Triggers = nil             // trigger_removed
+		t.Grants = t.Grants[1:]      // privilege_revoked
+		after.Functions[i*30].BodyHash = "changed"
+		n += 3
+	}
 	return n
 }
 

@@ -37,10 +37,19 @@ func benchInspect(ctx context.Context, e *env) error {
 	if err := benchschema.Build(ctx, conn, tables); err != nil {
 		return err
 	}
-	var cols, idx int
+	var cols, idx, fns, trgs, seqs, pols, grants int
 	_ = conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public'),
-		(SELECT count(*) FROM pg_indexes WHERE schemaname = 'public')`).Scan(&cols, &idx)
-	fmt.Printf("   schema: %d tables, %d columns, %d indexes (built in %s)\n", tables, cols, idx, time.Since(start).Round(time.Millisecond))
+		(SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'),
+		(SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace),
+		(SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal),
+		(SELECT count(*) FROM pg_sequences WHERE schemaname = 'public'),
+		(SELECT count(*) FROM pg_policies WHERE schemaname = 'public'),
+		(SELECT count(*) FROM pg_class c, aclexplode(c.relacl) WHERE c.relnamespace = 'public'::regnamespace AND grantee <> c.relowner)
+		 + (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid, aclexplode(a.attacl)
+		    WHERE c.relnamespace = 'public'::regnamespace AND a.attacl IS NOT NULL)`).
+		Scan(&cols, &idx, &fns, &trgs, &seqs, &pols, &grants)
+	fmt.Printf("   schema: %d tables, %d columns, %d indexes, %d functions, %d triggers, %d sequences (identity columns' too), %d policies, %d grants (built in %s)\n",
+		tables, cols, idx, fns, trgs, seqs, pols, grants, time.Since(start).Round(time.Millisecond))
 
 	var got *schema.Schema
 	inspect, err := median(5, func() (time.Duration, error) {

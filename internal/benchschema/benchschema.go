@@ -12,7 +12,8 @@ import (
 
 const benchVacuum = `VACUUM (ANALYZE) pg_catalog.pg_class, pg_catalog.pg_attribute,
     pg_catalog.pg_attrdef, pg_catalog.pg_type, pg_catalog.pg_constraint, pg_catalog.pg_index,
-    pg_catalog.pg_depend, pg_catalog.pg_trigger, pg_catalog.pg_enum, pg_catalog.pg_namespace`
+    pg_catalog.pg_depend, pg_catalog.pg_trigger, pg_catalog.pg_enum, pg_catalog.pg_namespace,
+    pg_catalog.pg_proc, pg_catalog.pg_sequence, pg_catalog.pg_policy`
 
 // benchBatch is how many tables Build creates per round trip.
 const benchBatch = 100
@@ -22,7 +23,11 @@ const benchBatch = 100
 // then tables bench_00001… of 15 columns each (identity primary key, text,
 // varchar, numeric, timestamps, jsonb, enum columns, defaults), two indexes
 // per table, two foreign keys to earlier tables, and on every hundredth table
-// a check constraint and a partial unique expression index. It ends with
+// a check constraint and a partial unique expression index. Every table
+// grants SELECT, INSERT and UPDATE to PUBLIC; every tenth has a trigger
+// (on a shared trigger function), a function and a sequence of its own;
+// every twentieth grants a column privilege; every fiftieth has row-level
+// security enabled with a policy. It ends with
 // VACUUM (ANALYZE) of the catalogs it filled. It sends the DDL in
 // batches of statements, one round trip and one transaction per batch. It
 // fails if any of the objects exists already. It is not safe for concurrent
@@ -38,6 +43,11 @@ CREATE TYPE public.bench_color AS ENUM ('red', 'green', 'blue');
 CREATE TYPE public.bench_kind AS ENUM ('a', 'b', 'c', 'd', 'e');`
 	if _, err := conn.Exec(ctx, enums, pgx.QueryExecModeSimpleProtocol); err != nil {
 		return fmt.Errorf("build bench schema: create enums: %w", err)
+	}
+	touch := `CREATE FUNCTION public.bench_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.updated_at := now(); RETURN NEW; END $$;`
+	if _, err := conn.Exec(ctx, touch, pgx.QueryExecModeSimpleProtocol); err != nil {
+		return fmt.Errorf("build bench schema: create trigger function: %w", err)
 	}
 	var b strings.Builder
 	for start := 1; start <= tables; start += benchBatch {
@@ -93,5 +103,17 @@ CREATE INDEX bench_%05d_status_idx ON %s (status, created_at);
 	}
 	if i > 2 {
 		fmt.Fprintf(b, "ALTER TABLE %s ADD FOREIGN KEY (other_id) REFERENCES public.bench_%05d (id) ON DELETE SET NULL;\n", t, i/2)
+	}
+	fmt.Fprintf(b, "GRANT SELECT, INSERT, UPDATE ON %s TO PUBLIC;\n", t)
+	if i%10 == 0 {
+		fmt.Fprintf(b, "CREATE TRIGGER bench_%05d_touch BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION public.bench_touch();\n", i, t)
+		fmt.Fprintf(b, "CREATE FUNCTION public.bench_%05d_total(p bigint) RETURNS numeric LANGUAGE sql STABLE RETURN (SELECT sum(amount) FROM %s WHERE parent_id = p);\n", i, t)
+		fmt.Fprintf(b, "CREATE SEQUENCE public.bench_%05d_seq AS integer START 100 INCREMENT 10;\n", i)
+	}
+	if i%20 == 0 {
+		fmt.Fprintf(b, "GRANT UPDATE (name, email) ON %s TO PUBLIC;\n", t)
+	}
+	if i%50 == 0 {
+		fmt.Fprintf(b, "CREATE POLICY bench_%05d_active ON %s USING (active);\nALTER TABLE %s ENABLE ROW LEVEL SECURITY;\n", i, t, t)
 	}
 }
