@@ -83,6 +83,7 @@ func (s *session) recordVersion(ctx context.Context, version source.Version, nam
 	if err != nil {
 		return fmt.Errorf("record %s %s of version %s in %s: %w", direction, name, version, s.historyTable(), err)
 	}
+	s.usedAt = time.Now()
 	return nil
 }
 

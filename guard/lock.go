@@ -50,6 +50,7 @@ type lockSession struct {
 	xact     bool          // a transaction-scoped lock, held by an open transaction (behind a pooler)
 	interval time.Duration // of the keep-alive pings when the lock was taken
 	lost     error         // why the lock is taken to be lost, once it is
+	heldAt   time.Time     // when a check last found it held
 	stop     chan struct{} // closed to stop the keeper
 	done     chan struct{} // closed when the keeper has stopped
 }
@@ -293,6 +294,9 @@ func (l *lockSession) check(ctx context.Context) error {
 	if l.lost != nil {
 		return l.lost
 	}
+	if time.Since(l.heldAt) < recheckAfter {
+		return nil // checked a moment ago, between the same two files
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
 	defer cancel()
 	classid, objid := uint64(l.key)>>32, uint64(l.key)&0xffff_ffff
@@ -305,9 +309,16 @@ func (l *lockSession) check(ctx context.Context) error {
 		l.lost = fmt.Errorf("its session ended: %w", err)
 	case !held:
 		l.lost = errors.New("its session no longer holds it")
+	default:
+		l.heldAt = time.Now()
 	}
 	return l.lost
 }
+
+// recheckAfter is how long a check that found guard's lock held stands:
+// the checks after a file and before the next, a few milliseconds apart,
+// ask the server once.
+const recheckAfter = 20 * time.Millisecond
 
 // release stops the keeper, releases the lock (a transaction-scoped one
 // by ending its transaction) and closes the lock session.

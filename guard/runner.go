@@ -117,6 +117,7 @@ type session struct {
 	key    int64        // guard's lock key
 	pooled bool         // the server is reached through a transaction pooler
 	lk     *lockSession // nil unless locked
+	usedAt time.Time    // when conn last answered a write (see reconnect)
 	// cleanup is what runs in the background while the call goes on (the
 	// shadow databases of a plan being dropped while its files apply), and
 	// close waits for.
@@ -297,6 +298,9 @@ type connected struct {
 // reconnect replaces the session's connection (not the lock session) when
 // it is gone: it holds nothing, so another one does as well.
 func (s *session) reconnect(ctx context.Context) error {
+	if !s.conn.IsClosed() && time.Since(s.usedAt) < recheckAfter {
+		return nil // it answered a moment ago (the history row of the file before)
+	}
 	pctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	if !s.conn.IsClosed() && s.conn.Ping(pctx) == nil {

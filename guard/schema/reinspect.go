@@ -2,9 +2,12 @@ package schema
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Scope says what Reinspect reads again: the tables whose own catalog rows
@@ -160,7 +163,7 @@ func reinspect(ctx context.Context, conn Querier, o *options, prev *Schema, oids
 		}
 		queries = append(queries, cq)
 	}
-	q, _, done, err := readTransaction(ctx, conn, o)
+	q, done, err := reinspectTransaction(ctx, conn, o)
 	if err != nil {
 		return nil, err
 	}
@@ -294,4 +297,26 @@ func sequenceOwners(ctx context.Context, q Querier, srs []*sequenceRow, tabs tab
 		owners[oid] = e
 	}
 	return owners, nil
+}
+
+// reinspectTransaction is readTransaction, but a connection's transaction
+// begins and is configured in one round trip: Reinspect runs after every
+// file a shadow replays, where a round trip is a good part of its time.
+func reinspectTransaction(ctx context.Context, conn Querier, o *options) (Querier, func(*error), error) {
+	c, ok := conn.(*pgx.Conn)
+	if !ok || c.PgConn().TxStatus() != 'I' {
+		q, _, done, err := readTransaction(ctx, conn, o)
+		return q, done, err
+	}
+	fail := func(step string, err error) error {
+		return &InspectError{Schemas: o.schemas, Step: step, Err: err}
+	}
+	if _, err := c.PgConn().Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "+configureTx).ReadAll(); err != nil {
+		return nil, nil, fail("begin transaction", err)
+	}
+	return c, func(err *error) {
+		if _, rbErr := c.PgConn().Exec(ctx, "ROLLBACK").ReadAll(); rbErr != nil {
+			*err = errors.Join(*err, fail("end transaction", rbErr))
+		}
+	}, nil
 }

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-migrate/migrate/v4"
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
@@ -33,6 +35,8 @@ type DB struct {
 
 	mu sync.Mutex       // serialises golang-migrate calls
 	m  *migrate.Migrate // created on the first write: it creates the version table
+
+	tableSeen atomic.Bool // the version table was there (see Version)
 }
 
 // Option configures OpenDB.
@@ -161,19 +165,31 @@ func (d *DB) Close() error {
 // there is no version (no table, an empty table, or golang-migrate's "no
 // version" row, -1, which can be dirty after the first migration's down
 // failed).
+//
+// Until the table is seen, it is looked for first (a query that cannot
+// fail on a missing table, and leaves no error in the server's log); once
+// seen, it is read at once, a missing table (dropped since) still being
+// None: one round trip before and one after each file Run runs.
 func (d *DB) Version(ctx context.Context) (v source.Version, dirty bool, err error) {
-	var exists bool
-	err = d.sqlDB.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, d.table.String()).Scan(&exists)
-	if err != nil {
-		return source.None, false, fmt.Errorf("read migration version: %w", scrub(err, d.cfg))
-	}
-	if !exists {
-		return source.None, false, nil
+	if !d.tableSeen.Load() {
+		var exists bool
+		err = d.sqlDB.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, d.table.String()).Scan(&exists)
+		if err != nil {
+			return source.None, false, fmt.Errorf("read migration version: %w", scrub(err, d.cfg))
+		}
+		if !exists {
+			return source.None, false, nil
+		}
+		d.tableSeen.Store(true)
 	}
 	var n int64
 	err = d.sqlDB.QueryRowContext(ctx, `SELECT version, dirty FROM `+d.table.String()+` LIMIT 1`).Scan(&n, &dirty)
+	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
+		return source.None, false, nil
+	case errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UndefinedTable:
+		d.tableSeen.Store(false)
 		return source.None, false, nil
 	case err != nil:
 		return source.None, false, fmt.Errorf("read migration version from %s: %w", d.table, scrub(err, d.cfg))

@@ -328,6 +328,23 @@ func TestVersionNeverCreatesTheTable(t *testing.T) {
 	assert.Equal(t, source.None, dv)
 }
 
+// A version table dropped after Version saw it is no version again, not
+// an error: Version reads a table it has seen without looking for it first.
+func TestVersionOfATableDroppedSince(t *testing.T) {
+	dbURL := pgtest.DB(t)
+	src := example(t)
+	db := openDB(t, dbURL, src)
+	assert.NoError(t, db.Run(t.Context(), src.UpSteps(source.None, source.V(1))[0]))
+	v, _ := version(t, db)
+	assert.Equal(t, source.V(1), v)
+	pgtest.Exec(t, dbURL, `DROP TABLE schema_migrations`)
+	v, dirty := version(t, db)
+	assert.Equal(t, [2]any{source.None, false}, [2]any{v, dirty})
+	pgtest.Exec(t, dbURL, `CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES (1, false)`)
+	v, _ = version(t, db)
+	assert.Equal(t, source.V(1), v, "made again")
+}
+
 func TestCustomMigrationsTable(t *testing.T) {
 	src := example(t)
 	t.Run("default", func(t *testing.T) {
