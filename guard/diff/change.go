@@ -210,6 +210,9 @@ const (
 	PartitionDetached     Kind = "partition_detached"
 	PartitionRemoved      Kind = "partition_removed"
 	PartitionBoundChanged Kind = "partition_bound_changed"
+	// PartitionConstraintsChanged: the constraints a partition has of its
+	// own (not its parent's) changed.
+	PartitionConstraintsChanged Kind = "partition_constraints_changed"
 
 	// ColumnIdentityOptionsChanged: the START, INCREMENT, MINVALUE,
 	// MAXVALUE or CYCLE of an identity column's sequence.

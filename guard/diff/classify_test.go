@@ -753,6 +753,11 @@ var classifyCases = []classifyCase{
 		[]kind{{diff.PartitionBoundChanged, risky}}},
 	{"partition renamed", eventsPartitioned, `ALTER TABLE events_2026 RENAME TO events_y2026`,
 		nil},
+	{"check added on one partition", eventsPartitioned, `ALTER TABLE events_2026 ADD CONSTRAINT events_2026_body_check CHECK (body <> '')`,
+		[]kind{{diff.PartitionConstraintsChanged, risky}}},
+	{"check of one partition dropped", eventsPartitioned + `ALTER TABLE events_2026 ADD CONSTRAINT events_2026_body_check CHECK (body <> '');`,
+		`ALTER TABLE events_2026 DROP CONSTRAINT events_2026_body_check`,
+		[]kind{{diff.PartitionConstraintsChanged, safe}}},
 	{"check added on a partitioned table", eventsPartitioned, `ALTER TABLE events ADD CONSTRAINT events_body_check CHECK (body <> '')`,
 		[]kind{{diff.CheckAdded, risky}}},
 
@@ -921,7 +926,7 @@ var allKinds = []diff.Kind{
 	diff.ViewCheckOptionChanged, diff.PrivilegeGranted, diff.PrivilegeRevoked,
 	diff.TablePartitioned, diff.TableUnpartitioned, diff.PartitionAttached, diff.PartitionDetached,
 	diff.PartitionRemoved, diff.PartitionBoundChanged, diff.ColumnIdentityOptionsChanged,
-	diff.ColumnPrivilegeGranted, diff.ColumnPrivilegeRevoked, diff.FunctionRenamed,
+	diff.ColumnPrivilegeGranted, diff.ColumnPrivilegeRevoked, diff.FunctionRenamed, diff.PartitionConstraintsChanged,
 }
 
 // Every case named in withoutIdentity exists.

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/schemaguard/guard/guard/schema"
 )
@@ -49,6 +50,7 @@ func (d *differ) partitions(before, after *schema.Table, standalone func(schema,
 			continue
 		}
 		matched[a] = true
+		d.partitionConstraints(q, b, a)
 		if a.Bound != b.Bound {
 			d.add(Change{Kind: PartitionBoundChanged, Impact: Risky, Table: q, Object: sub(q, b.Name),
 				Message: fmt.Sprintf("partition %s of %s is now %s (was %s)", quoteName(b.QualifiedName()), quoteName(q), a.Bound, b.Bound),
@@ -65,6 +67,7 @@ func (d *differ) partitions(before, after *schema.Table, standalone func(schema,
 	for _, b := range gone {
 		if a := byBound[b.Bound]; a != nil && !matched[a] {
 			matched[a] = true
+			d.partitionConstraints(q, b, a)
 			continue
 		}
 		pq := b.QualifiedName()
@@ -84,4 +87,29 @@ func (d *differ) partitions(before, after *schema.Table, standalone func(schema,
 				Message: fmt.Sprintf("partition %s was attached to %s (%s)", quoteName(a.QualifiedName()), quoteName(q), a.Bound)})
 		}
 	}
+}
+
+// partitionConstraints reports a partition's own constraints (not its
+// parent's) changed: risky when one was added or changed (writes routed to
+// the partition may now fail), safe when some were only removed.
+func (d *differ) partitionConstraints(table string, b, a *schema.Partition) {
+	if b.Constraints == a.Constraints {
+		return
+	}
+	had := map[string]bool{}
+	for _, c := range strings.Split(b.Constraints, "; ") {
+		had[c] = true
+	}
+	impact := Safe
+	for _, c := range strings.Split(a.Constraints, "; ") {
+		if c != "" && !had[c] {
+			impact = Risky
+		}
+	}
+	c := Change{Kind: PartitionConstraintsChanged, Impact: impact, Table: table, Object: sub(table, a.Name),
+		Message: fmt.Sprintf("partition %s of %s changed its own constraints from %s to %s", quoteName(a.QualifiedName()), quoteName(table), orNone(b.Constraints), orNone(a.Constraints))}
+	if impact == Risky {
+		c.Hint = "writes the parent routes to this partition may now fail: add the constraint NOT VALID, and VALIDATE it once no code writes rows that fail it"
+	}
+	d.add(c)
 }

@@ -99,6 +99,9 @@ type Partition struct {
 	Schema string `json:"schema"`
 	Name   string `json:"name"`
 	Bound  string `json:"bound"` // pg_get_expr of relpartbound, e.g. "FOR VALUES IN ('eu')" or "DEFAULT"
+	// Constraints are the partition's own constraints (not its parent's),
+	// "name definition; …" sorted by name; empty for none.
+	Constraints string `json:"constraints,omitempty"`
 }
 
 // QualifiedName returns schema.name as written in SQL, quoting where needed.
