@@ -39,9 +39,9 @@ type ddlCase struct {
 	name, before, after string
 }
 
-// tableAndColumnCases are the table, column and view rows of guard/diff's
-// acceptance table (classify_test.go, "Tables" to "Identity, generated,
-// collation", and "Views"), without their expected changes: here the
+// tableAndColumnCases are the table, column, view and privilege rows of
+// guard/diff's acceptance table (classify_test.go, "Tables" to "Identity,
+// generated, collation", "Views", and the table and column privileges), without their expected changes: here the
 // library's verdict is computed, not expected.
 var tableAndColumnCases = []ddlCase{
 	{"table added", usersTable, `CREATE TABLE tags (id int PRIMARY KEY, name text NOT NULL)`},
@@ -151,6 +151,19 @@ var tableAndColumnCases = []ddlCase{
 		`DROP VIEW ages; CREATE VIEW ages AS SELECT id, age::bigint AS age FROM users WHERE age > 0`},
 	{"view definition changed, same columns", usersTable + `CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18`,
 		`CREATE OR REPLACE VIEW adults AS SELECT id, email FROM users WHERE age >= 21`},
+	// Privileges on locked tables and their columns.
+	{"privilege granted", usersTable, `GRANT SELECT ON users TO PUBLIC`},
+	{"privilege revoked", usersTable + `GRANT SELECT, INSERT ON users TO PUBLIC;`, `REVOKE INSERT ON users FROM PUBLIC`},
+	{"privileges of a dropped table are not revoked on their own", usersTable + `CREATE TABLE logs (id int); GRANT SELECT ON logs TO PUBLIC;`,
+		`DROP TABLE logs`},
+	{"owner's own privileges are not grants", usersTable, `REVOKE TRUNCATE ON users FROM CURRENT_USER`},
+	{"column privilege granted", usersTable, `GRANT SELECT (id, email) ON users TO PUBLIC`},
+	{"column privilege revoked", usersTable + `GRANT SELECT (id, email), UPDATE (name) ON users TO PUBLIC;`, `REVOKE UPDATE (name) ON users FROM PUBLIC`},
+	{"column privilege revoked while the table's is kept", usersTable + `GRANT SELECT ON users TO PUBLIC; GRANT UPDATE (name) ON users TO PUBLIC;`,
+		`REVOKE UPDATE (name) ON users FROM PUBLIC; GRANT UPDATE ON users TO PUBLIC`},
+	{"column privilege follows a renamed column", usersTable + `GRANT SELECT (email) ON users TO PUBLIC;`, `ALTER TABLE users RENAME COLUMN email TO email_address`},
+	{"column privileges of a dropped column are not revoked on their own", usersTable + `GRANT SELECT (bio) ON users TO PUBLIC;`, `ALTER TABLE users DROP COLUMN bio`},
+	{"table privileges narrowed to columns", usersTable + `GRANT SELECT ON users TO PUBLIC;`, `REVOKE SELECT ON users FROM PUBLIC; GRANT SELECT (id, email) ON users TO PUBLIC`},
 }
 
 // byDesign are the cases where the trigger and the library disagree, and
@@ -162,6 +175,9 @@ var byDesign = map[string]string{
 	// alone removes a default, which auto mode forbids; run such a file
 	// through guard migrate.
 	"serial replaced by identity": "per statement",
+	// The same: its REVOKE of a column's UPDATE comes before the GRANT of
+	// UPDATE on the whole table that keeps it.
+	"column privilege revoked while the table's is kept": "per statement",
 	// The trigger follows OIDs and attnums, as the acceptance table's
 	// replayed verdict does (two breaking renames; a breaking rename);
 	// contract.Judge compares the contract with the final schema by name,

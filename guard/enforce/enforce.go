@@ -224,8 +224,23 @@ func sync(ctx context.Context, tx pgx.Tx, c *contract.Contract) (*Result, error)
 				res.Unjudged = append(res.Unjudged, lt.Table+"."+schema.QuoteIdent(lc.Name))
 			}
 		}
+		var aclJudged []string
+		for _, lc := range t.Columns {
+			if slices.Equal(columnGrants(lt.Snapshot.ColumnGrants, lc.Name), columnGrants(t.ColumnGrants, lc.Name)) {
+				aclJudged = append(aclJudged, lc.Name)
+			}
+		}
+		grantsJudged := slices.Equal(lt.Snapshot.Grants, t.Grants)
 		if err := store(ctx, tx, relid, "table", lt.Snapshot.Schema, lt.Snapshot.Name, lt.Table, c.EffectiveMode(lt), false, judged); err != nil {
 			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE guard_enforce.locked SET grants = guard_enforce.acl(relid, 0::smallint), grants_judged = $2 WHERE relid = $1`,
+			relid, grantsJudged); err != nil {
+			return nil, fmt.Errorf("store the privileges of locked table %s: %w", lt.Table, err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE guard_enforce.columns SET acl = guard_enforce.acl(relid, attnum), acl_judged = name = ANY($2::text[]) WHERE relid = $1`,
+			relid, aclJudged); err != nil {
+			return nil, fmt.Errorf("store the column privileges of locked table %s: %w", lt.Table, err)
 		}
 		res.Enforced = append(res.Enforced, lt.Table)
 	}
@@ -301,6 +316,18 @@ func store(ctx context.Context, tx pgx.Tx, relid uint32, kind, schemaName, name,
 		return fmt.Errorf("store the columns of locked %s %s: %w", kind, qualified, err)
 	}
 	return nil
+}
+
+// columnGrants returns the grants of one column, as "grantee:PRIVILEGE".
+func columnGrants(grants []schema.ColumnGrant, column string) []string {
+	out := []string{}
+	for _, g := range grants {
+		if g.Column == column {
+			out = append(out, g.Grantee+":"+g.Privilege)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // sameColumn reports whether two columns have the same shape, whatever

@@ -391,3 +391,19 @@ func TestLockedViewInAnotherSchema(t *testing.T) {
 	f.rejected(`DROP VIEW reports.emails`, "view reports.emails dropped")
 	f.passed(`ALTER TABLE users ADD COLUMN bio text`)
 }
+
+func TestPrivilegesOfLockedTables(t *testing.T) {
+	f := newFixture(t, appSchema+`; GRANT SELECT, INSERT ON users TO PUBLIC; GRANT UPDATE (name) ON users TO PUBLIC; GRANT SELECT ON notes TO PUBLIC`)
+	c := f.lock(contract.ModeAuto, "users")
+	f.install(c)
+	f.rejected(`REVOKE INSERT ON users FROM PUBLIC`, "REVOKE rejected", "privilege INSERT revoked from PUBLIC")
+	f.rejected(`REVOKE UPDATE (name) ON users FROM PUBLIC`, "privilege UPDATE on column name revoked from PUBLIC")
+	f.passed(`GRANT DELETE ON users TO PUBLIC`)
+	f.passed(`REVOKE SELECT ON notes FROM PUBLIC`)
+
+	// Locked again as it is now (the DELETE granted), in strict mode.
+	_, err := enforce.Sync(context.Background(), f.conn, f.lock(contract.ModeStrict, "users"))
+	assert.NoError(t, err)
+	f.rejected(`GRANT UPDATE ON users TO PUBLIC`, "(strict mode)", "privilege UPDATE granted to PUBLIC")
+	f.rejected(`REVOKE DELETE ON users FROM PUBLIC`, "privilege DELETE revoked from PUBLIC")
+}

@@ -29,8 +29,12 @@ CREATE TABLE IF NOT EXISTS guard_enforce.locked (
     mode              text NOT NULL CHECK (mode IN ('none', 'auto', 'strict')),
     indexes           oid[] NOT NULL DEFAULT '{}',
     definition        text NOT NULL DEFAULT '',
-    definition_judged boolean NOT NULL DEFAULT false
+    definition_judged boolean NOT NULL DEFAULT false,
+    grants            text[] NOT NULL DEFAULT '{}',
+    grants_judged     boolean NOT NULL DEFAULT false
 );
+ALTER TABLE guard_enforce.locked ADD COLUMN IF NOT EXISTS grants text[] NOT NULL DEFAULT '{}';
+ALTER TABLE guard_enforce.locked ADD COLUMN IF NOT EXISTS grants_judged boolean NOT NULL DEFAULT false;
 
 -- Every live column of a locked table at sync, as guard_enforce.shape
 -- renders it; judged: the contract holds the column as it is (a column the
@@ -47,8 +51,12 @@ CREATE TABLE IF NOT EXISTS guard_enforce.columns (
     identity     text NOT NULL,
     generated    text NOT NULL,
     judged       boolean NOT NULL,
+    acl          text[] NOT NULL DEFAULT '{}',
+    acl_judged   boolean NOT NULL DEFAULT false,
     PRIMARY KEY (relid, attnum)
 );
+ALTER TABLE guard_enforce.columns ADD COLUMN IF NOT EXISTS acl text[] NOT NULL DEFAULT '{}';
+ALTER TABLE guard_enforce.columns ADD COLUMN IF NOT EXISTS acl_judged boolean NOT NULL DEFAULT false;
 
 -- Passes of guard's own migrations: the sha256 of a random token, written by
 -- guard migrate before its files and deleted after. DDL passes only in a
@@ -82,6 +90,21 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
+-- The privileges of a table (attnum 0) or of its columns granted to roles
+-- other than its owner, as 'grantee:PRIVILEGE' (grantee quoted where
+-- needed, or PUBLIC), sorted.
+CREATE OR REPLACE FUNCTION guard_enforce.acl(rel oid, col smallint)
+RETURNS text[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(g ORDER BY g), '{}') FROM (
+        SELECT DISTINCT CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END || ':' || e.privilege_type AS g
+        FROM pg_class c
+        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = col AND col > 0
+        CROSS JOIN LATERAL aclexplode(CASE WHEN col = 0 THEN c.relacl ELSE a.attacl END) e
+        LEFT JOIN pg_roles r ON r.oid = e.grantee
+        WHERE c.oid = rel AND e.grantee <> c.relowner
+    ) x
+$$;
+
 -- A view's query, pretty-printed, from its top-level FROM on ('' for none):
 -- what a change beyond its select list changes. With the select list too
 -- when whole.
@@ -91,6 +114,19 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                 WHEN position(E'\n   FROM ' IN d) > 0 THEN substr(d, position(E'\n   FROM ' IN d))
                 ELSE '' END
     FROM pg_get_viewdef(rel, true) d
+$$;
+
+-- The privileges revoked from before to now (and, when all, granted), one
+-- line each.
+CREATE OR REPLACE FUNCTION guard_enforce.acl_changes(what text, before text[], now text[], all_changes boolean)
+RETURNS text[] LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(line ORDER BY line), '{}') FROM (
+        SELECT 'privilege ' || split_part(g, ':', 2) || what || ' revoked from ' || split_part(g, ':', 1) AS line
+        FROM unnest(before) g WHERE NOT g = ANY(now)
+        UNION ALL
+        SELECT 'privilege ' || split_part(g, ':', 2) || what || ' granted to ' || split_part(g, ':', 1)
+        FROM unnest(now) g WHERE all_changes AND NOT g = ANY(before)
+    ) x
 $$;
 
 -- What the table's (or view's) current shape does that its mode forbids,
@@ -118,6 +154,14 @@ BEGIN
     IF l.kind = 'view' AND l.definition_judged AND guard_enforce.view_query(l.relid, is_strict) <> l.definition THEN
         out := out || ('view ' || l.qualified || CASE WHEN is_strict THEN ' definition changed' ELSE ' query changed beyond its select list' END);
     END IF;
+    IF l.grants_judged THEN
+        out := out || guard_enforce.acl_changes('', l.grants, guard_enforce.acl(l.relid, 0::smallint), is_strict);
+    END IF;
+    FOR old IN SELECT * FROM guard_enforce.columns c WHERE c.relid = l.relid AND c.acl_judged ORDER BY c.attnum LOOP
+        IF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = l.relid AND a.attnum = old.attnum AND NOT a.attisdropped) THEN
+            out := out || guard_enforce.acl_changes(' on column ' || quote_ident(old.name), old.acl, guard_enforce.acl(l.relid, old.attnum), is_strict);
+        END IF;
+    END LOOP;
     FOR old IN SELECT * FROM guard_enforce.columns c WHERE c.relid = l.relid AND c.judged ORDER BY c.attnum LOOP
         SELECT * INTO live FROM guard_enforce.shape(l.relid) s WHERE s.attnum = old.attnum;
         IF NOT FOUND THEN
@@ -221,7 +265,9 @@ BEGIN
             CONTINUE;
         END IF;
         rel := NULL;
-        IF cmd.classid = 'pg_class'::regclass THEN
+        IF cmd.command_tag IN ('GRANT', 'REVOKE') THEN
+            judge_all := true; -- the command names no object
+        ELSIF cmd.classid = 'pg_class'::regclass THEN
             SELECT coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = cmd.objid), cmd.objid) INTO rel;
         ELSIF cmd.classid = 'pg_constraint'::regclass THEN
             SELECT nullif(c.conrelid, 0) INTO rel FROM pg_constraint c WHERE c.oid = cmd.objid;
