@@ -10,7 +10,8 @@
 // removed, renamed, retyped or given another collation, NOT NULL added, a
 // default removed or changed, a NOT NULL column without default added, the
 // table or view dropped or renamed, a view's query changed beyond its select
-// list; in strict mode any change. Tables that are not locked are never
+// list, a privilege on the table or a column revoked; in strict mode any
+// change. Tables that are not locked are never
 // touched; mode none rejects nothing.
 //
 // guard migrate's own files pass: Begin writes a pass (the sha256 of a
