@@ -22,6 +22,12 @@ type Scope struct {
 	Views, Functions, Enums, Sequences, Extensions, Domains, Composites bool
 }
 
+// Empty reports whether sc names nothing to read again.
+func (sc Scope) Empty() bool {
+	return len(sc.Tables) == 0 && !sc.Views && !sc.Functions && !sc.Enums && !sc.Sequences &&
+		!sc.Extensions && !sc.Domains && !sc.Composites
+}
+
 // Add adds o to sc.
 func (sc *Scope) Add(o Scope) {
 	sc.Tables = append(sc.Tables, o.Tables...)
@@ -163,12 +169,12 @@ func reinspect(ctx context.Context, conn Querier, o *options, prev *Schema, oids
 		}
 		queries = append(queries, cq)
 	}
-	q, done, err := reinspectTransaction(ctx, conn, o)
+	q, begin, done, err := reinspectTransaction(ctx, conn, o)
 	if err != nil {
 		return nil, err
 	}
 	defer done(&err)
-	if err := runQueries(ctx, q, o.schemas, queries...); err != nil {
+	if err := runQueries(ctx, q, o.schemas, append(begin, queries...)...); err != nil {
 		return nil, err
 	}
 	if err := nameTypes(ctx, q, s, &tables.types); err != nil {
@@ -299,24 +305,28 @@ func sequenceOwners(ctx context.Context, q Querier, srs []*sequenceRow, tabs tab
 	return owners, nil
 }
 
-// reinspectTransaction is readTransaction, but a connection's transaction
-// begins and is configured in one round trip: Reinspect runs after every
-// file a shadow replays, where a round trip is a good part of its time.
-func reinspectTransaction(ctx context.Context, conn Querier, o *options) (Querier, func(*error), error) {
+// reinspectTransaction is readTransaction, but on a connection the
+// transaction begins and is configured by the first queries of the batch
+// (begin), in the round trip of the catalog queries: Reinspect runs after
+// every file a shadow replays, where a round trip is a good part of its
+// time.
+func reinspectTransaction(ctx context.Context, conn Querier, o *options) (Querier, []query, func(*error), error) {
 	c, ok := conn.(*pgx.Conn)
 	if !ok || c.PgConn().TxStatus() != 'I' {
 		q, _, done, err := readTransaction(ctx, conn, o)
-		return q, done, err
+		return q, nil, done, err
 	}
-	fail := func(step string, err error) error {
-		return &InspectError{Schemas: o.schemas, Step: step, Err: err}
+	discard := func(r pgx.Rows) error { r.Close(); return r.Err() }
+	begin := []query{{step: "begin transaction", sql: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", collect: discard}}
+	for _, set := range strings.Split(configureTx, "; ") {
+		begin = append(begin, query{step: "configure transaction", sql: set, collect: discard})
 	}
-	if _, err := c.PgConn().Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "+configureTx).ReadAll(); err != nil {
-		return nil, nil, fail("begin transaction", err)
-	}
-	return c, func(err *error) {
+	return c, begin, func(err *error) {
+		if c.PgConn().TxStatus() == 'I' {
+			return // the batch failed before BEGIN
+		}
 		if _, rbErr := c.PgConn().Exec(ctx, "ROLLBACK").ReadAll(); rbErr != nil {
-			*err = errors.Join(*err, fail("end transaction", rbErr))
+			*err = errors.Join(*err, &InspectError{Schemas: o.schemas, Step: "end transaction", Err: rbErr})
 		}
 	}, nil
 }

@@ -245,9 +245,17 @@ func (s *Shadow) execStatements(ctx context.Context, st source.Step, sql, begin 
 
 // appendLocked appends to tables the relations of now that may be tables,
 // and the tables of the indexes of now: a dropped relation (no kind any
-// more) is, for all it is known, a table.
+// more) is, for all it is known, a table. A relation held in a mode weaker
+// than SHARE UPDATE EXCLUSIVE (read, or rows written) had no DDL: every
+// statement that changes a table's definition takes that mode or a
+// stronger one, and DROP and CREATE take ACCESS EXCLUSIVE.
+var ddlStrength = hazard.Strength("ShareUpdateExclusiveLock")
+
 func appendLocked(tables []schema.ID, now map[uint32]relLock, start map[uint32]relation) []schema.ID {
 	for oid, l := range now {
+		if l.strength < ddlStrength {
+			continue
+		}
 		switch l.kind {
 		case "r", "p", "":
 			tables = append(tables, schema.ID(oid))

@@ -58,6 +58,9 @@ func (s *Shadow) Schema(ctx context.Context) (*schema.Schema, error) {
 		s.last, s.since = s.cached, &schema.Scope{}
 		return s.cached, nil
 	}
+	if s.last != nil && s.since != nil && s.since.Empty() {
+		return s.last, nil // a file that wrote rows only
+	}
 	var sc *schema.Schema
 	var err error
 	if s.last != nil && s.since != nil {
