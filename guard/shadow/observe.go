@@ -262,6 +262,9 @@ func appendLocked(tables []schema.ID, now map[uint32]relLock, start map[uint32]r
 		case "i":
 			tables = append(tables, schema.ID(l.indrelid))
 		}
+		if l.root != 0 {
+			tables = append(tables, schema.ID(l.root)) // a partition is known by its tree's table
+		}
 		if r, ok := start[oid]; ok && r.indrelid != 0 {
 			tables = append(tables, schema.ID(r.indrelid)) // an index dropped, or renamed
 		}
@@ -326,13 +329,15 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index
 WHERE ` + userRelations
 
 // locksQuery lists the relations the session holds locks on, with their
-// modes, relfilenodes and sequential scans in this transaction. A relation
-// dropped in the transaction has no pg_class row any more (its kind is
-// empty).
+// modes, relfilenodes and sequential scans in this transaction, and the
+// partitioned table at the root of the tree a partition (or a partition's
+// index) is in. A relation dropped in the transaction has no pg_class row
+// any more (its kind is empty).
 const locksQuery = `WITH l AS (SELECT relation, string_agg(mode, ',') AS modes FROM pg_locks
   WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
   GROUP BY relation)
-SELECT l.relation, coalesce(c.relfilenode, 0), coalesce(c.relkind::text, ''), coalesce(n.nspname::text, ''), coalesce(c.relname::text, ''), coalesce(i.indrelid, 0), pg_stat_get_xact_numscans(l.relation), l.modes
+SELECT l.relation, coalesce(c.relfilenode, 0), coalesce(c.relkind::text, ''), coalesce(n.nspname::text, ''), coalesce(c.relname::text, ''), coalesce(i.indrelid, 0), pg_stat_get_xact_numscans(l.relation), l.modes,
+  coalesce(pg_partition_root(coalesce(i.indrelid, l.relation)), 0)
 FROM l LEFT JOIN pg_class c ON c.oid = l.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
 WHERE c.oid IS NULL OR (` + userRelations + `)`
 
@@ -351,6 +356,7 @@ type relLock struct {
 	scans              int64
 	mode               string // the strongest held
 	strength           int
+	root               uint32 // the root of its partition tree, if any
 }
 
 func (s *Shadow) relations(ctx context.Context) (map[uint32]relation, error) {
@@ -382,17 +388,18 @@ func parseRelations(res *pgconn.Result) (map[uint32]relation, error) {
 func parseLocks(res *pgconn.Result) (map[uint32]relLock, error) {
 	out := make(map[uint32]relLock, len(res.Rows))
 	for _, row := range res.Rows {
-		if len(row) != 8 {
+		if len(row) != 9 {
 			return nil, fmt.Errorf("locks: %d columns", len(row))
 		}
 		oid, err1 := parseOID(row[0])
 		fn, err2 := parseOID(row[1])
 		ind, err3 := parseOID(row[5])
 		scans, err4 := strconv.ParseInt(string(row[6]), 10, 64)
-		if err := errors.Join(err1, err2, err3, err4); err != nil {
+		root, err5 := parseOID(row[8])
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			return nil, err
 		}
-		l := relLock{filenode: fn, indrelid: ind, kind: string(row[2]), schema: string(row[3]), name: string(row[4]), scans: scans}
+		l := relLock{filenode: fn, indrelid: ind, kind: string(row[2]), schema: string(row[3]), name: string(row[4]), scans: scans, root: root}
 		for _, m := range strings.Split(string(row[7]), ",") {
 			if st := hazard.Strength(m); st > l.strength {
 				l.mode, l.strength = m, st
