@@ -35,3 +35,7 @@ func ProcessStart(pid int) uint64 {
 	v, _ := processStart(pid)
 	return v
 }
+
+// Partial says how many times Schema read only what had changed (or
+// nothing).
+func (s *Shadow) Partial() int { return s.partial }

@@ -337,7 +337,7 @@ const locksQuery = `WITH l AS (SELECT relation, string_agg(mode, ',') AS modes F
   WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
   GROUP BY relation)
 SELECT l.relation, coalesce(c.relfilenode, 0), coalesce(c.relkind::text, ''), coalesce(n.nspname::text, ''), coalesce(c.relname::text, ''), coalesce(i.indrelid, 0), pg_stat_get_xact_numscans(l.relation), l.modes,
-  coalesce(pg_partition_root(coalesce(i.indrelid, l.relation)), 0)
+  coalesce(pg_partition_root(coalesce(i.indrelid, l.relation))::oid, 0)
 FROM l LEFT JOIN pg_class c ON c.oid = l.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
 WHERE c.oid IS NULL OR (` + userRelations + `)`
 

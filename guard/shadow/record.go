@@ -59,11 +59,13 @@ func (s *Shadow) Schema(ctx context.Context) (*schema.Schema, error) {
 		return s.cached, nil
 	}
 	if s.last != nil && s.since != nil && s.since.Empty() {
+		s.partial++
 		return s.last, nil // a file that wrote rows only
 	}
 	var sc *schema.Schema
 	var err error
 	if s.last != nil && s.since != nil {
+		s.partial++
 		sc, err = schema.Reinspect(ctx, s.querier(), s.last, *s.since, s.p.opts.inspectOptions()...)
 	} else {
 		sc, err = schema.Inspect(ctx, s.querier(), s.p.opts.inspectOptions()...)

@@ -541,8 +541,9 @@ type Shadow struct {
 	// last is the schema Schema returned last, and since what may have
 	// changed from it, as far as the files run since tell (nil: anything),
 	// so that Schema reads only that again (see scope.go).
-	last  *schema.Schema
-	since *schema.Scope
+	last    *schema.Schema
+	since   *schema.Scope
+	partial int // how many times Schema read only what changed
 	// prepared says whether the observation's queries are prepared on
 	// the connection (1), cannot be (-1), or not yet (0).
 	prepared int
