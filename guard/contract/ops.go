@@ -94,7 +94,7 @@ func (c *Contract) lockView(live *schema.Schema, v schema.View, now time.Time) {
 // clears All: the contract no longer stands for every table and view.
 func (c *Contract) Unlock(names []string) ([]string, error) {
 	if len(names) == 0 {
-		out := c.lockedNames()
+		out := append(c.lockedNames(), c.lockedViewNames()...)
 		c.Tables, c.Views, c.All = []LockedTable{}, nil, false
 		return out, nil
 	}
@@ -395,6 +395,19 @@ func (c *Contract) lockedNames() []string {
 		out = append(out, lt.Table)
 	}
 	return out
+}
+
+// Resolve returns the qualified name of the locked table or view name
+// names (qualified or bare, as Find takes it), or an *UnknownTableError
+// listing both.
+func (c *Contract) Resolve(name string) (string, error) {
+	if lt := c.find(name); lt != nil {
+		return lt.Table, nil
+	}
+	if lv := c.findView(name); lv != nil {
+		return lv.View, nil
+	}
+	return "", &UnknownTableError{Table: name, Known: append(c.lockedNames(), c.lockedViewNames()...), Locked: true}
 }
 
 // Find returns the locked table a user-typed name refers to: a qualified

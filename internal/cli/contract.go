@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,10 @@ func newContractUnlockCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var views []string // of what unlock names, the views
+			for _, lv := range c.Views {
+				views = append(views, lv.View)
+			}
 			unlocked, err := c.Unlock(tables)
 			if err != nil {
 				return err
@@ -116,11 +121,24 @@ func newContractUnlockCmd(g *globals) *cobra.Command {
 				p.Printf("Nothing was locked.\n")
 				return nil
 			}
-			p.Printf("Unlocked %s: %s\n", plural(len(unlocked), "table"), strings.Join(unlocked, ", "))
+			var ts, vs []string
+			for _, n := range unlocked {
+				if slices.Contains(views, n) {
+					vs = append(vs, n)
+				} else {
+					ts = append(ts, n)
+				}
+			}
+			if len(ts) > 0 {
+				p.Printf("Unlocked %s: %s\n", plural(len(ts), "table"), strings.Join(ts, ", "))
+			}
+			if len(vs) > 0 {
+				p.Printf("Unlocked %s: %s\n", plural(len(vs), "view"), strings.Join(vs, ", "))
+			}
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVar(&tables, "table", nil, "table to unlock (repeatable; default all)")
+	cmd.Flags().StringArrayVar(&tables, "table", nil, "table or view to unlock (repeatable; default all)")
 	return cmd
 }
 
@@ -185,6 +203,9 @@ func newContractShowCmd(g *globals) *cobra.Command {
 				}
 				p.Printf("  %-32s %-22s %s, %s\n", lt.Table, mode, plural(len(lt.Snapshot.Columns), "column"), when)
 			}
+			for _, lv := range c.Views {
+				p.Printf("  %-32s %-22s %s, locked %s\n", lv.View, "view", plural(len(lv.Snapshot.Columns), "column"), lv.LockedAt.Format(time.RFC3339))
+			}
 			return nil
 		},
 	}
@@ -204,11 +225,11 @@ func newContractDiffCmd(g *globals) *cobra.Command {
 			}
 			var keep []string
 			for _, t := range tables {
-				lt, err := c.Find(t)
+				name, err := c.Resolve(t)
 				if err != nil {
 					return err
 				}
-				keep = append(keep, lt.Table)
+				keep = append(keep, name)
 			}
 			live, err := g.schemaFrom(cmd.Context(), from)
 			if err != nil {
@@ -237,7 +258,7 @@ func newContractDiffCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVar(&tables, "table", nil, "only this locked table (repeatable)")
+	cmd.Flags().StringArrayVar(&tables, "table", nil, "only this locked table or view (repeatable)")
 	cmd.Flags().StringVar(&from, "from", "db", "compare with: db or migrations")
 	return cmd
 }
@@ -259,7 +280,7 @@ func newContractPromoteCmd(g *globals) *cobra.Command {
 				return err
 			}
 			for _, t := range tables {
-				if _, err := c.Find(t); err != nil {
+				if _, err := c.Resolve(t); err != nil {
 					return err
 				}
 			}
@@ -279,8 +300,19 @@ func newContractPromoteCmd(g *globals) *cobra.Command {
 			if p.json {
 				return p.JSON(res)
 			}
-			if len(res.Promoted) > 0 {
-				p.Printf("Promoted %s: %s\n", plural(len(res.Promoted), "table"), strings.Join(res.Promoted, ", "))
+			var ts, vs []string
+			for _, n := range res.Promoted {
+				if c.LockedView(n) != nil {
+					vs = append(vs, n)
+				} else {
+					ts = append(ts, n)
+				}
+			}
+			if len(ts) > 0 {
+				p.Printf("Promoted %s: %s\n", plural(len(ts), "table"), strings.Join(ts, ", "))
+			}
+			if len(vs) > 0 {
+				p.Printf("Promoted %s: %s\n", plural(len(vs), "view"), strings.Join(vs, ", "))
 			}
 			if len(res.Removed) > 0 {
 				p.Printf("Removed from the contract (no longer in the schema): %s\n", strings.Join(res.Removed, ", "))
@@ -288,7 +320,7 @@ func newContractPromoteCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVar(&tables, "table", nil, "locked table to promote (repeatable)")
+	cmd.Flags().StringArrayVar(&tables, "table", nil, "locked table or view to promote (repeatable)")
 	cmd.Flags().BoolVar(&all, "all", false, "promote every locked table")
 	cmd.Flags().StringVar(&from, "from", "db", "take the new shape from: db or migrations")
 	return cmd
