@@ -3,6 +3,8 @@ package guard_test
 import (
 	"context"
 	"errors"
+	"net/url"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,6 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/schemaguard/guard/guard"
+	"github.com/schemaguard/guard/guard/contract"
+	"github.com/schemaguard/guard/guard/enforce"
+	"github.com/schemaguard/guard/guard/schema"
 	"github.com/schemaguard/guard/guard/source"
 	"github.com/schemaguard/guard/internal/pgcluster"
 	"github.com/schemaguard/guard/internal/pgtest"
@@ -162,4 +167,55 @@ func TestMissingEverywhereFails(t *testing.T) {
 	assert.Contains(t, err.Error(), `relation "nowhere" does not exist`)
 	assert.NotContains(t, err.Error(), "could not be copied")
 	assert.False(t, query[bool](t, url, `SELECT to_regclass('t') IS NOT NULL`), "nothing applied")
+}
+
+// A live database holding guard's own contract enforcement (guard contract
+// enforce install: the guard_enforce schema and two event triggers) is
+// copied without it: a shadow server where guard's role is no superuser
+// could not make the event triggers again, and they are not the app's.
+func TestCopyOfTheLiveSchemaLeavesOutEnforcement(t *testing.T) {
+	shadowServer, err := pgcluster.Start(context.Background())
+	if err != nil {
+		pgtest.SkipOrFail(t, "no second cluster for --shadow-url: %v", err)
+	}
+	t.Cleanup(func() { _ = shadowServer.Stop() })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	pgtest.Exec(t, shadowServer.URL("postgres"), `CREATE ROLE plain_shadow LOGIN CREATEDB`)
+	u, err := url.Parse(shadowServer.URL("postgres"))
+	assert.NoError(t, err)
+	u.User = url.User("plain_shadow")
+	shadowURL := u.String()
+
+	db := pgtest.DB(t)
+	fsys := files("1_users.up.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);",
+		"2_email.up.sql", "ALTER TABLE users ADD COLUMN email text;")
+	src, err := source.Load(fsys, ".", "migrations")
+	assert.NoError(t, err)
+	contractPath := filepath.Join(t.TempDir(), "guard.contract.json")
+	r, err := guard.New(config(t, db), src, guard.WithShadowURL(shadowURL), guard.WithContract(contractPath))
+	assert.NoError(t, err)
+	_, err = r.Up(ctx, 1)
+	assert.NoError(t, err)
+
+	conn := pgtest.Connect(t, db)
+	live, err := schema.Inspect(ctx, conn)
+	assert.NoError(t, err)
+	c, err := contract.Load(contractPath)
+	assert.NoError(t, err)
+	_, err = c.Lock(live, []string{"users"}, contract.ModeAuto, time.Now())
+	assert.NoError(t, err)
+	assert.NoError(t, c.Save(contractPath))
+	_, err = enforce.Install(ctx, conn, c)
+	assert.NoError(t, err)
+	t.Cleanup(func() { _, _ = enforce.Remove(context.Background(), pgtest.Connect(t, db)) })
+	pgtest.Exec(t, db, `CREATE TABLE legacy (id int PRIMARY KEY)`) // history drift
+
+	p, err := r.Plan(ctx)
+	assert.NoError(t, err)
+	assert.Equal(t, guard.StartLiveCopy, p.Shadow.Start, "%v", p.Warnings)
+	assert.Equal(t, 1, len(p.Steps))
+	res, err := r.Up(ctx, 0)
+	assert.NoError(t, err)
+	assert.Equal(t, 1, len(res.Applied))
 }

@@ -143,6 +143,10 @@ func (p *Provider) dump(ctx context.Context, target *pgx.ConnConfig, major int) 
 	if t := p.opts.versionTable; t.Name != "" && t.Schema != "" {
 		args = append(args, "--exclude-table="+t.String())
 	}
+	// guard's own enforcement (guard contract enforce) is not the app's
+	// schema: its event triggers need a superuser to be made again, and
+	// would judge the replay.
+	args = append(args, "--exclude-schema="+EnforceSchema)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -301,6 +305,22 @@ func words(text string) []string {
 	return out
 }
 
+// EnforceSchema is the schema of guard's contract enforcement inside a
+// database (guard/enforce), which a copy of the live schema leaves out,
+// with the event triggers named after it.
+const EnforceSchema = "guard_enforce"
+
+// ownEventTrigger reports whether a line of pg_dump's output begins a
+// statement on one of guard's enforcement event triggers.
+func ownEventTrigger(line string) bool {
+	for _, p := range []string{"CREATE EVENT TRIGGER ", "ALTER EVENT TRIGGER ", "COMMENT ON EVENT TRIGGER "} {
+		if rest, ok := strings.CutPrefix(line, p); ok {
+			return strings.HasPrefix(strings.TrimPrefix(rest, `"`), EnforceSchema+"_")
+		}
+	}
+	return false
+}
+
 // restore runs the dump in the shadow database on a session of its own
 // (the dump's settings, search_path among them, stay there). psql's
 // meta-commands of the dump (\restrict, \unrestrict) are psql's, not the
@@ -309,8 +329,16 @@ func (p *Provider) restore(ctx context.Context, sh *Shadow, dump string) error {
 	var sql strings.Builder
 	sc := bufio.NewScanner(strings.NewReader(dump))
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
+	skipping := false // a statement of guard's event triggers, to its end
 	for sc.Scan() {
 		line := sc.Text()
+		if ownEventTrigger(line) {
+			skipping = true
+		}
+		if skipping {
+			skipping = !strings.HasSuffix(strings.TrimSpace(line), ";")
+			continue
+		}
 		if strings.HasPrefix(line, `\`) {
 			if strings.HasPrefix(line, `\restrict`) || strings.HasPrefix(line, `\unrestrict`) {
 				continue

@@ -330,7 +330,9 @@ func (d *DB) cancelLockWaits(wait time.Duration) (stop func() bool) {
 			if time.Since(since) < wait {
 				continue
 			}
-			if _, err := conn.Exec(ctx, `SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) pid`, waiting); err != nil {
+			// The file's statement may end (cancelled) and stop be called
+			// before this returns: it must still say it cancelled.
+			if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) pid`, waiting); err != nil {
 				d.opts.logger.Warn("cannot cancel a migration's lock wait", "err", err)
 				return
 			}
