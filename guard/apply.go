@@ -194,8 +194,8 @@ func (r *Runner) openMigrator(ctx context.Context, s *session, concurrent bool, 
 // none; see enforce.Begin): set with SET LOCAL in each file's transaction,
 // and, for the session of the files that run outside a transaction (which
 // runs nothing else), on the session. Behind a transaction pooler no
-// session setting reaches the server: files outside a transaction get no
-// pass there.
+// session setting reaches the server but application_name: that session
+// carries the pass in it (enforce.Pass.ApplicationName).
 func (r *Runner) openFileMigrator(ctx context.Context, s *session, concurrent bool, pass *enforce.Pass, opts ...migrator.Option) (*migrator.DB, error) {
 	cfg, mopts, err := r.migrationConfig(s, concurrent)
 	if err != nil {
@@ -203,8 +203,11 @@ func (r *Runner) openFileMigrator(ctx context.Context, s *session, concurrent bo
 	}
 	if pass != nil {
 		name, value := pass.Setting()
-		if concurrent && !s.pooled {
+		switch {
+		case concurrent && !s.pooled:
 			cfg.RuntimeParams[name] = value
+		case concurrent:
+			mopts = append(mopts, migrator.WithApplicationName(pass.ApplicationName()))
 		}
 		mopts = append(mopts, migrator.WithFileSettings(map[string]string{name: value}))
 	}

@@ -134,7 +134,10 @@ func TestUpWithoutTheContractFileKeepsTheEnforcedContract(t *testing.T) {
 }
 
 // Behind a transaction pooler, the pass is SET LOCAL in each file's
-// transaction too: a promoted change passes.
+// transaction too: a promoted change passes; a file run outside a
+// transaction (CREATE INDEX CONCURRENTLY), on a session no setting reaches,
+// passes by the application_name its session carries (strict mode rejects
+// the same index made by hand).
 func TestUpThroughAPoolerPassesContractEnforcement(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.DB(t)
@@ -158,11 +161,18 @@ func TestUpThroughAPoolerPassesContractEnforcement(t *testing.T) {
 
 	fsys["000002_bio.up.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users ADD COLUMN bio text;`)}
 	fsys["000002_bio.down.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users DROP COLUMN bio;`)}
+	fsys["000003_email_idx.up.sql"] = &fstest.MapFile{Data: []byte(`CREATE INDEX CONCURRENTLY users_email_idx ON users (email);`)}
+	fsys["000003_email_idx.down.sql"] = &fstest.MapFile{Data: []byte(`DROP INDEX CONCURRENTLY users_email_idx;`)}
 	_, err = conn.Exec(ctx, `ALTER TABLE users ADD COLUMN bio text`)
 	assert.Equal(t, enforce.SQLState, sqlStateOf(err))
+	_, err = conn.Exec(ctx, `CREATE INDEX CONCURRENTLY users_email_by_hand ON users (email)`, pgx.QueryExecModeSimpleProtocol)
+	assert.Equal(t, enforce.SQLState, sqlStateOf(err))
+	_, err = conn.Exec(ctx, `DROP INDEX IF EXISTS users_email_by_hand`) // invalid, left by the rejected build
+	assert.NoError(t, err)
 	res, err := runner(t, pooled, fsys, guard.WithContract(path), guard.WithAllowBreaking()).Up(ctx, 0)
 	assert.NoError(t, err)
-	assert.Equal(t, 1, len(res.Applied))
+	assert.Equal(t, 2, len(res.Applied))
+	assert.True(t, query[bool](t, url, `SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass`))
 	for _, w := range res.Warnings {
 		assert.NotContains(t, w, "enforce")
 	}

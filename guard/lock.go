@@ -389,7 +389,7 @@ func (s *session) holder(ctx context.Context, key int64, which string) (*LockHol
 		return nil, nil
 	}
 	h := got[0]
-	out := &LockHolder{PID: h.PID, ApplicationName: h.ApplicationName, User: h.User, ClientAddr: h.ClientAddr, Lock: which}
+	out := &LockHolder{PID: h.PID, ApplicationName: redactPass(h.ApplicationName), User: h.User, ClientAddr: h.ClientAddr, Lock: which}
 	if h.Since != nil {
 		out.Since = *h.Since
 	}
@@ -406,4 +406,14 @@ func (s *session) running(ctx context.Context, dirty bool) (*LockHolder, error) 
 		return h, err
 	}
 	return s.holder(ctx, s.key, lockGuard)
+}
+
+// redactPass hides the token of contract enforcement's pass that a
+// session of guard migrate behind a transaction pooler carries in its
+// application_name (enforce.Pass.ApplicationName): never printed.
+func redactPass(appName string) string {
+	if strings.HasPrefix(appName, "guard-pass-") {
+		return "guard-pass-…"
+	}
+	return appName
 }

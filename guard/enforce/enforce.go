@@ -559,7 +559,7 @@ func Begin(ctx context.Context, conn *pgx.Conn) (*Pass, error) {
 	if _, err := conn.Exec(ctx, `DELETE FROM guard_enforce.passes WHERE created_at < clock_timestamp() - interval '1 day'`); err != nil {
 		return nil, fmt.Errorf("write guard migrate's pass through contract enforcement: %w", permission(err))
 	}
-	if _, err := conn.Exec(ctx, `INSERT INTO guard_enforce.passes (digest) VALUES ($1)`, p.digest()); err != nil {
+	if _, err := conn.Exec(ctx, `INSERT INTO guard_enforce.passes (digest, created_by) VALUES ($1, session_user)`, p.digest()); err != nil {
 		return nil, fmt.Errorf("write guard migrate's pass through contract enforcement: %w", permission(err))
 	}
 	return p, nil
@@ -573,6 +573,14 @@ func (p *Pass) digest() string {
 // Setting returns the setting's name and value that make a transaction
 // pass.
 func (p *Pass) Setting() (name, value string) { return PassSetting, p.token }
+
+// ApplicationName returns the application_name that makes a session pass
+// where no other setting reaches the server: the session of the files run
+// outside a transaction behind a transaction pooler, which passes
+// application_name on (and nothing else). It carries the token, which
+// pg_stat_activity shows while that session is connected and the pass is
+// there (guard migrate's run).
+func (p *Pass) ApplicationName() string { return "guard-pass-" + p.token }
 
 // End deletes the pass.
 func (p *Pass) End(ctx context.Context, conn *pgx.Conn) error {

@@ -42,6 +42,18 @@ type DB struct {
 // Option configures OpenDB.
 type Option func(*options) error
 
+// WithApplicationName sets the migration sessions' application_name (how
+// a cancel finds them, unique per DB): by default guard-migrate-<random>.
+func WithApplicationName(name string) Option {
+	return func(o *options) error {
+		if name == "" || len(name) > 63 {
+			return errors.New("application name must be 1 to 63 bytes")
+		}
+		o.appName = name
+		return nil
+	}
+}
+
 type options struct {
 	statementTimeout time.Duration
 	lockTimeout      time.Duration
@@ -50,6 +62,7 @@ type options struct {
 	settings         map[string]string // set with SET LOCAL in each file's transaction, when pooled
 	outsideLockWait  time.Duration     // of a file run outside a transaction, when pooled
 	fileSettings     map[string]string // set with SET LOCAL in each file's transaction (WithFileSettings)
+	appName          string            // WithApplicationName
 }
 
 // WithStatementTimeout bounds each migration file, like golang-migrate's
@@ -117,6 +130,9 @@ func OpenDB(ctx context.Context, cfg *pgx.ConnConfig, src *source.Source, table 
 	d := &DB{src: src, opts: o, table: table}
 
 	d.appName = "guard-migrate-" + randomHex(6)
+	if o.appName != "" {
+		d.appName = o.appName
+	}
 	d.cfg = cfg.Copy()
 	if d.cfg.RuntimeParams == nil {
 		d.cfg.RuntimeParams = map[string]string{}

@@ -214,12 +214,24 @@ BEGIN
 END
 $$;
 
--- Whether this transaction is one of guard migrate's, with a pass.
+-- Whether this transaction is one of guard migrate's, with a pass: set as
+-- guard.enforce_pass, or, for the session of the files guard runs outside
+-- a transaction behind a transaction pooler (which passes no other
+-- setting to the server), as its application_name 'guard-pass-<token>'.
 CREATE OR REPLACE FUNCTION guard_enforce.passed()
 RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(current_setting('guard.enforce_pass', true), '') <> ''
-       AND EXISTS (SELECT FROM guard_enforce.passes p
-                   WHERE p.digest = encode(sha256(convert_to(current_setting('guard.enforce_pass', true), 'UTF8')), 'hex'))
+    SELECT EXISTS (SELECT FROM guard_enforce.passes p
+                   WHERE p.digest IN (
+                       SELECT encode(sha256(convert_to(t, 'UTF8')), 'hex')
+                       FROM unnest(array[current_setting('guard.enforce_pass', true),
+                                         CASE WHEN current_setting('application_name') LIKE 'guard-pass-%'
+                                              THEN substr(current_setting('application_name'), 12) END]) t
+                       WHERE coalesce(t, '') <> '')
+                     -- the name, which pg_stat_activity shows, holds for
+                     -- the role that wrote the pass only (session_user:
+                     -- the triggers run as their owner)
+                     AND (p.created_by = session_user
+                          OR p.digest = encode(sha256(convert_to(coalesce(current_setting('guard.enforce_pass', true), ''), 'UTF8')), 'hex')))
 $$;
 
 -- Raises guard's error (SQLSTATE GU001) for a locked table.
