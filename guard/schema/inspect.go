@@ -58,6 +58,20 @@ type savepointStarter interface {
 // older than 15, and an *InspectError when reading fails. It is safe for concurrent use
 // as far as conn is.
 func Inspect(ctx context.Context, conn Querier, opts ...Option) (*Schema, error) {
+	o, err := inspectOptions(conn, opts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := inspect(ctx, conn, o)
+	if err != nil {
+		return nil, err
+	}
+	return s.Canonical(), nil
+}
+
+// inspectOptions applies opts to the defaults (a second connection for a
+// large catalog, see WithParallelism), and checks conn.
+func inspectOptions(conn Querier, opts []Option) (*options, error) {
 	o := options{schemas: []string{"public"}, excludes: []tableRef{{name: DefaultMigrationsTable}},
 		parallelism: 2, parallelMinCatalog: parallelMinCatalog}
 	for _, opt := range opts {
@@ -73,12 +87,7 @@ func Inspect(ctx context.Context, conn Querier, opts ...Option) (*Schema, error)
 	}
 	slices.Sort(o.schemas)
 	o.schemas = slices.Compact(o.schemas)
-
-	s, err := inspect(ctx, conn, &o)
-	if err != nil {
-		return nil, err
-	}
-	return s.Canonical(), nil
+	return &o, nil
 }
 
 func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err error) {

@@ -55,23 +55,13 @@ func Reinspect(ctx context.Context, conn Querier, prev *Schema, sc Scope, opts .
 	if prev == nil || !hasOIDs(prev) {
 		return Inspect(ctx, conn, opts...)
 	}
-	o := options{schemas: []string{"public"}, excludes: []tableRef{{name: DefaultMigrationsTable}},
-		parallelism: 1, parallelMinCatalog: parallelMinCatalog}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+	o, err := inspectOptions(conn, opts)
+	if err != nil {
+		return nil, err
 	}
-	if conn == nil {
-		return nil, ErrNilQuerier
-	}
-	slices.Sort(o.schemas)
-	o.schemas = slices.Compact(o.schemas)
+	o.parallelism = 1 // a few tables: one connection
 	oids := scopeTables(prev, sc.Tables)
-	s, err := reinspect(ctx, conn, &o, prev, oids, sc)
+	s, err := reinspect(ctx, conn, o, prev, oids, sc)
 	if err != nil {
 		return nil, err
 	}
