@@ -137,29 +137,13 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 		}
 	}
 	tabs := tables.tabs
-
-	pendingFKs, err := readConstraints(rows.side.constraints, s, tabs)
-	if err != nil {
-		return nil, fail("read constraints", err)
-	}
-	f, err := readFacts(&rows.side.facts)
-	if err != nil {
-		return nil, fail("read operator classes", err)
-	}
-	pendingIndexes, err := readIndexes(rows.side.indexes, s, tabs, f)
-	if err != nil {
-		return nil, fail("read indexes", err)
+	if err := readTableParts(ctx, q, s, tabs, &rows.side, fail); err != nil {
+		return nil, err
 	}
 	s.Enums = readEnums(rows.side.enums)
 	if s.Views, err = readViews(rows.side.views); err != nil {
 		return nil, fail("read views", err)
 	}
-	readTriggers(rows.side.triggers, s, tabs)
-	readPolicies(rows.side.policies, s, tabs)
-	if err := readPartitions(rows.side.partitions, s, tabs); err != nil {
-		return nil, fail("read partitions", err)
-	}
-	readIdentityOptions(rows.side.identities, s, tabs)
 	s.Functions = readFunctions(rows.side.functions)
 	s.Sequences = readSequences(rows.side.sequences, tabs)
 	s.Extensions = readExtensions(rows.side.extensions)
@@ -169,13 +153,39 @@ func inspect(ctx context.Context, conn Querier, o *options) (_ *Schema, err erro
 	if s.Composites, err = readComposites(rows.side.composites); err != nil {
 		return nil, fail("read composite types", err)
 	}
+	return s, nil
+}
+
+// readTableParts maps into s what belongs to the tables read (tabs):
+// constraints, indexes, triggers, policies, partitions, identity options;
+// and names what they refer to that was not read (referenced columns,
+// index definitions it cannot write itself) with queries more on q.
+func readTableParts(ctx context.Context, q Querier, s *Schema, tabs tableIndex, side *sideRows, fail func(string, error) error) error {
+	pendingFKs, err := readConstraints(side.constraints, s, tabs)
+	if err != nil {
+		return fail("read constraints", err)
+	}
+	f, err := readFacts(&side.facts)
+	if err != nil {
+		return fail("read operator classes", err)
+	}
+	pendingIndexes, err := readIndexes(side.indexes, s, tabs, f)
+	if err != nil {
+		return fail("read indexes", err)
+	}
+	readTriggers(side.triggers, s, tabs)
+	readPolicies(side.policies, s, tabs)
+	if err := readPartitions(side.partitions, s, tabs); err != nil {
+		return fail("read partitions", err)
+	}
+	readIdentityOptions(side.identities, s, tabs)
 	if err := resolveForeignKeys(ctx, q, s, pendingFKs); err != nil {
-		return nil, fail("read referenced columns", err)
+		return fail("read referenced columns", err)
 	}
 	if err := readIndexDefinitions(ctx, q, s, pendingIndexes); err != nil {
-		return nil, fail("read index definitions", err)
+		return fail("read index definitions", err)
 	}
-	return s, nil
+	return nil
 }
 
 // readTransaction opens what the queries of an inspection run on: a

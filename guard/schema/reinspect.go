@@ -171,29 +171,8 @@ func reinspect(ctx context.Context, conn Querier, o *options, prev *Schema, oids
 		return nil, err
 	}
 	tabs := tables.tabs
-	pendingFKs, err := readConstraints(rows.side.constraints, s, tabs)
-	if err != nil {
-		return nil, fail("read constraints", err)
-	}
-	f, err := readFacts(&rows.side.facts)
-	if err != nil {
-		return nil, fail("read operator classes", err)
-	}
-	pendingIndexes, err := readIndexes(rows.side.indexes, s, tabs, f)
-	if err != nil {
-		return nil, fail("read indexes", err)
-	}
-	readTriggers(rows.side.triggers, s, tabs)
-	readPolicies(rows.side.policies, s, tabs)
-	if err := readPartitions(rows.side.partitions, s, tabs); err != nil {
-		return nil, fail("read partitions", err)
-	}
-	readIdentityOptions(rows.side.identities, s, tabs)
-	if err := resolveForeignKeys(ctx, q, s, pendingFKs); err != nil {
-		return nil, fail("read referenced columns", err)
-	}
-	if err := readIndexDefinitions(ctx, q, s, pendingIndexes); err != nil {
-		return nil, fail("read index definitions", err)
+	if err := readTableParts(ctx, q, s, tabs, &rows.side, fail); err != nil {
+		return nil, err
 	}
 
 	out := &Schema{Schemas: o.schemas, Enums: prev.Enums, Views: prev.Views, Functions: prev.Functions,
