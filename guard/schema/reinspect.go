@@ -20,12 +20,16 @@ type Scope struct {
 	Tables []ID
 	// The kinds read again in full.
 	Views, Functions, Enums, Sequences, Extensions, Domains, Composites bool
+	// Policies reads again the tables that have row-level security
+	// policies, whose expressions may read other tables (a column renamed
+	// there prints so in them).
+	Policies bool
 }
 
 // Empty reports whether sc names nothing to read again.
 func (sc Scope) Empty() bool {
 	return len(sc.Tables) == 0 && !sc.Views && !sc.Functions && !sc.Enums && !sc.Sequences &&
-		!sc.Extensions && !sc.Domains && !sc.Composites
+		!sc.Extensions && !sc.Domains && !sc.Composites && !sc.Policies
 }
 
 // Add adds o to sc.
@@ -38,6 +42,7 @@ func (sc *Scope) Add(o Scope) {
 	sc.Extensions = sc.Extensions || o.Extensions
 	sc.Domains = sc.Domains || o.Domains
 	sc.Composites = sc.Composites || o.Composites
+	sc.Policies = sc.Policies || o.Policies
 }
 
 // Reinspect reads again what sc names, over conn, and takes the rest from
@@ -49,7 +54,7 @@ func (sc *Scope) Add(o Scope) {
 //
 // Besides the tables of sc, it reads again the tables of prev with a
 // foreign key to one of them (a rename or a dropped column shows in the
-// key). A prev without table oids (read from a contract) is read in full.
+// key), and with sc.Policies those with policies. A prev without table oids (read from a contract) is read in full.
 // The result is what Inspect would return when sc covers every change.
 func Reinspect(ctx context.Context, conn Querier, prev *Schema, sc Scope, opts ...Option) (*Schema, error) {
 	if prev == nil || !hasOIDs(prev) {
@@ -60,7 +65,7 @@ func Reinspect(ctx context.Context, conn Querier, prev *Schema, sc Scope, opts .
 		return nil, err
 	}
 	o.parallelism = 1 // a few tables: one connection
-	oids := scopeTables(prev, sc.Tables)
+	oids := scopeTables(prev, sc.Tables, sc.Policies)
 	s, err := reinspect(ctx, conn, o, prev, oids, sc)
 	if err != nil {
 		return nil, err
@@ -77,9 +82,10 @@ func hasOIDs(s *Schema) bool {
 	return true
 }
 
-// scopeTables is the oids of sc, and those of the tables of prev with a
-// foreign key to one of them, sorted.
-func scopeTables(prev *Schema, tables []ID) []uint32 {
+// scopeTables is the oids of sc, those of the tables of prev with a
+// foreign key to one of them, and, with policies, those of the tables of
+// prev with policies, sorted.
+func scopeTables(prev *Schema, tables []ID, policies bool) []uint32 {
 	in := make(map[ID]bool, len(tables))
 	for _, id := range tables {
 		in[id] = true
@@ -96,6 +102,10 @@ func scopeTables(prev *Schema, tables []ID) []uint32 {
 	}
 	for _, t := range prev.Tables {
 		if in[t.OID] {
+			continue
+		}
+		if policies && len(t.Policies) > 0 {
+			out = append(out, uint32(t.OID))
 			continue
 		}
 		for _, fk := range t.ForeignKeys {

@@ -98,7 +98,9 @@ func alterScope(w []string, renames bool) (sc schema.Scope, ok bool) {
 			return sc, false
 		}
 		sc.Sequences = true // a serial column added, an owned one dropped or renamed
-		sc.Views = renames  // a column renamed prints so in views
+		// A column renamed prints so wherever another object reads it: in
+		// views, SQL-standard function bodies, other tables' policies.
+		sc.Views, sc.Functions, sc.Policies = renames, renames, renames
 	case "index", "trigger", "policy":
 	case "type":
 		if hasPair(w, "add", "value") && !renames {

@@ -27,7 +27,7 @@ func TestStatementScope(t *testing.T) {
 		{"ALTER TYPE m ADD VALUE 'b'", schema.Scope{Enums: true}, true},
 		{"ALTER TYPE m RENAME VALUE 'a' TO 'c'", schema.Scope{}, false},
 		{"ALTER TABLE t ADD COLUMN c int", schema.Scope{Sequences: true}, true},
-		{"ALTER TABLE t RENAME COLUMN c TO d", schema.Scope{Sequences: true, Views: true}, true},
+		{"ALTER TABLE t RENAME COLUMN c TO d", schema.Scope{Sequences: true, Views: true, Functions: true, Policies: true}, true},
 		{"ALTER TABLE t RENAME TO u", schema.Scope{}, false},
 		{"ALTER TABLE t SET SCHEMA other", schema.Scope{}, false},
 		{"ALTER TABLE t DROP COLUMN c CASCADE", schema.Scope{}, false},

@@ -61,6 +61,14 @@ CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO (
 	"27_partition.up.sql":    {Data: []byte("CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');\n")},
 	"28_part_check.up.sql":   {Data: []byte("ALTER TABLE events_2027 ADD CONSTRAINT events_2027_id CHECK (id > 0);\n")},
 	"29_part_index.up.sql":   {Data: []byte("CREATE INDEX events_2027_at ON events_2027 (at);\nALTER TABLE events_2027 ALTER COLUMN id SET NOT NULL;\n")},
+	"30_policy_subquery.up.sql": {Data: []byte(`CREATE TABLE owners (id int PRIMARY KEY);
+CREATE TABLE docs (id int, owner int);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_owner ON docs USING (owner IN (SELECT id FROM owners));
+`)},
+	"31_rename_owner.up.sql": {Data: []byte("ALTER TABLE owners RENAME COLUMN id TO owner_id;\n")},
+	"32_sql_body.up.sql":     {Data: []byte("CREATE FUNCTION owner_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(owner_id) FROM owners; END;\n")},
+	"33_rename_again.up.sql": {Data: []byte("ALTER TABLE owners RENAME COLUMN owner_id TO oid_of_owner;\n")},
 }
 
 // The schema a shadow reads after each observed file, reading again only

@@ -28,23 +28,37 @@ type Statement struct {
 // ($$…$$, $tag$…$tag$). Statements that are empty (only white space and
 // comments) are left out. An unterminated quote or comment runs to the end
 // of sql. It is a scanner, not a parser: it never fails.
+//
+// A SQL-standard body of CREATE [OR REPLACE] FUNCTION or PROCEDURE
+// (BEGIN ATOMIC … END) holds its own ';': it ends at its END, counted as
+// psql counts it (BEGIN and, inside it, CASE open; END closes; outside
+// parentheses).
 func Split(sql string) []Statement {
 	var out []Statement
 	start, end := -1, 0 // the statement so far, sql[start:end]; start is -1 before its first character
+	var body routineBody
 	for i := 0; i < len(sql); {
 		sp, isSpan := spanAt(sql, i)
 		next := i + 1
 		if isSpan {
 			next = sp.end
+		} else if isWordStart(sql, i) {
+			for next < len(sql) && IsIdentByte(sql[next]) {
+				next++
+			}
+			body.word(sql[i:next])
 		}
 		switch {
 		case isSpan && sp.comment, !isSpan && strings.IndexByte(blanks, sql[i]) >= 0:
-		case !isSpan && sql[i] == ';':
+		case !isSpan && sql[i] == ';' && body.depth == 0:
 			if start >= 0 {
 				out = append(out, Statement{Text: sql[start:end], Offset: start})
 			}
-			start = -1
+			start, body = -1, routineBody{}
 		default:
+			if !isSpan {
+				body.paren(sql[i])
+			}
 			if start < 0 {
 				start = i
 			}
@@ -56,6 +70,59 @@ func Split(sql string) []Statement {
 		out = append(out, Statement{Text: sql[start:end], Offset: start})
 	}
 	return out
+}
+
+// routineBody follows a statement's words the way psql does to keep the
+// ';' of a SQL-standard routine body (BEGIN ATOMIC … END) in it.
+type routineBody struct {
+	words  int     // words of the statement so far
+	first  [4]byte // the first letters of its first words, if they are create, or, replace, function or procedure
+	parens int
+	depth  int // BEGIN … END blocks (and CASE … END inside one) open
+}
+
+func (b *routineBody) paren(c byte) {
+	switch c {
+	case '(':
+		b.parens++
+	case ')':
+		b.parens = max(b.parens-1, 0)
+	}
+}
+
+func (b *routineBody) word(w string) {
+	lw := strings.ToLower(w)
+	if b.words < len(b.first) {
+		switch lw {
+		case "create", "or", "replace", "function", "procedure":
+			b.first[b.words] = lw[0]
+		}
+	}
+	b.words++
+	f := b.first
+	routine := f[0] == 'c' && (f[1] == 'f' || f[1] == 'p' || f[1] == 'o' && f[2] == 'r' && (f[3] == 'f' || f[3] == 'p'))
+	if !routine || b.parens > 0 {
+		return
+	}
+	switch lw {
+	case "begin":
+		b.depth++
+	case "case":
+		if b.depth > 0 {
+			b.depth++
+		}
+	case "end":
+		if b.depth > 0 {
+			b.depth--
+		}
+	}
+}
+
+// isWordStart reports whether an unquoted word (an identifier or keyword)
+// starts at sql[i].
+func isWordStart(sql string, i int) bool {
+	c := sql[i]
+	return (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80) && (i == 0 || !IsIdentByte(sql[i-1]))
 }
 
 // blanks is the white space around statements.

@@ -55,6 +55,16 @@ func TestSplit(t *testing.T) {
 			[]Statement{{"SELECT 1", 0}}},
 		{"unterminated dollar quote runs to the end", "SELECT 1; DO $x$ BEGIN; END",
 			[]Statement{{"SELECT 1", 0}, {"DO $x$ BEGIN; END", 10}}},
+		{"a SQL-standard function body keeps its semicolons", "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT 3",
+			[]Statement{{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END", 0}, {"SELECT 3", -1}}},
+		{"a procedure's body, CASE … END inside it", "create or replace procedure p(x int) language sql begin atomic insert into t select case when x > 0 then 1 else 0 end; end;\nBEGIN; COMMIT;",
+			[]Statement{{"create or replace procedure p(x int) language sql begin atomic insert into t select case when x > 0 then 1 else 0 end; end", 0}, {"BEGIN", -1}, {"COMMIT", -1}}},
+		{"BEGIN outside a routine is a statement", "BEGIN; CREATE TABLE t (begin_at int, endx int); COMMIT;",
+			[]Statement{{"BEGIN", 0}, {"CREATE TABLE t (begin_at int, endx int)", -1}, {"COMMIT", -1}}},
+		{"a quoted or dollar-quoted BEGIN opens nothing", `CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql; CREATE FUNCTION "begin"() RETURNS int LANGUAGE sql RETURN 1; SELECT 2`,
+			[]Statement{{"CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql", 0}, {`CREATE FUNCTION "begin"() RETURNS int LANGUAGE sql RETURN 1`, -1}, {"SELECT 2", -1}}},
+		{"an E string after a word is still one", `CREATE FUNCTION f() RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT E'end;\''; END; SELECT 2`,
+			[]Statement{{`CREATE FUNCTION f() RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT E'end;\''; END`, 0}, {"SELECT 2", -1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for i, st := range tc.want {
@@ -125,6 +135,7 @@ func TestTransactionControlAndSolo(t *testing.T) {
 		{"ALTER TYPE mood ADD VALUE 'meh';", false, false, true},
 		{"INSERT INTO notes VALUES ('add value');", false, false, false},
 		{"START TRANSACTION; SELECT 1; COMMIT;", true, true, false},
+		{"CREATE FUNCTION n() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM t; END;", false, false, false},
 	} {
 		assert.Equal(t, tc.txControl, TransactionControl(tc.sql), tc.sql)
 		assert.Equal(t, tc.solo, Solo(tc.sql), tc.sql)

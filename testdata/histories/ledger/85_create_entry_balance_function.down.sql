@@ -1,0 +1,1 @@
+DROP FUNCTION journal_entry_balance(bigint);
