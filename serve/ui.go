@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -40,8 +41,10 @@ const (
 	uiSessionAD     = "guard_serve.ui.session"
 )
 
-// uiPages are the templates, each parsed with the layout.
-var uiPages = func() map[string]*template.Template {
+// uiPages are the templates, each parsed with the layout, once, when the
+// UI first renders (not at every start of the guard binary: parsing them
+// took a third of its initialisation).
+var uiPages = sync.OnceValue(func() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"when":   uiWhen,
 		"whenp":  func(t *time.Time) string { return uiWhenP(t) },
@@ -67,7 +70,7 @@ var uiPages = func() map[string]*template.Template {
 		out[base] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(uiFiles, "ui/templates/layout.html", n))
 	}
 	return out
-}()
+})
 
 // uiSession is what the session cookie holds, sealed with the service's
 // secret key (AES-256-GCM): the API key, the session's CSRF token and when
@@ -305,7 +308,7 @@ func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, nam
 		p.Notice = uiNotices[r.URL.Query().Get("done")]
 	}
 	var b strings.Builder
-	if err := uiPages[name].Execute(&b, p); err != nil {
+	if err := uiPages()[name].Execute(&b, p); err != nil {
 		s.o.log.Error("render a UI page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -324,7 +327,7 @@ func uiError(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		p.CSRF = p.User.CSRF
 	}
 	var b strings.Builder
-	if err := uiPages["error"].Execute(&b, p); err != nil {
+	if err := uiPages()["error"].Execute(&b, p); err != nil {
 		http.Error(w, msg, status)
 		return
 	}
