@@ -121,20 +121,7 @@ func newContractUnlockCmd(g *globals) *cobra.Command {
 				p.Printf("Nothing was locked.\n")
 				return nil
 			}
-			var ts, vs []string
-			for _, n := range unlocked {
-				if slices.Contains(views, n) {
-					vs = append(vs, n)
-				} else {
-					ts = append(ts, n)
-				}
-			}
-			if len(ts) > 0 {
-				p.Printf("Unlocked %s: %s\n", plural(len(ts), "table"), strings.Join(ts, ", "))
-			}
-			if len(vs) > 0 {
-				p.Printf("Unlocked %s: %s\n", plural(len(vs), "view"), strings.Join(vs, ", "))
-			}
+			p.tablesAndViews("Unlocked", unlocked, func(n string) bool { return slices.Contains(views, n) })
 			return nil
 		},
 	}
@@ -300,20 +287,7 @@ func newContractPromoteCmd(g *globals) *cobra.Command {
 			if p.json {
 				return p.JSON(res)
 			}
-			var ts, vs []string
-			for _, n := range res.Promoted {
-				if c.LockedView(n) != nil {
-					vs = append(vs, n)
-				} else {
-					ts = append(ts, n)
-				}
-			}
-			if len(ts) > 0 {
-				p.Printf("Promoted %s: %s\n", plural(len(ts), "table"), strings.Join(ts, ", "))
-			}
-			if len(vs) > 0 {
-				p.Printf("Promoted %s: %s\n", plural(len(vs), "view"), strings.Join(vs, ", "))
-			}
+			p.tablesAndViews("Promoted", res.Promoted, func(n string) bool { return c.LockedView(n) != nil })
 			if len(res.Removed) > 0 {
 				p.Printf("Removed from the contract (no longer in the schema): %s\n", strings.Join(res.Removed, ", "))
 			}
@@ -324,6 +298,25 @@ func newContractPromoteCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&all, "all", false, "promote every locked table")
 	cmd.Flags().StringVar(&from, "from", "db", "take the new shape from: db or migrations")
 	return cmd
+}
+
+// tablesAndViews prints what verb did to names, the tables on one line and
+// the views (isView) on another.
+func (p *printer) tablesAndViews(verb string, names []string, isView func(string) bool) {
+	var ts, vs []string
+	for _, n := range names {
+		if isView(n) {
+			vs = append(vs, n)
+		} else {
+			ts = append(ts, n)
+		}
+	}
+	if len(ts) > 0 {
+		p.Printf("%s %s: %s\n", verb, plural(len(ts), "table"), strings.Join(ts, ", "))
+	}
+	if len(vs) > 0 {
+		p.Printf("%s %s: %s\n", verb, plural(len(vs), "view"), strings.Join(vs, ", "))
+	}
 }
 
 func plural(n int, word string) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/schemaguard/guard/guard/contract"
@@ -38,27 +39,20 @@ func newContractEnforceInstallCmd(g *globals) *cobra.Command {
 		Short: "Install the contract and its event triggers into the database (needs a superuser)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := contract.Load(g.contractPath)
-			if err != nil {
-				return err
-			}
-			conn, err := g.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer conn.Close(context.WithoutCancel(cmd.Context()))
-			res, err := enforce.Install(cmd.Context(), conn, c, enforce.WithMigrators(migrators...))
-			if err != nil {
-				return err
-			}
-			p := g.printer()
-			if p.json {
-				return p.JSON(res)
-			}
-			p.Printf("Installed contract enforcement in %s (%s mode): event triggers %s, %s\n",
-				dburl.Describe(conn.Config()), res.Mode, enforce.TriggerDDLCommandEnd, enforce.TriggerSQLDrop)
-			g.renderEnforced(res)
-			return nil
+			return g.withContractConn(cmd.Context(), func(c *contract.Contract, conn *pgx.Conn) error {
+				res, err := enforce.Install(cmd.Context(), conn, c, enforce.WithMigrators(migrators...))
+				if err != nil {
+					return err
+				}
+				p := g.printer()
+				if p.json {
+					return p.JSON(res)
+				}
+				p.Printf("Installed contract enforcement in %s (%s mode): event triggers %s, %s\n",
+					dburl.Describe(conn.Config()), res.Mode, enforce.TriggerDDLCommandEnd, enforce.TriggerSQLDrop)
+				g.renderEnforced(res)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringArrayVar(&migrators, "migrator", nil, "role that runs guard migrate without being a superuser: granted what it needs to pass its migrations and sync (repeatable)")
@@ -71,26 +65,19 @@ func newContractEnforceSyncCmd(g *globals) *cobra.Command {
 		Short: "Replace the contract enforced in the database with the contract file",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := contract.Load(g.contractPath)
-			if err != nil {
-				return err
-			}
-			conn, err := g.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer conn.Close(context.WithoutCancel(cmd.Context()))
-			res, err := enforce.Sync(cmd.Context(), conn, c)
-			if err != nil {
-				return err
-			}
-			p := g.printer()
-			if p.json {
-				return p.JSON(res)
-			}
-			p.Printf("Synced the contract enforced in %s with %s (%s mode)\n", dburl.Describe(conn.Config()), g.contractPath, res.Mode)
-			g.renderEnforced(res)
-			return nil
+			return g.withContractConn(cmd.Context(), func(c *contract.Contract, conn *pgx.Conn) error {
+				res, err := enforce.Sync(cmd.Context(), conn, c)
+				if err != nil {
+					return err
+				}
+				p := g.printer()
+				if p.json {
+					return p.JSON(res)
+				}
+				p.Printf("Synced the contract enforced in %s with %s (%s mode)\n", dburl.Describe(conn.Config()), g.contractPath, res.Mode)
+				g.renderEnforced(res)
+				return nil
+			})
 		},
 	}
 }
@@ -101,56 +88,55 @@ func newContractEnforceStatusCmd(g *globals) *cobra.Command {
 		Short: "Show the contract enforced in the database, and whether it is the contract file's",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := contract.Load(g.contractPath)
-			if err != nil {
-				return err
-			}
-			conn, err := g.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer conn.Close(context.WithoutCancel(cmd.Context()))
-			st, err := enforce.Status(cmd.Context(), conn, c)
-			if err != nil {
-				return err
-			}
-			p := g.printer()
-			if p.json {
-				return p.JSON(st)
-			}
-			if !st.Installed {
-				p.Printf("Contract enforcement: not installed in %s\n", dburl.Describe(conn.Config()))
-			} else {
-				sync := p.paint(green, "in sync with "+g.contractPath)
-				if !st.InSync {
-					sync = p.paint(red, "NOT in sync with "+g.contractPath)
-				}
-				p.Printf("Contract enforcement in %s: %s mode, %s, %s\n", dburl.Describe(conn.Config()), st.Mode, enforcedCount(st.Tables), sync)
-				p.Printf("  fingerprint %s (contract file %s), synced %s\n", short(st.Fingerprint), short(st.ContractFingerprint), st.SyncedAt.UTC().Format("2006-01-02T15:04:05Z"))
-				for _, t := range st.EventTriggers {
-					state := "enabled"
-					if !t.Enabled {
-						state = "disabled"
-					}
-					p.Printf("  event trigger %s on %s: %s\n", t.Name, t.Event, state)
-				}
-				for _, t := range st.Tables {
-					line := fmt.Sprintf("  %-32s %-7s %s", t.Table, t.Mode, plural(t.Columns, "column"))
-					if len(t.Unjudged) > 0 {
-						line += ", not judged until synced: " + strings.Join(t.Unjudged, ", ")
-					}
-					p.Printf("%s\n", line)
-				}
-				if len(st.Missing) > 0 {
-					p.Printf("  not enforced (not in the database at the last sync): %s\n", strings.Join(st.Missing, ", "))
-				}
-			}
-			for _, w := range st.Warnings {
-				p.Printf("%s %s\n", p.paint(yellow, "warning:"), w)
-			}
-			return nil
+			return g.withContractConn(cmd.Context(), func(c *contract.Contract, conn *pgx.Conn) error {
+				return g.renderEnforceStatus(cmd.Context(), c, conn)
+			})
 		},
 	}
+}
+
+// renderEnforceStatus prints enforce status: the contract enforced in the
+// database behind conn, and whether it is c.
+func (g *globals) renderEnforceStatus(ctx context.Context, c *contract.Contract, conn *pgx.Conn) error {
+	st, err := enforce.Status(ctx, conn, c)
+	if err != nil {
+		return err
+	}
+	p := g.printer()
+	if p.json {
+		return p.JSON(st)
+	}
+	if !st.Installed {
+		p.Printf("Contract enforcement: not installed in %s\n", dburl.Describe(conn.Config()))
+	} else {
+		sync := p.paint(green, "in sync with "+g.contractPath)
+		if !st.InSync {
+			sync = p.paint(red, "NOT in sync with "+g.contractPath)
+		}
+		p.Printf("Contract enforcement in %s: %s mode, %s, %s\n", dburl.Describe(conn.Config()), st.Mode, enforcedCount(st.Tables), sync)
+		p.Printf("  fingerprint %s (contract file %s), synced %s\n", short(st.Fingerprint), short(st.ContractFingerprint), st.SyncedAt.UTC().Format("2006-01-02T15:04:05Z"))
+		for _, t := range st.EventTriggers {
+			state := "enabled"
+			if !t.Enabled {
+				state = "disabled"
+			}
+			p.Printf("  event trigger %s on %s: %s\n", t.Name, t.Event, state)
+		}
+		for _, t := range st.Tables {
+			line := fmt.Sprintf("  %-32s %-7s %s", t.Table, t.Mode, plural(t.Columns, "column"))
+			if len(t.Unjudged) > 0 {
+				line += ", not judged until synced: " + strings.Join(t.Unjudged, ", ")
+			}
+			p.Printf("%s\n", line)
+		}
+		if len(st.Missing) > 0 {
+			p.Printf("  not enforced (not in the database at the last sync): %s\n", strings.Join(st.Missing, ", "))
+		}
+	}
+	for _, w := range st.Warnings {
+		p.Printf("%s %s\n", p.paint(yellow, "warning:"), w)
+	}
+	return nil
 }
 
 func newContractEnforceRemoveCmd(g *globals) *cobra.Command {
@@ -180,6 +166,21 @@ func newContractEnforceRemoveCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// withContractConn loads the contract file, connects to the target and
+// runs f.
+func (g *globals) withContractConn(ctx context.Context, f func(*contract.Contract, *pgx.Conn) error) error {
+	c, err := contract.Load(g.contractPath)
+	if err != nil {
+		return err
+	}
+	conn, err := g.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return f(c, conn)
 }
 
 func (g *globals) renderEnforced(res *enforce.Result) {
