@@ -27,6 +27,22 @@ func sqlStateOf(err error) string {
 	return ""
 }
 
+// lockAndEnforce locks every table of the database behind conn in mode,
+// saves the contract (at path) and installs its enforcement there.
+func lockAndEnforce(t *testing.T, conn *pgx.Conn, mode contract.Mode) (c *contract.Contract, path string) {
+	t.Helper()
+	live, err := schema.Inspect(t.Context(), conn)
+	assert.NoError(t, err)
+	c = contract.New()
+	_, err = c.Lock(live, nil, mode, time.Now())
+	assert.NoError(t, err)
+	path = filepath.Join(t.TempDir(), "guard.contract.json")
+	assert.NoError(t, c.Save(path))
+	_, err = enforce.Install(t.Context(), conn, c)
+	assert.NoError(t, err)
+	return c, path
+}
+
 // guard migrate up's own files pass contract enforcement in strict mode:
 // files in one transaction, files with transactions of their own, and a
 // file that runs outside a transaction (CREATE INDEX CONCURRENTLY); the
@@ -43,15 +59,7 @@ func TestUpPassesContractEnforcement(t *testing.T) {
 	assert.NoError(t, err)
 
 	conn := pgtest.Connect(t, url)
-	live, err := schema.Inspect(ctx, conn)
-	assert.NoError(t, err)
-	c := contract.New()
-	_, err = c.Lock(live, nil, contract.ModeStrict, time.Now())
-	assert.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "guard.contract.json")
-	assert.NoError(t, c.Save(path))
-	_, err = enforce.Install(ctx, conn, c)
-	assert.NoError(t, err)
+	c, path := lockAndEnforce(t, conn, contract.ModeStrict)
 
 	exec := func(sql string) error {
 		_, err := conn.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol)
@@ -113,13 +121,7 @@ func TestUpWithoutTheContractFileKeepsTheEnforcedContract(t *testing.T) {
 	_, err := runner(t, url, fsys).Up(ctx, 0)
 	assert.NoError(t, err)
 	conn := pgtest.Connect(t, url)
-	live, err := schema.Inspect(ctx, conn)
-	assert.NoError(t, err)
-	c := contract.New()
-	_, err = c.Lock(live, nil, contract.ModeAuto, time.Now())
-	assert.NoError(t, err)
-	_, err = enforce.Install(ctx, conn, c)
-	assert.NoError(t, err)
+	c, _ := lockAndEnforce(t, conn, contract.ModeAuto)
 
 	fsys["000002_bio.up.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users ADD COLUMN bio text;`)}
 	fsys["000002_bio.down.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users DROP COLUMN bio;`)}
@@ -149,15 +151,7 @@ func TestUpThroughAPoolerPassesContractEnforcement(t *testing.T) {
 	_, err := runner(t, pooled, fsys).Up(ctx, 0)
 	assert.NoError(t, err)
 	conn := pgtest.Connect(t, url)
-	live, err := schema.Inspect(ctx, conn)
-	assert.NoError(t, err)
-	c := contract.New()
-	_, err = c.Lock(live, nil, contract.ModeStrict, time.Now())
-	assert.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "guard.contract.json")
-	assert.NoError(t, c.Save(path))
-	_, err = enforce.Install(ctx, conn, c)
-	assert.NoError(t, err)
+	_, path := lockAndEnforce(t, conn, contract.ModeStrict)
 
 	fsys["000002_bio.up.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users ADD COLUMN bio text;`)}
 	fsys["000002_bio.down.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE users DROP COLUMN bio;`)}
