@@ -239,29 +239,10 @@ func originalPosition(pos int, inserted []insertion) int {
 	return pos - shift
 }
 
-// SetVersion writes the version table as golang-migrate's driver does.
+// SetVersion writes the version table as golang-migrate's driver does
+// (with DELETE: see versionDriver).
 func (p *pooledDriver) SetVersion(version int, dirty bool) error {
-	ctx := context.Background()
-	tx, err := p.conn.BeginTx(ctx, &sql.TxOptions{})
-	if err != nil {
-		return &database.Error{OrigErr: err, Err: "transaction start failed"}
-	}
-	q := `TRUNCATE ` + p.d.table.String()
-	if _, err := tx.ExecContext(ctx, q); err != nil {
-		return &database.Error{OrigErr: errors.Join(err, tx.Rollback()), Query: []byte(q)}
-	}
-	// As golang-migrate: a nil version that is dirty is written too (a
-	// failed down of the first migration).
-	if version >= 0 || (version == database.NilVersion && dirty) {
-		q = `INSERT INTO ` + p.d.table.String() + ` (version, dirty) VALUES ($1, $2)`
-		if _, err := tx.ExecContext(ctx, q, version, dirty); err != nil {
-			return &database.Error{OrigErr: errors.Join(err, tx.Rollback()), Query: []byte(q)}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return &database.Error{OrigErr: err, Err: "transaction commit failed"}
-	}
-	return nil
+	return writeVersion(context.Background(), p.conn.BeginTx, p.d.table.String(), version, dirty)
 }
 
 // Version reads the version table as golang-migrate's driver does.

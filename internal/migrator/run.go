@@ -226,6 +226,9 @@ func (d *DB) ensure(ctx context.Context) error {
 			DatabaseName:     "/" + d.dbName,
 			StatementTimeout: d.opts.statementTimeout,
 		})
+		if err == nil {
+			drv = versionDriver{Driver: drv, db: d.sqlDB, table: d.table.String()}
+		}
 		if err == nil && len(d.opts.fileSettings) > 0 {
 			drv = fileSettingsDriver{Driver: drv, settings: d.opts.fileSettings}
 		}
