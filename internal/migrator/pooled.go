@@ -242,7 +242,7 @@ func originalPosition(pos int, inserted []insertion) int {
 // SetVersion writes the version table as golang-migrate's driver does
 // (with DELETE: see versionDriver).
 func (p *pooledDriver) SetVersion(version int, dirty bool) error {
-	return writeVersion(context.Background(), p.conn.BeginTx, p.d.table.String(), version, dirty)
+	return writeVersion(context.Background(), p.conn.ExecContext, p.d.table.String(), version, dirty)
 }
 
 // Version reads the version table as golang-migrate's driver does.
