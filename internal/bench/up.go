@@ -129,6 +129,15 @@ func benchFreshUp(ctx context.Context, e *env, dir, hist string, n int) error {
 	contract := filepath.Join(project, "guard.contract.json")
 	var guardTimes, planTimes, baseTimes []time.Duration
 	var target string
+	// The databases are dropped when the runs are over: on PostgreSQL 15 a
+	// DROP DATABASE forces an immediate checkpoint, which would land in
+	// the next run measured, on either side.
+	var drops []func()
+	defer func() {
+		for _, d := range drops {
+			d()
+		}
+	}()
 	for i := 0; i < upRuns; i++ {
 		// The dry run alone, on a fresh database: what up spends before
 		// the first file is applied.
@@ -140,7 +149,7 @@ func benchFreshUp(ctx context.Context, e *env, dir, hist string, n int) error {
 		start := time.Now()
 		out, err := cmd.CombinedOutput()
 		took := time.Since(start)
-		dropP()
+		drops = append(drops, dropP)
 		if err != nil {
 			return fmt.Errorf("guard migrate plan: %v: %s", err, lastLines(string(out)))
 		}
@@ -154,17 +163,12 @@ func benchFreshUp(ctx context.Context, e *env, dir, hist string, n int) error {
 		start = time.Now()
 		out, err = cmd.CombinedOutput()
 		took = time.Since(start)
+		drops = append(drops, drop)
 		if err != nil {
-			drop()
 			return fmt.Errorf("guard migrate up: %v: %s", err, lastLines(string(out)))
 		}
 		guardTimes = append(guardTimes, took)
-		if i == upRuns-1 {
-			target = u
-			defer drop()
-		} else {
-			drop()
-		}
+		target = u
 
 		b, dropB, err := e.createDB(ctx, "guard_bench_up_base")
 		if err != nil {
@@ -173,7 +177,7 @@ func benchFreshUp(ctx context.Context, e *env, dir, hist string, n int) error {
 		start = time.Now()
 		err = golangMigrateUp(hist, b)
 		took = time.Since(start)
-		dropB()
+		drops = append(drops, dropB)
 		if err != nil {
 			return fmt.Errorf("golang-migrate up: %w", err)
 		}
